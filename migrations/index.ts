@@ -1,0 +1,8 @@
+import { BaseSchema1759300000000 } from './1759300000000-base-schema';
+import { AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 } from './1759399000000-add-workflow-relationships-to-interviews-and-todos';
+
+/** Every migration, oldest first: the only source of the schema. */
+export const MIGRATIONS = [
+  BaseSchema1759300000000,
+  AddWorkflowRelationshipsToInterviewsAndTodos1759399000000,
+];

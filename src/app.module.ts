@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { DomainEventPublisher } from './common/events/domain-events';
+import type { AppConfig } from './config/app-config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { InterviewsModule } from './interviews/interviews.module';
+import { TodosModule } from './todos/todos.module';
+import { WorkflowsModule } from './workflows/workflows.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        DatabaseModule.forRoot(config),
+        EventEmitterModule.forRoot(),
+        WorkflowsModule,
+        InterviewsModule,
+        TodosModule,
+        HealthModule,
+      ],
+      providers: [DomainEventPublisher],
+      exports: [DomainEventPublisher],
+    };
+  }
+}

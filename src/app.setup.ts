@@ -1,0 +1,41 @@
+import { ValidationPipe } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ErrorShapeFilter } from './common/errors/error-shape.filter';
+
+export const DOCS_PATH = 'docs';
+
+/**
+ * Everything main.ts and the e2e suites share: validation, the error shape, Swagger.
+ * Kept out of main.ts so that tests run the application exactly as it is served.
+ */
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+    }),
+  );
+  // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
+  app.useGlobalFilters(new ErrorShapeFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Recruitment workflows')
+      .setDescription(
+        'Workflows own interviews and todos. Deleting a workflow soft-deletes it and, in the same ' +
+          'transaction, every active interview and todo linked to it. Soft-deleted rows answer 404. ' +
+          'Errors share one shape: { statusCode, error, message }.',
+      )
+      .setVersion('1.0.0')
+      .build(),
+  );
+  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
+  return app;
+}

@@ -1,0 +1,20 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorDto } from './error.dto';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input: unknown or malformed fields, a bad id, a malformed cursor',
+  404: 'No such row, or it is soft-deleted',
+  409: 'The row is not in a state that allows this',
+  422: 'workflowId names no active workflow',
+  500: 'Unexpected failure; nothing was changed',
+  503: 'The database is unavailable; retry after the Retry-After header',
+};
+
+/** Documents error answers in the one error shape; every route can also answer 500 and 503. */
+export const ApiErrors = (...statuses: number[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    ...[...statuses, 500, 503].map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorDto }),
+    ),
+  );

@@ -1,0 +1,22 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** Fields every resource answers with. */
+export abstract class SoftDeletableDto {
+  /** @example 42 */
+  id!: number;
+
+  @ApiProperty({ format: 'date-time', example: '2025-10-02T09:30:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2025-10-02T09:30:00.000Z' })
+  updatedAt!: string;
+
+  /**
+   * Always false in answers to reads: soft-deleted rows are not found. True in the answer to a DELETE.
+   * @example false
+   */
+  isDeleted!: boolean;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
+  deletedAt!: string | null;
+}

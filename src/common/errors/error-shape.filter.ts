@@ -1,0 +1,80 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from './database-errors';
+import { DomainError, DomainErrorKind } from './domain-errors';
+import { ErrorBody, errorBody } from './error-shape';
+
+const STATUS_OF: Record<DomainErrorKind, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  unavailable: 503,
+};
+
+const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request later.';
+const RETRY_AFTER_SECONDS = '1';
+
+/** Maps every error that leaves a handler to the one error shape of design/api.md. */
+@Catch()
+export class ErrorShapeFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toBody(exception);
+    if (body.statusCode === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    void reply.status(body.statusCode).send(body);
+  }
+
+  toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return errorBody(STATUS_OF[exception.kind], exception.message);
+    }
+    if (exception instanceof HttpException) {
+      return fromHttpException(exception);
+    }
+    if (isFrameworkClientError(exception)) {
+      return errorBody(exception.statusCode, exception.message);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${describe(exception)}`);
+      return errorBody(503, UNAVAILABLE_MESSAGE);
+    }
+    this.logger.error(
+      describe(exception),
+      exception instanceof Error ? exception.stack : undefined,
+    );
+    return errorBody(500, 'An unexpected error occurred; the request was not completed.');
+  }
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const statusCode = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response === 'string') return errorBody(statusCode, response);
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string' || (Array.isArray(message) && message.every(isString))) {
+    return errorBody(statusCode, message);
+  }
+  return errorBody(statusCode, exception.message);
+}
+
+/** Fastify's own 4xx errors (malformed JSON, body too large, unsupported media type). */
+function isFrameworkClientError(e: unknown): e is { statusCode: number; message: string } {
+  const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
+  return (
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500 &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+function describe(exception: unknown): string {
+  return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+}

@@ -1,0 +1,98 @@
+import { NotFoundError } from '../errors/domain-errors';
+import type { Page } from '../pagination/page';
+import { Database } from '../persistence/database.service';
+import type { Filter, SoftDeletableRepository } from '../persistence/soft-deletable.repository';
+import type { SoftDeletable } from '../persistence/table-mapping';
+
+/** A row that may belong to a workflow through the nullable workflow_id column. */
+export interface WorkflowLinked extends SoftDeletable {
+  workflowId: number | null;
+}
+
+/** Locks a workflow for linking (implemented by the Workflows module's WorkflowLinks port). */
+export interface WorkflowLinkLock {
+  lockForLinking(workflowId: number): Promise<void>;
+}
+
+/**
+ * What Interviews and Todos share: reads that never see soft-deleted rows, writes that check
+ * and lock the workflow they link to inside their own transaction, and the set-based
+ * soft delete their WorkflowSoftDeleted handlers run.
+ */
+export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
+  protected constructor(
+    protected readonly db: Database,
+    protected readonly rows: SoftDeletableRepository<T>,
+    private readonly linkLock: WorkflowLinkLock,
+    private readonly resource: string,
+  ) {}
+
+  list(filter: Filter<T>, limit: number, cursor: string | undefined): Promise<Page<T>> {
+    return this.db.read(() => this.rows.findPage(filter, limit, cursor));
+  }
+
+  get(id: number): Promise<T> {
+    return this.db.read(async () => {
+      const row = await this.rows.findActive(id);
+      if (!row) throw new NotFoundError(this.resource, id);
+      return row;
+    });
+  }
+
+  /** Active rows linked to a workflow, for GET /workflows/:id?include=. */
+  findActiveByWorkflow(workflowId: number): Promise<T[]> {
+    return this.rows.findAllActive({ workflowId } as Filter<T>);
+  }
+
+  remove(id: number): Promise<T> {
+    return this.db.transaction(async () => {
+      const current = await this.lockOrFail(id);
+      const at = new Date();
+      await this.rows.softDelete(id, at);
+      const stamp = at.toISOString();
+      return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp };
+    });
+  }
+
+  /** The cascade step of a workflow soft delete: one UPDATE, inside the publisher's transaction. */
+  softDeleteByWorkflow(workflowId: number, deletedAt: Date): Promise<number> {
+    this.db.assertInTransaction(`soft-deleting the ${this.resource}s of workflow ${workflowId}`);
+    return this.rows.softDeleteAll({ workflowId } as Filter<T>, deletedAt);
+  }
+
+  protected createRow(values: Omit<T, keyof SoftDeletable>): Promise<T> {
+    return this.db.transaction(async () => {
+      if (values.workflowId !== null) await this.linkLock.lockForLinking(values.workflowId);
+      return this.rows.insert(values, new Date());
+    });
+  }
+
+  /**
+   * Applies changes to an active row; `check` sees the row as it would be and may reject it.
+   * Linking to another workflow locks that workflow first, as creation does.
+   */
+  protected updateRow(id: number, changes: Partial<T>, check?: (merged: T) => void): Promise<T> {
+    return this.db.transaction(async () => {
+      const current = await this.lockOrFail(id);
+      const present = Object.entries(changes).filter(([, value]) => value !== undefined);
+      if (present.length === 0) return current;
+      check?.({ ...current, ...Object.fromEntries(present) });
+      const workflowId = changes.workflowId;
+      if (workflowId !== undefined && workflowId !== null && workflowId !== current.workflowId) {
+        await this.linkLock.lockForLinking(workflowId);
+      }
+      return this.rows.update(current, changes, new Date());
+    });
+  }
+
+  private async lockOrFail(id: number): Promise<T> {
+    const row = await this.rows.lockActive(id);
+    if (!row) throw new NotFoundError(this.resource, id);
+    return row;
+  }
+}
+
+/** ISO input (any offset) to the API's UTC form; null and undefined pass through. */
+export function toUtcIso<V extends string | null | undefined>(value: V): V {
+  return (typeof value === 'string' ? new Date(value).toISOString() : value) as V;
+}

@@ -1,0 +1,5 @@
+/** One keyset page (design/api.md): items in id order and the cursor of the next page, if any. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,76 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { SQL_DIALECT, SqlDialect } from './sql-dialect';
+
+export interface WriteResult {
+  affected: number;
+  insertId: number;
+}
+
+/** Runs one piece of work at a time, in call order. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/**
+ * The services' only way to the database. Transactions propagate implicitly
+ * (@nestjs-cls/transactional): every statement issued through this service inside
+ * `transaction(fn)` - including by event listeners in other modules - joins that transaction.
+ */
+@Injectable()
+export class Database {
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    @Inject(SQL_DIALECT) readonly dialect: SqlDialect,
+  ) {}
+
+  /** Runs work as one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.txHost.isTransactionActive()) return work();
+    const run = () => this.txHost.withTransaction(work);
+    return this.dialect.serializesAccess ? this.queue.run(run) : run();
+  }
+
+  /** Runs reads outside a transaction; on SQLite after the running transaction, never inside it. */
+  read<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.dialect.serializesAccess || this.txHost.isTransactionActive()) return work();
+    return this.queue.run(work);
+  }
+
+  /** Fails unless called inside transaction(): for code that must never write on its own. */
+  assertInTransaction(operation: string): void {
+    if (!this.txHost.isTransactionActive()) {
+      throw new Error(`${operation} must run inside a transaction`);
+    }
+  }
+
+  select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.txHost.tx.query(sql, params);
+  }
+
+  async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
+    const manager = this.txHost.tx;
+    const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+    try {
+      const result = await runner.query(sql, params, true);
+      return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
+    } finally {
+      if (!manager.queryRunner) await runner.release();
+    }
+  }
+}
+
+/** mysql2 answers a ResultSetHeader, better-sqlite3 the last row id. */
+function insertIdOf(raw: unknown): number {
+  if (raw && typeof raw === 'object' && 'insertId' in raw) return Number(raw.insertId);
+  return Number(raw);
+}

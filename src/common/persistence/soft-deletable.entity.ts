@@ -1,0 +1,24 @@
+import { Column, CreateDateColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * Columns every table of the service shares: the integer key, the timestamps and the two
+ * soft-delete columns, which are always written together (see soft-delete.sql.ts).
+ * The entities only describe the schema the migrations create; the schema-drift test holds
+ * them to it. Reads and writes go through SoftDeletableRepository.
+ */
+export abstract class SoftDeletableEntity {
+  @PrimaryGeneratedColumn({ type: 'int' })
+  id!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 6 })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 6 })
+  updatedAt!: Date;
+
+  @Column({ name: 'is_deleted', type: 'boolean', default: false })
+  isDeleted!: boolean;
+
+  @Column({ name: 'deleted_at', type: 'datetime', precision: 6, nullable: true })
+  deletedAt!: Date | null;
+}

@@ -1,0 +1,126 @@
+import { decodeCursor, encodeCursor } from '../pagination/cursor';
+import type { Page } from '../pagination/page';
+import { Database } from './database.service';
+import { timestampToDb } from './sql-values';
+import type { SoftDeletable, TableMapping } from './table-mapping';
+
+/** A column filter for lists: rows whose column equals value. */
+export type Filter<T> = Partial<Record<keyof T & string, unknown>>;
+
+/**
+ * The soft-delete rules in one place: reads see only rows with is_deleted = 0, and a soft
+ * delete sets is_deleted and deleted_at together (and updated_at with them). Each module's
+ * repository extends this with its table's mapping. Every method is one SQL statement.
+ */
+export abstract class SoftDeletableRepository<T extends SoftDeletable> {
+  protected constructor(
+    protected readonly db: Database,
+    protected readonly mapping: TableMapping<T>,
+  ) {}
+
+  async findActive(id: number): Promise<T | null> {
+    const rows = await this.db.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0`,
+      [id],
+    );
+    return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
+  }
+
+  /** Reads an active row and locks it until the surrounding transaction ends. */
+  async lockActive(id: number): Promise<T | null> {
+    this.db.assertInTransaction(`locking ${this.mapping.table} ${id}`);
+    const rows = await this.db.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0${this.db.dialect.forUpdate}`,
+      [id],
+    );
+    return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
+  }
+
+  /** One keyset page of active rows in id order; fetches one row more to know if another page exists. */
+  async findPage(filter: Filter<T>, limit: number, cursor: string | undefined): Promise<Page<T>> {
+    const { where, params } = this.whereActive(filter);
+    if (cursor !== undefined) {
+      where.push('id > ?');
+      params.push(decodeCursor(cursor));
+    }
+    params.push(limit + 1);
+    const rows = await this.db.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+      params,
+    );
+    const items = rows.slice(0, limit).map((row) => this.mapping.fromRow(row));
+    const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    return { items, nextCursor };
+  }
+
+  /** Every active row matching filter, in id order. */
+  async findAllActive(filter: Filter<T>): Promise<T[]> {
+    const { where, params } = this.whereActive(filter);
+    const rows = await this.db.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where.join(' AND ')} ORDER BY id`,
+      params,
+    );
+    return rows.map((row) => this.mapping.fromRow(row));
+  }
+
+  /** Inserts a row; the answer is built from the values written, without reading back. */
+  async insert(values: Omit<T, keyof SoftDeletable>, now: Date): Promise<T> {
+    const at = now.toISOString();
+    const row = { ...values, createdAt: at, updatedAt: at, isDeleted: false, deletedAt: null };
+    const { columns, params } = this.mapping.toColumns(row as Partial<T>);
+    const { insertId } = await this.db.execute(
+      `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      params,
+    );
+    return this.mapping.ordered({ id: insertId, ...row } as T);
+  }
+
+  /** Writes changes to an active row already read (and locked) as current; answers the merged row. */
+  async update(current: T, changes: Partial<T>, now: Date): Promise<T> {
+    const merged = { ...current, ...stripUndefined(changes), updatedAt: now.toISOString() };
+    const { columns, params } = this.mapping.toColumns({ ...changes, updatedAt: merged.updatedAt });
+    await this.db.execute(
+      `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND is_deleted = 0`,
+      [...params, current.id],
+    );
+    return merged;
+  }
+
+  /** Soft-deletes one active row; answers false when there was none. */
+  async softDelete(id: number, at: Date): Promise<boolean> {
+    const stamp = timestampToDb(at);
+    const { affected } = await this.db.execute(
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ? AND is_deleted = 0`,
+      [stamp, stamp, id],
+    );
+    return affected > 0;
+  }
+
+  /** Soft-deletes every active row matching filter with one set-based UPDATE; answers the count. */
+  async softDeleteAll(filter: Filter<T>, at: Date): Promise<number> {
+    const stamp = timestampToDb(at);
+    const { where, params } = this.whereActive(filter);
+    const { affected } = await this.db.execute(
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`,
+      [stamp, stamp, ...params],
+    );
+    return affected;
+  }
+
+  private whereActive(filter: Filter<T>): { where: string[]; params: unknown[] } {
+    const where = ['is_deleted = 0'];
+    const params: unknown[] = [];
+    for (const [property, value] of Object.entries(filter)) {
+      if (value === undefined) continue;
+      where.push(`${this.mapping.column(property as keyof T & string)} = ?`);
+      params.push(value);
+    }
+    return { where, params };
+  }
+}
+
+function stripUndefined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,23 @@
+import type { DatabaseKind } from '../../database/database-url';
+
+/**
+ * The few things that differ between the engines, in one place (design/architecture.md:
+ * no code branches on the driver anywhere else). SQL is otherwise portable: `?` placeholders,
+ * plain identifiers, 0/1 for booleans, timestamps as 'YYYY-MM-DD HH:MM:SS.mmm' UTC strings.
+ */
+export class SqlDialect {
+  /** Appended to a SELECT that must lock the rows it reads until the transaction ends. */
+  readonly forUpdate: string;
+  /**
+   * SQLite has one connection and no row locks: transactions (and reads, which would otherwise
+   * see another request's uncommitted writes on that same connection) run one at a time.
+   */
+  readonly serializesAccess: boolean;
+
+  constructor(readonly kind: DatabaseKind) {
+    this.serializesAccess = kind === 'sqlite';
+    this.forUpdate = this.serializesAccess ? '' : ' FOR UPDATE';
+  }
+}
+
+export const SQL_DIALECT = Symbol('SQL_DIALECT');

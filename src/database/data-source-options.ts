@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { ENTITIES } from './entities';
+import type { DatabaseTarget } from './database-url';
+
+export interface DataSourceTuning {
+  /** Connections in the MariaDB/MySQL pool. */
+  poolSize?: number;
+  /** Seconds a connection attempt may take before the driver gives up. */
+  connectTimeoutMs?: number;
+  /** Log every SQL statement (debugging). */
+  logging?: boolean;
+}
+
+/**
+ * The one place that turns a database target into TypeORM options; the CLI data source,
+ * the application and the test setup all come through here.
+ */
+export function buildDataSourceOptions(
+  target: DatabaseTarget,
+  tuning: DataSourceTuning = {},
+): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    migrationsRun: false,
+    logging: tuning.logging ?? false,
+  };
+  if (target.kind === 'sqlite') {
+    mkdirSync(dirname(target.file), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: target.file,
+      enableWAL: true,
+      // busy timeout: another process (the migrations CLI, a second app) may hold the write lock
+      timeout: 5000,
+    };
+  }
+  return {
+    ...common,
+    type: target.kind,
+    host: target.host,
+    port: target.port,
+    username: target.username,
+    password: target.password,
+    database: target.database,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    // every timestamp crosses the driver as a UTC string; see common/sql-values.ts
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    connectTimeout: tuning.connectTimeoutMs ?? 2000,
+    poolSize: tuning.poolSize ?? 10,
+    extra: { connectionLimit: tuning.poolSize ?? 10, enableKeepAlive: true },
+  };
+}

@@ -1,0 +1,49 @@
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
+import type { AppConfig } from '../config/app-config';
+import { Database } from '../common/persistence/database.service';
+import { SQL_DIALECT, SqlDialect } from '../common/persistence/sql-dialect';
+import { buildDataSourceOptions } from './data-source-options';
+
+/**
+ * One DataSource (MariaDB/MySQL or SQLite, from DATABASE_URL), the transaction plumbing, and
+ * the Database service every repository uses. Applies pending migrations at start unless
+ * MIGRATIONS_RUN=false.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...buildDataSourceOptions(config.database, { poolSize: config.poolSize }),
+            migrationsRun: config.runMigrations,
+            retryAttempts: config.connectRetries,
+            retryDelay: 2000,
+          }),
+        }),
+        // no per-request middleware: a CLS context exists only while a transaction runs
+        ClsModule.forRoot({
+          global: true,
+          plugins: [
+            new ClsPluginTransactional({
+              imports: [TypeOrmModule],
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+            }),
+          ],
+        }),
+      ],
+      providers: [
+        { provide: SQL_DIALECT, useValue: new SqlDialect(config.database.kind) },
+        Database,
+      ],
+      exports: [Database, SQL_DIALECT],
+    };
+  }
+}

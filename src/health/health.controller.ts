@@ -1,0 +1,19 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { HealthService, type HealthDto } from './health.service';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Liveness and database reachability; 503 when the database does not answer',
+  })
+  @ApiErrors()
+  check(): Promise<HealthDto> {
+    return this.health.check();
+  }
+}

@@ -1,0 +1,52 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
+import { INTERVIEW_STATUSES, type InterviewStatus } from '../entities/interview.entity';
+
+export class InterviewDto extends SoftDeletableDto {
+  /** @example 1 */
+  workflowId!: number | null;
+
+  /** @example "Technical interview" */
+  title!: string;
+
+  /** @example "Pairing exercise, 60 minutes" */
+  description!: string | null;
+
+  /** @example 456 */
+  candidateId!: number;
+
+  /** @example 789 */
+  recruiterId!: number;
+
+  @ApiProperty({ enum: INTERVIEW_STATUSES, enumName: 'InterviewStatus', example: 'scheduled' })
+  status!: InterviewStatus;
+
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    example: '2025-10-02T09:30:00.000Z',
+  })
+  scheduledStart!: string | null;
+
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    example: '2025-10-02T10:30:00.000Z',
+  })
+  scheduledEnd!: string | null;
+
+  /** @example "Room 4.12" */
+  location!: string | null;
+
+  /** @example "https://meet.example.com/abc-defg-hij" */
+  meetingUrl!: string | null;
+}
+
+export class InterviewPageDto {
+  items!: InterviewDto[];
+
+  /** Pass as `cursor` to get the next page; null on the last page. @example "aWQ6MjA" */
+  nextCursor!: string | null;
+}

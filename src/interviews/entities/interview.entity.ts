@@ -1,0 +1,41 @@
+import { Column, Entity, ForeignKey, Index } from 'typeorm';
+import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+
+export const INTERVIEW_STATUSES = ['scheduled', 'completed', 'cancelled', 'no_show'] as const;
+export type InterviewStatus = (typeof INTERVIEW_STATUSES)[number];
+
+@Entity({ name: 'interviews' })
+export class InterviewEntity extends SoftDeletableEntity {
+  /** The owning workflow; named by table so that this module does not import the Workflows module. */
+  @Index('ix_interviews_workflow_id')
+  @ForeignKey('WorkflowEntity', { name: 'fk_interviews_workflow_id', onDelete: 'SET NULL' })
+  @Column({ name: 'workflow_id', type: 'int', nullable: true })
+  workflowId!: number | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  title!: string;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ name: 'candidate_id', type: 'int' })
+  candidateId!: number;
+
+  @Column({ name: 'recruiter_id', type: 'int' })
+  recruiterId!: number;
+
+  @Column({ type: 'varchar', length: 32, default: 'scheduled' })
+  status!: InterviewStatus;
+
+  @Column({ name: 'scheduled_start', type: 'datetime', precision: 6, nullable: true })
+  scheduledStart!: Date | null;
+
+  @Column({ name: 'scheduled_end', type: 'datetime', precision: 6, nullable: true })
+  scheduledEnd!: Date | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  location!: string | null;
+
+  @Column({ name: 'meeting_url', type: 'varchar', length: 2048, nullable: true })
+  meetingUrl!: string | null;
+}

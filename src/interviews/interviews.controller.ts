@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { CreateInterviewDto } from './dto/create-interview.dto';
+import { InterviewDto, InterviewPageDto } from './dto/interview.dto';
+import { ListInterviewsQueryDto } from './dto/list-interviews-query.dto';
+import { UpdateInterviewDto } from './dto/update-interview.dto';
+import { InterviewsService } from './interviews.service';
+
+@ApiTags('interviews')
+@Controller('interviews')
+export class InterviewsController {
+  constructor(private readonly interviews: InterviewsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an interview, optionally linked to an active workflow' })
+  @ApiErrors(400, 422)
+  create(@Body() dto: CreateInterviewDto): Promise<InterviewDto> {
+    return this.interviews.create(dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List active interviews, keyset-paginated by id' })
+  @ApiErrors(400)
+  list(@Query() query: ListInterviewsQueryDto): Promise<InterviewPageDto> {
+    const { workflowId, status, limit, cursor } = query;
+    return this.interviews.list({ workflowId, status }, limit, cursor);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get an interview' })
+  @ApiErrors(400, 404)
+  get(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
+    return this.interviews.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change an interview; workflowId null unlinks it, another id relinks it',
+  })
+  @ApiErrors(400, 404, 422)
+  update(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: UpdateInterviewDto,
+  ): Promise<InterviewDto> {
+    return this.interviews.update(id, dto);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Soft-delete one interview' })
+  @ApiErrors(400, 404)
+  remove(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
+    return this.interviews.remove(id);
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { WorkflowsModule } from '../workflows/workflows.module';
+import { InterviewsController } from './interviews.controller';
+import { InterviewsRepository } from './interviews.repository';
+import { InterviewsService } from './interviews.service';
+import { SoftDeleteInterviewsWhenWorkflowSoftDeletedListener } from './listeners/soft-delete-interviews-when-workflow-soft-deleted.listener';
+
+@Module({
+  imports: [WorkflowsModule],
+  controllers: [InterviewsController],
+  providers: [
+    InterviewsService,
+    InterviewsRepository,
+    SoftDeleteInterviewsWhenWorkflowSoftDeletedListener,
+  ],
+})
+export class InterviewsModule {}

@@ -1,0 +1,16 @@
+import { Injectable } from '@nestjs/common';
+import { OnDomainEvent } from '../../common/events/domain-events';
+import { WorkflowSoftDeletedEvent } from '../../workflows/events/workflow-soft-deleted.event';
+import { InterviewsService } from '../interviews.service';
+
+/** Cascade: a workflow's soft delete soft-deletes its active interviews, in the same transaction. */
+@Injectable()
+export class SoftDeleteInterviewsWhenWorkflowSoftDeletedListener {
+  constructor(private readonly interviews: InterviewsService) {}
+
+  @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
+  async softDeleteLinkedInterviews(event: WorkflowSoftDeletedEvent): Promise<void> {
+    const count = await this.interviews.softDeleteByWorkflow(event.workflowId, event.deletedAt);
+    event.recordCascade('interviews', count);
+  }
+}

@@ -1,0 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
+import { TODO_STATUSES, type TodoStatus } from '../entities/todo.entity';
+
+export class TodoDto extends SoftDeletableDto {
+  /** @example 1 */
+  workflowId!: number | null;
+
+  /** @example "Review resume" */
+  title!: string;
+
+  /** @example "Check the open-source contributions" */
+  description!: string | null;
+
+  /** @example 456 */
+  ownerId!: number;
+
+  @ApiProperty({ enum: TODO_STATUSES, enumName: 'TodoStatus', example: 'pending' })
+  status!: TodoStatus;
+
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    example: '2025-10-03T17:00:00.000Z',
+  })
+  dueDate!: string | null;
+}
+
+export class TodoPageDto {
+  items!: TodoDto[];
+
+  /** Pass as `cursor` to get the next page; null on the last page. @example "aWQ6MjA" */
+  nextCursor!: string | null;
+}

@@ -1,0 +1,29 @@
+import { Column, Entity, ForeignKey, Index } from 'typeorm';
+import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+
+export const TODO_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
+export type TodoStatus = (typeof TODO_STATUSES)[number];
+
+@Entity({ name: 'todos' })
+export class TodoEntity extends SoftDeletableEntity {
+  /** The owning workflow; named by table so that this module does not import the Workflows module. */
+  @Index('ix_todos_workflow_id')
+  @ForeignKey('WorkflowEntity', { name: 'fk_todos_workflow_id', onDelete: 'SET NULL' })
+  @Column({ name: 'workflow_id', type: 'int', nullable: true })
+  workflowId!: number | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  title!: string;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ name: 'owner_id', type: 'int' })
+  ownerId!: number;
+
+  @Column({ type: 'varchar', length: 32, default: 'pending' })
+  status!: TodoStatus;
+
+  @Column({ name: 'due_date', type: 'datetime', precision: 6, nullable: true })
+  dueDate!: Date | null;
+}

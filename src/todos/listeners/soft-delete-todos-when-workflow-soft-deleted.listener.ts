@@ -1,0 +1,16 @@
+import { Injectable } from '@nestjs/common';
+import { OnDomainEvent } from '../../common/events/domain-events';
+import { WorkflowSoftDeletedEvent } from '../../workflows/events/workflow-soft-deleted.event';
+import { TodosService } from '../todos.service';
+
+/** Cascade: a workflow's soft delete soft-deletes its active todos, in the same transaction. */
+@Injectable()
+export class SoftDeleteTodosWhenWorkflowSoftDeletedListener {
+  constructor(private readonly todos: TodosService) {}
+
+  @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
+  async softDeleteLinkedTodos(event: WorkflowSoftDeletedEvent): Promise<void> {
+    const count = await this.todos.softDeleteByWorkflow(event.workflowId, event.deletedAt);
+    event.recordCascade('todos', count);
+  }
+}

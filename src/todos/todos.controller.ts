@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { CreateTodoDto } from './dto/create-todo.dto';
+import { ListTodosQueryDto } from './dto/list-todos-query.dto';
+import { TodoDto, TodoPageDto } from './dto/todo.dto';
+import { UpdateTodoDto } from './dto/update-todo.dto';
+import { TodosService } from './todos.service';
+
+@ApiTags('todos')
+@Controller('todos')
+export class TodosController {
+  constructor(private readonly todos: TodosService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a todo, optionally linked to an active workflow' })
+  @ApiErrors(400, 422)
+  create(@Body() dto: CreateTodoDto): Promise<TodoDto> {
+    return this.todos.create(dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List active todos, keyset-paginated by id' })
+  @ApiErrors(400)
+  list(@Query() query: ListTodosQueryDto): Promise<TodoPageDto> {
+    const { workflowId, status, ownerId, limit, cursor } = query;
+    return this.todos.list({ workflowId, status, ownerId }, limit, cursor);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a todo' })
+  @ApiErrors(400, 404)
+  get(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
+    return this.todos.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a todo; workflowId null unlinks it, another id relinks it' })
+  @ApiErrors(400, 404, 422)
+  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateTodoDto): Promise<TodoDto> {
+    return this.todos.update(id, dto);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Soft-delete one todo' })
+  @ApiErrors(400, 404)
+  remove(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
+    return this.todos.remove(id);
+  }
+}

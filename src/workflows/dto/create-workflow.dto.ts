@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn } from 'class-validator';
+import {
+  IsEntityId,
+  IsOptionalNotNull,
+  IsOptionalOrNull,
+  IsText,
+} from '../../common/validation/decorators';
+import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.entity';
+
+import { MAX_DESCRIPTION_LENGTH } from '../../common/linked-rows/linked-row-input.dto';
+
+export class CreateWorkflowDto {
+  /** @example "Backend engineer, 2025 Q4" */
+  @IsText(1, 255)
+  name!: string;
+
+  /** @example "Hiring loop for the platform team" */
+  @IsOptionalOrNull()
+  @IsText(0, MAX_DESCRIPTION_LENGTH)
+  description?: string | null;
+
+  @ApiProperty({
+    enum: WORKFLOW_STATUSES,
+    enumName: 'WorkflowStatus',
+    default: 'draft',
+    required: false,
+  })
+  @IsOptionalNotNull()
+  @IsIn(WORKFLOW_STATUSES)
+  status?: WorkflowStatus;
+
+  /** @example 7 */
+  @IsOptionalOrNull()
+  @IsEntityId()
+  createdBy?: number | null;
+}

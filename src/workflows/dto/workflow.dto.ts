@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
+import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.entity';
+
+/** A recruitment workflow (table recruitment_processes). */
+export class WorkflowDto extends SoftDeletableDto {
+  /** @example "Backend engineer, 2025 Q4" */
+  name!: string;
+
+  /** @example "Hiring loop for the platform team" */
+  description!: string | null;
+
+  @ApiProperty({ enum: WORKFLOW_STATUSES, enumName: 'WorkflowStatus', example: 'active' })
+  status!: WorkflowStatus;
+
+  /** @example 7 */
+  createdBy!: number | null;
+}

@@ -1,0 +1,21 @@
+import { Column, Entity } from 'typeorm';
+import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+
+export const WORKFLOW_STATUSES = ['draft', 'active', 'closed', 'archived'] as const;
+export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
+
+/** A recruitment workflow; the guide's RecruitmentProcess (table recruitment_processes). */
+@Entity({ name: 'recruitment_processes' })
+export class WorkflowEntity extends SoftDeletableEntity {
+  @Column({ type: 'varchar', length: 255 })
+  name!: string;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'varchar', length: 32, default: 'draft' })
+  status!: WorkflowStatus;
+
+  @Column({ name: 'created_by', type: 'int', nullable: true })
+  createdBy!: number | null;
+}

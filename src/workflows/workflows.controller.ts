@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { CreateWorkflowDto } from './dto/create-workflow.dto';
+import { UpdateWorkflowDto } from './dto/update-workflow.dto';
+import { WorkflowDto } from './dto/workflow.dto';
+import { GetWorkflowQueryDto, ListWorkflowsQueryDto } from './dto/workflow-queries.dto';
+import {
+  DeletedWorkflowDto,
+  WorkflowPageDto,
+  WorkflowWithLinksDto,
+} from './dto/workflow-responses.dto';
+import { WorkflowsService } from './workflows.service';
+
+@ApiTags('workflows')
+@Controller('workflows')
+export class WorkflowsController {
+  constructor(private readonly workflows: WorkflowsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a workflow' })
+  @ApiErrors(400)
+  create(@Body() dto: CreateWorkflowDto): Promise<WorkflowDto> {
+    return this.workflows.create(dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List active workflows, keyset-paginated by id' })
+  @ApiErrors(400)
+  list(@Query() query: ListWorkflowsQueryDto): Promise<WorkflowPageDto> {
+    return this.workflows.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a workflow, optionally with its active interviews and todos' })
+  @ApiErrors(400, 404)
+  get(
+    @Param('id', ParseIdPipe) id: number,
+    @Query() query: GetWorkflowQueryDto,
+  ): Promise<WorkflowWithLinksDto> {
+    return this.workflows.get(id, query.include);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change the name, description or status of a workflow' })
+  @ApiErrors(400, 404)
+  update(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: UpdateWorkflowDto,
+  ): Promise<WorkflowDto> {
+    return this.workflows.update(id, dto);
+  }
+
+  @Delete(':id')
+  @ApiOperation({
+    summary: 'Soft-delete a workflow and, in the same transaction, its active interviews and todos',
+  })
+  @ApiErrors(400, 404)
+  softDelete(@Param('id', ParseIdPipe) id: number): Promise<DeletedWorkflowDto> {
+    return this.workflows.softDelete(id);
+  }
+}

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '../common/errors/domain-errors';
+import { DomainEventPublisher } from '../common/events/domain-events';
+import type { Page } from '../common/pagination/page';
+import { Database } from '../common/persistence/database.service';
+import type { CreateWorkflowDto } from './dto/create-workflow.dto';
+import type { UpdateWorkflowDto } from './dto/update-workflow.dto';
+import type { WorkflowDto } from './dto/workflow.dto';
+import type { ListWorkflowsQueryDto, WorkflowInclude } from './dto/workflow-queries.dto';
+import type { DeletedWorkflowDto, WorkflowWithLinksDto } from './dto/workflow-responses.dto';
+import { WorkflowSoftDeletedEvent } from './events/workflow-soft-deleted.event';
+import { WorkflowLinks } from './workflow-links';
+import { WorkflowsRepository } from './workflows.repository';
+
+@Injectable()
+export class WorkflowsService {
+  constructor(
+    private readonly db: Database,
+    private readonly workflows: WorkflowsRepository,
+    private readonly links: WorkflowLinks,
+    private readonly events: DomainEventPublisher,
+  ) {}
+
+  create(dto: CreateWorkflowDto): Promise<WorkflowDto> {
+    return this.db.transaction(() =>
+      this.workflows.insert(
+        {
+          name: dto.name,
+          description: dto.description ?? null,
+          status: dto.status ?? 'draft',
+          createdBy: dto.createdBy ?? null,
+        },
+        new Date(),
+      ),
+    );
+  }
+
+  list(query: ListWorkflowsQueryDto): Promise<Page<WorkflowDto>> {
+    return this.db.read(() =>
+      this.workflows.findPage({ status: query.status }, query.limit, query.cursor),
+    );
+  }
+
+  get(id: number, include: readonly WorkflowInclude[] = []): Promise<WorkflowWithLinksDto> {
+    return this.db.read(async () => {
+      const workflow: WorkflowWithLinksDto = await this.findOrFail(id);
+      for (const kind of new Set(include)) {
+        workflow[kind] = await this.links.reader(kind).findActiveByWorkflow(id);
+      }
+      return workflow;
+    });
+  }
+
+  update(id: number, dto: UpdateWorkflowDto): Promise<WorkflowDto> {
+    return this.db.transaction(async () => {
+      const current = await this.workflows.lockActive(id);
+      if (!current) throw new NotFoundError('Workflow', id);
+      const changes = { name: dto.name, description: dto.description, status: dto.status };
+      if (Object.values(changes).every((value) => value === undefined)) return current;
+      return this.workflows.update(current, changes, new Date());
+    });
+  }
+
+  /**
+   * Soft-deletes the workflow and, through WorkflowSoftDeletedEvent, every active row linked
+   * to it, in one transaction: if any handler fails, nothing changes.
+   */
+  softDelete(id: number): Promise<DeletedWorkflowDto> {
+    return this.db.transaction(async () => {
+      const current = await this.workflows.lockActive(id);
+      if (!current) throw new NotFoundError('Workflow', id);
+      const deletedAt = new Date();
+      await this.workflows.softDelete(id, deletedAt);
+      const event = new WorkflowSoftDeletedEvent(id, deletedAt);
+      await this.events.publish(event);
+      const at = deletedAt.toISOString();
+      return {
+        ...current,
+        updatedAt: at,
+        isDeleted: true,
+        deletedAt: at,
+        cascaded: event.cascaded,
+      };
+    });
+  }
+
+  private async findOrFail(id: number): Promise<WorkflowDto> {
+    const workflow = await this.workflows.findActive(id);
+    if (!workflow) throw new NotFoundError('Workflow', id);
+    return workflow;
+  }
+}
