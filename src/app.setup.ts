@@ -1,7 +1,7 @@
-import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
+import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 
 export const DOCS_PATH = 'docs';
 
@@ -10,16 +10,7 @@ export const DOCS_PATH = 'docs';
  * Kept out of main.ts so that tests run the application exactly as it is served.
  */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      transformOptions: { enableImplicitConversion: false },
-      validationError: { target: false, value: false },
-    }),
-  );
+  app.useGlobalPipes(new StrictValidationPipe());
   // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
   app.useGlobalFilters(new ErrorShapeFilter());
   app.enableShutdownHooks();

@@ -1,0 +1,85 @@
+// Unit tests, then the e2e suites on SQLite and - when a MariaDB/MySQL server answers - on
+// MariaDB. With CI=true or REQUIRE_MARIADB=1 an unreachable server fails the run instead.
+const net = require('node:net');
+
+const swaggerPlugin = {
+  path: '<rootDir>/test/setup/swagger-plugin-transformer.js',
+  options: {
+    introspectComments: true,
+    classValidatorShim: true,
+    dtoFileNameSuffix: ['.dto.ts'],
+    controllerFileNameSuffix: ['.controller.ts'],
+  },
+};
+
+const transform = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    { tsconfig: 'tsconfig.json', diagnostics: false, astTransformers: { before: [swaggerPlugin] } },
+  ],
+};
+
+// @fastify/static (Swagger UI's assets) needs content-disposition 3, which ships only as an
+// ES module: Node 20 loads it with require(esm), Jest does not, so Jest compiles it to CommonJS.
+const ESM_ONLY = ['content-disposition'];
+transform[`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`] = [
+  'ts-jest',
+  { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, diagnostics: false },
+];
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+};
+
+function e2eProject(kind, extraMatch = []) {
+  return {
+    ...common,
+    displayName: `e2e-${kind}`,
+    testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', ...extraMatch],
+    setupFiles: [`<rootDir>/test/setup/use-${kind}.ts`],
+    testTimeout: 60_000,
+  };
+}
+
+function mariadbAddress() {
+  const url = new URL(process.env.TEST_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
+  return { host: url.hostname, port: Number(url.port || 3306) };
+}
+
+function reachable({ host, port }, timeoutMs = 1500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+module.exports = async () => {
+  const projects = [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    e2eProject('sqlite'),
+  ];
+  const address = mariadbAddress();
+  const required = process.env.CI === 'true' || process.env.REQUIRE_MARIADB === '1';
+  if (await reachable(address)) {
+    projects.push(e2eProject('mariadb', ['<rootDir>/test/**/*.mariadb-spec.ts']));
+  } else if (required) {
+    throw new Error(
+      `MariaDB is required (CI=true or REQUIRE_MARIADB=1) but ${address.host}:${address.port} does not answer`,
+    );
+  } else {
+    console.warn(
+      `MariaDB at ${address.host}:${address.port} does not answer: e2e suites run on SQLite only.`,
+    );
+  }
+  return { projects };
+};

@@ -1,0 +1,49 @@
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { loadConfig } from '../../src/config/app-config';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: TestAgent;
+  /** The application's own data source, for reading and preparing rows in SQL. */
+  db: DataSource;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** A fresh database of the suite's kind and the application on it, migrated at start as in production. */
+export async function startTestApp(label: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const database = await createTestDatabase(label);
+  try {
+    const config = loadConfig({ DATABASE_URL: database.url, DB_CONNECT_RETRIES: '0', ...env });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(config)],
+    }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(
+      new FastifyAdapter({ bodyLimit: config.bodyLimitBytes }),
+      { logger: ['error', 'warn'] },
+    );
+    configureApp(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return {
+      app,
+      http: request(app.getHttpServer()),
+      db: app.get(DataSource),
+      database,
+      close: async () => {
+        await app.close();
+        await database.drop();
+      },
+    };
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+}
