@@ -12,10 +12,12 @@ export class BaseSchema1759300000000 implements MigrationInterface {
     const server = queryRunner.connection.options.type !== 'better-sqlite3';
     if (server) await assertUtf8mb4Database(queryRunner);
 
+    // SQLite allows AUTOINCREMENT only on a column typed exactly INTEGER, and its nearest
+    // equivalent of INT is INTEGER
+    const int = server ? 'int' : 'integer';
     const id: TableColumnOptions = {
       name: 'id',
-      // SQLite allows AUTOINCREMENT only on a column typed exactly INTEGER
-      type: server ? 'int' : 'integer',
+      type: int,
       isPrimary: true,
       isGenerated: true,
       generationStrategy: 'increment',
@@ -30,20 +32,21 @@ export class BaseSchema1759300000000 implements MigrationInterface {
     const datetime = (name: string): TableColumnOptions => ({
       name,
       type: 'datetime',
-      precision: server ? 6 : undefined,
+      precision: 6,
       isNullable: true,
     });
     const now = server ? 'CURRENT_TIMESTAMP(6)' : "datetime('now')";
     const timestampsAndSoftDelete: TableColumnOptions[] = [
-      { name: 'created_at', type: 'datetime', precision: server ? 6 : undefined, default: now },
+      { name: 'created_at', type: 'datetime', precision: 6, default: now },
       {
         name: 'updated_at',
         type: 'datetime',
-        precision: server ? 6 : undefined,
+        precision: 6,
         default: now,
         onUpdate: server ? 'CURRENT_TIMESTAMP(6)' : undefined,
       },
-      { name: 'is_deleted', type: 'boolean', default: 0 },
+      // BOOLEAN is TINYINT(1) on MariaDB/MySQL
+      { name: 'is_deleted', type: server ? 'tinyint' : 'boolean', width: 1, default: 0 },
       datetime('deleted_at'),
     ];
 
@@ -55,7 +58,7 @@ export class BaseSchema1759300000000 implements MigrationInterface {
           varchar('name', 255),
           text('description'),
           { ...varchar('status', 32), default: "'draft'" },
-          { name: 'created_by', type: 'int', isNullable: true },
+          { name: 'created_by', type: int, isNullable: true },
           ...timestampsAndSoftDelete,
         ],
       }),
@@ -67,8 +70,8 @@ export class BaseSchema1759300000000 implements MigrationInterface {
           id,
           varchar('title', 255),
           text('description'),
-          { name: 'candidate_id', type: 'int' },
-          { name: 'recruiter_id', type: 'int' },
+          { name: 'candidate_id', type: int },
+          { name: 'recruiter_id', type: int },
           { ...varchar('status', 32), default: "'scheduled'" },
           datetime('scheduled_start'),
           datetime('scheduled_end'),
@@ -85,7 +88,7 @@ export class BaseSchema1759300000000 implements MigrationInterface {
           id,
           varchar('title', 255),
           text('description'),
-          { name: 'owner_id', type: 'int' },
+          { name: 'owner_id', type: int },
           { ...varchar('status', 32), default: "'pending'" },
           datetime('due_date'),
           ...timestampsAndSoftDelete,

@@ -9,10 +9,12 @@ export class AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 implement
   name = 'AddWorkflowRelationshipsToInterviewsAndTodos1759399000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    // INT on MariaDB/MySQL; SQLite's nearest equivalent is INTEGER
+    const int = queryRunner.connection.options.type === 'better-sqlite3' ? 'integer' : 'int';
     for (const table of ['interviews', 'todos']) {
       await queryRunner.addColumn(
         table,
-        new TableColumn({ name: 'workflow_id', type: 'int', isNullable: true, default: null }),
+        new TableColumn({ name: 'workflow_id', type: int, isNullable: true, default: null }),
       );
       await queryRunner.createIndex(
         table,
@@ -26,6 +28,9 @@ export class AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 implement
           referencedTableName: 'recruitment_processes',
           referencedColumnNames: ['id'],
           onDelete: 'SET NULL',
+          // what MySQL/MariaDB apply when no ON UPDATE is given (as in the guide): stated so that
+          // SQLite gets the same rule and the entities can name one rule for both
+          onUpdate: 'RESTRICT',
         }),
       );
     }

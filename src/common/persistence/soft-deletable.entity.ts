@@ -16,7 +16,7 @@ export abstract class SoftDeletableEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 6 })
   updatedAt!: Date;
 
-  @Column({ name: 'is_deleted', type: 'boolean', default: false })
+  @Column({ name: 'is_deleted', type: 'boolean', width: 1, default: false })
   isDeleted!: boolean;
 
   @Column({ name: 'deleted_at', type: 'datetime', precision: 6, nullable: true })

@@ -8,7 +8,11 @@ export type InterviewStatus = (typeof INTERVIEW_STATUSES)[number];
 export class InterviewEntity extends SoftDeletableEntity {
   /** The owning workflow; named by table so that this module does not import the Workflows module. */
   @Index('ix_interviews_workflow_id')
-  @ForeignKey('WorkflowEntity', { name: 'fk_interviews_workflow_id', onDelete: 'SET NULL' })
+  @ForeignKey('WorkflowEntity', {
+    name: 'fk_interviews_workflow_id',
+    onDelete: 'SET NULL',
+    onUpdate: 'RESTRICT',
+  })
   @Column({ name: 'workflow_id', type: 'int', nullable: true })
   workflowId!: number | null;
 

@@ -8,7 +8,11 @@ export type TodoStatus = (typeof TODO_STATUSES)[number];
 export class TodoEntity extends SoftDeletableEntity {
   /** The owning workflow; named by table so that this module does not import the Workflows module. */
   @Index('ix_todos_workflow_id')
-  @ForeignKey('WorkflowEntity', { name: 'fk_todos_workflow_id', onDelete: 'SET NULL' })
+  @ForeignKey('WorkflowEntity', {
+    name: 'fk_todos_workflow_id',
+    onDelete: 'SET NULL',
+    onUpdate: 'RESTRICT',
+  })
   @Column({ name: 'workflow_id', type: 'int', nullable: true })
   workflowId!: number | null;
 
