@@ -1,0 +1,299 @@
+import type { DataSource, Logger } from 'typeorm';
+import { describeTable, describeTables } from './setup/schema-snapshot';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from './setup/test-database';
+
+const kind = testDatabaseKind();
+const TABLES = ['recruitment_processes', 'interviews', 'todos'];
+
+/** Column names in creation order, per design/schema.md (workflow_id is appended by migration 2). */
+const COLUMNS = {
+  recruitment_processes: [
+    'id',
+    'name',
+    'description',
+    'status',
+    'created_by',
+    'created_at',
+    'updated_at',
+    'is_deleted',
+    'deleted_at',
+  ],
+  interviews: [
+    'id',
+    'title',
+    'description',
+    'candidate_id',
+    'recruiter_id',
+    'status',
+    'scheduled_start',
+    'scheduled_end',
+    'location',
+    'meeting_url',
+    'created_at',
+    'updated_at',
+    'is_deleted',
+    'deleted_at',
+    'workflow_id',
+  ],
+  todos: [
+    'id',
+    'title',
+    'description',
+    'owner_id',
+    'status',
+    'due_date',
+    'created_at',
+    'updated_at',
+    'is_deleted',
+    'deleted_at',
+    'workflow_id',
+  ],
+};
+
+const NULLABLE = new Set([
+  'description',
+  'created_by',
+  'deleted_at',
+  'scheduled_start',
+  'scheduled_end',
+  'location',
+  'meeting_url',
+  'due_date',
+  'workflow_id',
+]);
+
+/** MariaDB column types of schema.md; SQLite gets TypeORM's nearest equivalents. */
+const TYPES: Record<string, Record<string, string>> = {
+  mariadb: { int: 'int(11)', text: 'text', datetime: 'datetime(6)', bool: 'tinyint(1)' },
+  sqlite: { int: 'integer', text: 'text', datetime: 'datetime(6)', bool: 'boolean' },
+};
+const COLUMN_TYPES: Record<string, string> = {
+  id: 'int',
+  created_by: 'int',
+  candidate_id: 'int',
+  recruiter_id: 'int',
+  owner_id: 'int',
+  workflow_id: 'int',
+  name: 'varchar(255)',
+  title: 'varchar(255)',
+  location: 'varchar(255)',
+  meeting_url: 'varchar(2048)',
+  status: 'varchar(32)',
+  description: 'text',
+  created_at: 'datetime',
+  updated_at: 'datetime',
+  deleted_at: 'datetime',
+  scheduled_start: 'datetime',
+  scheduled_end: 'datetime',
+  due_date: 'datetime',
+  is_deleted: 'bool',
+};
+
+/** Records every statement TypeORM sends, so that the migration order can be checked. */
+class StatementLog implements Logger {
+  statements: string[] = [];
+  logQuery(query: string): void {
+    this.statements.push(query.trim());
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+/** Asserts that each pattern matches a statement after the one the previous pattern matched. */
+function expectInOrder(statements: string[], patterns: RegExp[]): void {
+  let position = -1;
+  for (const pattern of patterns) {
+    const next = statements.findIndex((s, i) => i > position && pattern.test(s));
+    if (next === -1) {
+      throw new Error(
+        `no statement after #${position} matches ${pattern}:\n${statements.join('\n')}`,
+      );
+    }
+    position = next;
+  }
+}
+
+const q = (name: string) => (kind === 'sqlite' ? `"${name}"` : `\`${name}\``);
+
+/** The guide's order going up: column, index, foreign key; interviews, then todos. */
+const UP_ORDER: Record<string, (table: string) => RegExp[]> = {
+  mariadb: (t) => [
+    new RegExp(`ALTER TABLE ${q(t)} ADD ${q('workflow_id')} int`),
+    new RegExp(`CREATE INDEX ${q(`ix_${t}_workflow_id`)} ON ${q(t)}`),
+    new RegExp(
+      `ALTER TABLE ${q(t)} ADD CONSTRAINT ${q(`fk_${t}_workflow_id`)} FOREIGN KEY .* ON DELETE SET NULL`,
+    ),
+  ],
+  // SQLite rebuilds the table for a new column or foreign key
+  sqlite: (t) => [
+    new RegExp(`^CREATE TABLE "temporary_${t}" \\((?!.*CONSTRAINT).*"workflow_id" integer\\)$`),
+    new RegExp(`^CREATE INDEX "ix_${t}_workflow_id" ON "${t}"`),
+    new RegExp(
+      `^CREATE TABLE "temporary_${t}" .*CONSTRAINT "fk_${t}_workflow_id" FOREIGN KEY .* ON DELETE SET NULL`,
+    ),
+  ],
+};
+
+/** The guide's order going down: foreign key, index, column; todos, then interviews. */
+const DOWN_ORDER: Record<string, (table: string) => RegExp[]> = {
+  mariadb: (t) => [
+    new RegExp(`ALTER TABLE ${q(t)} DROP FOREIGN KEY ${q(`fk_${t}_workflow_id`)}`),
+    new RegExp(`DROP INDEX ${q(`ix_${t}_workflow_id`)} ON ${q(t)}`),
+    new RegExp(`ALTER TABLE ${q(t)} DROP COLUMN ${q('workflow_id')}`),
+  ],
+  sqlite: (t) => [
+    new RegExp(`^CREATE TABLE "temporary_${t}" \\((?!.*CONSTRAINT).*"workflow_id" integer\\)$`),
+    new RegExp(`^DROP INDEX "ix_${t}_workflow_id"$`),
+    new RegExp(`^CREATE TABLE "temporary_${t}" \\((?!.*workflow_id)`),
+  ],
+};
+
+describe(`Schema and migrations on ${kind} (e2e)`, () => {
+  let database: TestDatabase;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('schema');
+    db = await database.connect();
+    await db.runMigrations({ transaction: 'each' });
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it('applies the base schema (revision 3caefaa119d8), then the workflow relationships (e936f1f184f8)', async () => {
+    const rows = await db.query('SELECT name FROM migrations ORDER BY id');
+    expect(rows.map((r: { name: string }) => r.name)).toEqual([
+      'BaseSchema1759300000000',
+      'AddWorkflowRelationshipsToInterviewsAndTodos1759399000000',
+    ]);
+  });
+
+  it.each(TABLES)(
+    'gives %s exactly the columns, types and nullability of schema.md',
+    async (table) => {
+      const { columns } = await describeTable(db, table);
+      expect(columns.map((c) => c.name)).toEqual(COLUMNS[table as keyof typeof COLUMNS]);
+      for (const column of columns) {
+        const type = COLUMN_TYPES[column.name];
+        expect([column.name, column.type]).toEqual([column.name, TYPES[kind][type] ?? type]);
+        expect([column.name, column.nullable]).toEqual([column.name, NULLABLE.has(column.name)]);
+      }
+    },
+  );
+
+  it.each(['interviews', 'todos'])(
+    'adds %s.workflow_id as a nullable INT with the guide index and ON DELETE SET NULL foreign key',
+    async (table) => {
+      const info = await describeTable(db, table);
+      const column = info.columns.find((c) => c.name === 'workflow_id');
+      expect(column).toMatchObject({ nullable: true });
+      expect(column?.default === null || column?.default === 'NULL').toBe(true);
+      expect(info.indexes).toEqual({ [`ix_${table}_workflow_id`]: ['workflow_id'] });
+      expect(info.foreignKeys).toEqual([
+        {
+          name: `fk_${table}_workflow_id`,
+          column: 'workflow_id',
+          referencedTable: 'recruitment_processes',
+          referencedColumn: 'id',
+          onDelete: 'SET NULL',
+        },
+      ]);
+    },
+  );
+
+  it('has no drift: TypeORM would generate no statement to make the schema match the entities', async () => {
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('stores and returns 4-byte UTF-8 text unchanged', async () => {
+    const title = 'Interview 🚀 with 😀 and 𝄞';
+    await db.query('INSERT INTO todos (title, owner_id) VALUES (?, ?)', [title, 1]);
+    const rows = await db.query('SELECT title FROM todos WHERE title = ?', [title]);
+    expect(rows).toEqual([{ title }]);
+  });
+
+  if (kind === 'mariadb') {
+    it('creates every table in utf8mb4', async () => {
+      const rows = await db.query(
+        `SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?) ORDER BY TABLE_NAME`,
+        TABLES,
+      );
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(row.collation).toMatch(/^utf8mb4_/);
+    });
+  }
+
+  it('leaves interviews and todos with workflow_id NULL when a workflow row is hard-deleted in SQL', async () => {
+    await db.query("INSERT INTO recruitment_processes (name) VALUES ('hard delete')");
+    const [{ id }] = await db.query(
+      "SELECT id FROM recruitment_processes WHERE name = 'hard delete'",
+    );
+    await db.query(
+      "INSERT INTO interviews (title, candidate_id, recruiter_id, workflow_id) VALUES ('hd', 1, 2, ?)",
+      [id],
+    );
+    await db.query("INSERT INTO todos (title, owner_id, workflow_id) VALUES ('hd', 1, ?)", [id]);
+
+    await db.query('DELETE FROM recruitment_processes WHERE id = ?', [id]);
+
+    expect(
+      await db.query("SELECT workflow_id, is_deleted FROM interviews WHERE title = 'hd'"),
+    ).toEqual([{ workflow_id: null, is_deleted: 0 }]);
+    expect(await db.query("SELECT workflow_id, is_deleted FROM todos WHERE title = 'hd'")).toEqual([
+      { workflow_id: null, is_deleted: 0 },
+    ]);
+  });
+
+  it("reverts the relationships in the guide's reverse order and re-applies them in its order, keeping every row", async () => {
+    const schemaAfterOneUp = await describeTables(db, TABLES);
+    await db.query("INSERT INTO recruitment_processes (name) VALUES ('round trip')");
+    const [{ id }] = await db.query(
+      "SELECT id FROM recruitment_processes WHERE name = 'round trip'",
+    );
+    await db.query(
+      "INSERT INTO interviews (title, candidate_id, recruiter_id, workflow_id) VALUES ('rt', 1, 2, ?)",
+      [id],
+    );
+    await db.query("INSERT INTO todos (title, owner_id, workflow_id) VALUES ('rt', 1, ?)", [id]);
+    const count = async () =>
+      Promise.all(
+        TABLES.map(async (t) => Number((await db.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n)),
+      );
+    const before = await count();
+
+    const log = new StatementLog();
+    const logger = db.logger;
+    Object.assign(db, { logger: log });
+    try {
+      await db.undoLastMigration({ transaction: 'each' });
+      const down = log.statements.splice(0);
+      expectInOrder(down, [...DOWN_ORDER[kind]('todos'), ...DOWN_ORDER[kind]('interviews')]);
+
+      for (const table of ['interviews', 'todos']) {
+        const info = await describeTable(db, table);
+        expect(info.columns.map((c) => c.name)).not.toContain('workflow_id');
+        expect(info.indexes).toEqual({});
+        expect(info.foreignKeys).toEqual([]);
+      }
+      expect(await count()).toEqual(before);
+
+      await db.runMigrations({ transaction: 'each' });
+      expectInOrder(log.statements, [...UP_ORDER[kind]('interviews'), ...UP_ORDER[kind]('todos')]);
+    } finally {
+      Object.assign(db, { logger });
+    }
+
+    expect(await describeTables(db, TABLES)).toEqual(schemaAfterOneUp);
+    expect(await count()).toEqual(before);
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries).toEqual([]);
+  });
+});
