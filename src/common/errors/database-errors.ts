@@ -21,7 +21,9 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGES = [
   /pool is closed/i,
   /connection is in closed state/i,
-  /can't add new command when connection is in closed state/i,
+  // TypeORM and better-sqlite3 once the connection has been closed
+  /connection is not established/i,
+  /the database connection is not open/i,
 ];
 
 /** True when err (or the driver error it wraps) says the database cannot be reached. */

@@ -1,0 +1,31 @@
+import { expectErrorShape } from './setup/fixtures';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+describe('GET /health (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('health');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 200 with the database up', async () => {
+    const res = await t.http.get('/health').expect(200);
+    expect(res.body).toEqual({ status: 'ok', database: 'up' });
+  });
+
+  it('answers 503 in the error shape, with Retry-After, once the database connection is gone; other routes too', async () => {
+    await t.db.destroy();
+    const health = await t.http.get('/health').expect(503);
+    expectErrorShape(health.body, 503);
+    expect(health.headers['retry-after']).toBeDefined();
+
+    const read = await t.http.get('/workflows/1').expect(503);
+    expectErrorShape(read.body, 503);
+    const write = await t.http.post('/workflows').send({ name: 'during outage' }).expect(503);
+    expectErrorShape(write.body, 503);
+  });
+});
