@@ -34,14 +34,12 @@ describe('Linking racing a cascading soft delete on MariaDB (e2e)', () => {
           ? t.http
               .post('/todos')
               .send({ title: `race ${round}.${i}`, ownerId: 1, workflowId: workflow.id })
-          : t.http
-              .post('/interviews')
-              .send({
-                title: `race ${round}.${i}`,
-                candidateId: 1,
-                recruiterId: 2,
-                workflowId: workflow.id,
-              });
+          : t.http.post('/interviews').send({
+              title: `race ${round}.${i}`,
+              candidateId: 1,
+              recruiterId: 2,
+              workflowId: workflow.id,
+            });
       const requests: Array<Promise<{ status: number; body: Record<string, unknown> }>> = [];
       for (let i = 0; i < CREATIONS_PER_ROUND; i++) {
         requests.push(link(i).then((r) => r));

@@ -1,12 +1,16 @@
 import type TestAgent from 'supertest/lib/agent';
 
+/** A row as the API answers it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ApiRow = { id: number } & Record<string, any>;
+
 /** Creating rows through the API, as a client would. */
 export async function createWorkflow(http: TestAgent, body: Record<string, unknown> = {}) {
   const res = await http
     .post('/workflows')
     .send({ name: 'Backend engineer', ...body })
     .expect(201);
-  return res.body as { id: number } & Record<string, unknown>;
+  return res.body as ApiRow;
 }
 
 export async function createInterview(http: TestAgent, body: Record<string, unknown> = {}) {
@@ -14,7 +18,7 @@ export async function createInterview(http: TestAgent, body: Record<string, unkn
     .post('/interviews')
     .send({ title: 'Technical interview', candidateId: 456, recruiterId: 789, ...body })
     .expect(201);
-  return res.body as { id: number } & Record<string, unknown>;
+  return res.body as ApiRow;
 }
 
 export async function createTodo(http: TestAgent, body: Record<string, unknown> = {}) {
@@ -22,7 +26,7 @@ export async function createTodo(http: TestAgent, body: Record<string, unknown> 
     .post('/todos')
     .send({ title: 'Review resume', ownerId: 456, ...body })
     .expect(201);
-  return res.body as { id: number } & Record<string, unknown>;
+  return res.body as ApiRow;
 }
 
 /** Every answer that is an error has exactly the one error shape of design/api.md. */

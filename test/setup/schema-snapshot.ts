@@ -109,7 +109,7 @@ async function describeSqlite(db: DataSource, table: string): Promise<TableInfo>
     enforced.map((f: Record<string, string>) => [f.col, f.refTable, f.on_delete]).sort(),
   ).toEqual(foreignKeys.map((f) => [f.column, f.referencedTable, f.onDelete]).sort());
   return {
-    columns: columns.map((c: Record<string, unknown>) => ({
+    columns: columns.map((c: Record<string, string | number | null>) => ({
       name: String(c.name),
       type: String(c.type).toLowerCase(),
       nullable: Number(c.nn) === 0,
