@@ -1,9 +1,19 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestApplicationOptions } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 
 export const DOCS_PATH = 'docs';
+
+/** The HTTP platform, for main.ts and the e2e suites alike. */
+export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
+  return new FastifyAdapter({ bodyLimit: bodyLimitBytes });
+}
+
+/** Nest's own JSON parser is off: configureApp installs a depth-limited one. */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /**
  * Everything main.ts and the e2e suites share: validation, the error shape, Swagger.
@@ -13,6 +23,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useGlobalPipes(new StrictValidationPipe());
   // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
   app.useGlobalFilters(new ErrorShapeFilter());
+  useDepthLimitedJsonParser(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

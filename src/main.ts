@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { configureApp, DOCS_PATH } from './app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter, DOCS_PATH } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
@@ -12,7 +12,8 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.bodyLimitBytes }),
+    createHttpAdapter(config.bodyLimitBytes),
+    APP_OPTIONS,
   );
   configureApp(app);
   await app.listen(config.port, config.host);

@@ -81,6 +81,29 @@ describe('Workflows (e2e)', () => {
         .expect(400);
       expectErrorShape(res.body, 400);
     });
+    it('rejects deeply nested JSON with 400, not a stack overflow', async () => {
+      const res = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(`{"name":"deep","description":${'['.repeat(5000)}${']'.repeat(5000)}}`)
+        .expect(400);
+      expectErrorShape(res.body, 400);
+    });
+
+    it('rejects a body over the limit with 413 and a non-JSON body with 415, in the error shape', async () => {
+      const big = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ name: 'x'.repeat(1_100_000) }))
+        .expect(413);
+      expectErrorShape(big.body, 413);
+      const form = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/x-www-form-urlencoded')
+        .send('name=x')
+        .expect(415);
+      expectErrorShape(form.body, 415);
+    });
   });
 
   describe('GET /workflows/:id', () => {

@@ -1,10 +1,10 @@
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { loadConfig } from '../../src/config/app-config';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -26,8 +26,8 @@ export async function startTestApp(label: string, env: NodeJS.ProcessEnv = {}): 
       imports: [AppModule.forRoot(config)],
     }).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      new FastifyAdapter({ bodyLimit: config.bodyLimitBytes }),
-      { logger: ['error', 'warn'] },
+      createHttpAdapter(config.bodyLimitBytes),
+      { ...APP_OPTIONS, logger: ['error', 'warn'] },
     );
     configureApp(app);
     await app.init();
