@@ -25,7 +25,7 @@ export function useDepthLimitedJsonParser(
       done(new JsonBodyError(`Body nests JSON deeper than ${maxDepth} levels`), undefined);
       return;
     }
-    parse(request, text, done);
+    void parse(request, text, done);
   });
 }
 
