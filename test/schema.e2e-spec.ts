@@ -34,6 +34,7 @@ const COLUMNS = {
     'is_deleted',
     'deleted_at',
     'workflow_id',
+    'deleted_with_workflow',
   ],
   todos: [
     'id',
@@ -47,6 +48,7 @@ const COLUMNS = {
     'is_deleted',
     'deleted_at',
     'workflow_id',
+    'deleted_with_workflow',
   ],
 };
 
@@ -87,6 +89,7 @@ const COLUMN_TYPES: Record<string, string> = {
   scheduled_end: 'datetime',
   due_date: 'datetime',
   is_deleted: 'bool',
+  deleted_with_workflow: 'bool',
 };
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
@@ -171,6 +174,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     expect(rows.map((r: { name: string }) => r.name)).toEqual([
       'BaseSchema1759300000000',
       'AddWorkflowRelationshipsToInterviewsAndTodos1759399000000',
+      'RecordDeletesWithWorkflow1759500000000',
     ]);
   });
 
@@ -252,7 +256,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     ]);
   });
 
-  it("reverts the relationships in the guide's reverse order and re-applies them in its order, keeping every row", async () => {
+  it("reverts the later migrations, the relationships in the guide's reverse order, and re-applies them in its order, keeping every row", async () => {
     const schemaAfterOneUp = await describeTables(db, TABLES);
     await db.query("INSERT INTO recruitment_processes (name) VALUES ('round trip')");
     const [{ id }] = await db.query(
@@ -273,6 +277,13 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     const logger = db.logger;
     Object.assign(db, { logger: log });
     try {
+      // the restore bookkeeping first, then the guide's migration
+      await db.undoLastMigration({ transaction: 'each' });
+      for (const table of ['interviews', 'todos']) {
+        const info = await describeTable(db, table);
+        expect(info.columns.map((c) => c.name)).not.toContain('deleted_with_workflow');
+      }
+      log.statements.splice(0);
       await db.undoLastMigration({ transaction: 'each' });
       const down = log.statements.splice(0);
       expectInOrder(down, [...DOWN_ORDER[kind]('todos'), ...DOWN_ORDER[kind]('interviews')]);

@@ -3,6 +3,7 @@ import { WorkflowsModule } from '../workflows/workflows.module';
 import { InterviewsController } from './interviews.controller';
 import { InterviewsRepository } from './interviews.repository';
 import { InterviewsService } from './interviews.service';
+import { RestoreInterviewsWhenWorkflowRestoredListener } from './listeners/restore-interviews-when-workflow-restored.listener';
 import { SoftDeleteInterviewsWhenWorkflowSoftDeletedListener } from './listeners/soft-delete-interviews-when-workflow-soft-deleted.listener';
 
 @Module({
@@ -12,6 +13,7 @@ import { SoftDeleteInterviewsWhenWorkflowSoftDeletedListener } from './listeners
     InterviewsService,
     InterviewsRepository,
     SoftDeleteInterviewsWhenWorkflowSoftDeletedListener,
+    RestoreInterviewsWhenWorkflowRestoredListener,
   ],
 })
 export class InterviewsModule {}

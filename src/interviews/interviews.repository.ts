@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../common/persistence/database.service';
-import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
+import { WorkflowLinkedRepository } from '../common/linked-rows/workflow-linked.repository';
 import { softDeletableFields, TableMapping } from '../common/persistence/table-mapping';
 import type { InterviewDto } from './dto/interview.dto';
 
@@ -21,7 +21,7 @@ const INTERVIEWS = new TableMapping<InterviewDto>(
 );
 
 @Injectable()
-export class InterviewsRepository extends SoftDeletableRepository<InterviewDto> {
+export class InterviewsRepository extends WorkflowLinkedRepository<InterviewDto> {
   constructor(db: Database) {
     super(db, INTERVIEWS);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../common/persistence/database.service';
-import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
+import { WorkflowLinkedRepository } from '../common/linked-rows/workflow-linked.repository';
 import { softDeletableFields, TableMapping } from '../common/persistence/table-mapping';
 import type { TodoDto } from './dto/todo.dto';
 
@@ -17,7 +17,7 @@ const TODOS = new TableMapping<TodoDto>(
 );
 
 @Injectable()
-export class TodosRepository extends SoftDeletableRepository<TodoDto> {
+export class TodosRepository extends WorkflowLinkedRepository<TodoDto> {
   constructor(db: Database) {
     super(db, TODOS);
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -8,6 +8,7 @@ import { WorkflowDto } from './dto/workflow.dto';
 import { GetWorkflowQueryDto, ListWorkflowsQueryDto } from './dto/workflow-queries.dto';
 import {
   DeletedWorkflowDto,
+  RestoredWorkflowDto,
   WorkflowPageDto,
   WorkflowWithLinksDto,
 } from './dto/workflow-responses.dto';
@@ -59,5 +60,18 @@ export class WorkflowsController {
   @ApiErrors(400, 404)
   softDelete(@Param('id', ParseIdPipe) id: number): Promise<DeletedWorkflowDto> {
     return this.workflows.softDelete(id);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Restore a soft-deleted workflow and, in the same transaction, the interviews and todos its delete soft-deleted',
+    description:
+      'Rows deleted on their own before the workflow stay deleted. 409 when the workflow is not deleted.',
+  })
+  @ApiErrors(400, 404, 409)
+  restore(@Param('id', ParseIdPipe) id: number): Promise<RestoredWorkflowDto> {
+    return this.workflows.restore(id);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '../common/errors/domain-errors';
+import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { DomainEventPublisher } from '../common/events/domain-events';
 import type { Page } from '../common/pagination/page';
 import { Database } from '../common/persistence/database.service';
@@ -7,7 +7,12 @@ import type { CreateWorkflowDto } from './dto/create-workflow.dto';
 import type { UpdateWorkflowDto } from './dto/update-workflow.dto';
 import type { WorkflowDto } from './dto/workflow.dto';
 import type { ListWorkflowsQueryDto, WorkflowInclude } from './dto/workflow-queries.dto';
-import type { DeletedWorkflowDto, WorkflowWithLinksDto } from './dto/workflow-responses.dto';
+import type {
+  DeletedWorkflowDto,
+  RestoredWorkflowDto,
+  WorkflowWithLinksDto,
+} from './dto/workflow-responses.dto';
+import { WorkflowRestoredEvent } from './events/workflow-restored.event';
 import { WorkflowSoftDeletedEvent } from './events/workflow-soft-deleted.event';
 import { WorkflowLinks } from './workflow-links';
 import { WorkflowsRepository } from './workflows.repository';
@@ -79,7 +84,31 @@ export class WorkflowsService {
         updatedAt: at,
         isDeleted: true,
         deletedAt: at,
-        cascaded: event.cascaded,
+        cascaded: event.counts,
+      };
+    });
+  }
+
+  /**
+   * Brings back a soft-deleted workflow and, through WorkflowRestoredEvent, exactly the rows its
+   * cascade deleted, in one transaction. 409 when the workflow is not deleted.
+   */
+  restore(id: number): Promise<RestoredWorkflowDto> {
+    return this.db.transaction(async () => {
+      const current = await this.workflows.lock(id);
+      if (!current) throw new NotFoundError('Workflow', id);
+      if (!current.isDeleted) throw new ConflictError(`Workflow ${id} is not deleted`);
+      const restoredAt = new Date();
+      await this.workflows.restore(id, restoredAt);
+      const event = new WorkflowRestoredEvent(id, restoredAt);
+      await this.events.publish(event);
+      const at = restoredAt.toISOString();
+      return {
+        ...current,
+        updatedAt: at,
+        isDeleted: false,
+        deletedAt: null,
+        restored: event.counts,
       };
     });
   }

@@ -1,13 +1,9 @@
 import { NotFoundError } from '../errors/domain-errors';
 import type { Page } from '../pagination/page';
 import { Database } from '../persistence/database.service';
-import type { Filter, SoftDeletableRepository } from '../persistence/soft-deletable.repository';
+import type { Filter } from '../persistence/soft-deletable.repository';
 import type { SoftDeletable } from '../persistence/table-mapping';
-
-/** A row that may belong to a workflow through the nullable workflow_id column. */
-export interface WorkflowLinked extends SoftDeletable {
-  workflowId: number | null;
-}
+import type { WorkflowLinked, WorkflowLinkedRepository } from './workflow-linked.repository';
 
 /** Locks a workflow for linking (implemented by the Workflows module's WorkflowLinks port). */
 export interface WorkflowLinkLock {
@@ -22,7 +18,7 @@ export interface WorkflowLinkLock {
 export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
   protected constructor(
     protected readonly db: Database,
-    protected readonly rows: SoftDeletableRepository<T>,
+    protected readonly rows: WorkflowLinkedRepository<T>,
     private readonly linkLock: WorkflowLinkLock,
     private readonly resource: string,
   ) {}
@@ -57,7 +53,13 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
   /** The cascade step of a workflow soft delete: one UPDATE, inside the publisher's transaction. */
   softDeleteByWorkflow(workflowId: number, deletedAt: Date): Promise<number> {
     this.db.assertInTransaction(`soft-deleting the ${this.resource}s of workflow ${workflowId}`);
-    return this.rows.softDeleteAll({ workflowId } as Filter<T>, deletedAt);
+    return this.rows.softDeleteWithWorkflow(workflowId, deletedAt);
+  }
+
+  /** The step of a workflow restore: brings back the rows its cascade deleted, in one UPDATE. */
+  restoreByWorkflow(workflowId: number, restoredAt: Date): Promise<number> {
+    this.db.assertInTransaction(`restoring the ${this.resource}s of workflow ${workflowId}`);
+    return this.rows.restoreWithWorkflow(workflowId, restoredAt);
   }
 
   protected createRow(values: Omit<T, keyof SoftDeletable>): Promise<T> {

@@ -22,3 +22,10 @@ export abstract class SoftDeletableEntity {
   @Column({ name: 'deleted_at', type: 'datetime', precision: 6, nullable: true })
   deletedAt!: Date | null;
 }
+
+/** Rows that may belong to a workflow and are soft-deleted with it (Interviews, Todos). */
+export abstract class WorkflowLinkedEntity extends SoftDeletableEntity {
+  /** 1 when the workflow's cascading soft delete deleted this row; its restore brings it back. */
+  @Column({ name: 'deleted_with_workflow', type: 'boolean', width: 1, default: false })
+  deletedWithWorkflow!: boolean;
+}

@@ -36,6 +36,16 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
     return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
   }
 
+  /** Reads a row, deleted or not, and locks it until the surrounding transaction ends. */
+  async lock(id: number): Promise<T | null> {
+    this.db.assertInTransaction(`locking ${this.mapping.table} ${id}`);
+    const rows = await this.db.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ?${this.db.dialect.forUpdate}`,
+      [id],
+    );
+    return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
+  }
+
   /** One keyset page of active rows in id order; fetches one row more to know if another page exists. */
   async findPage(filter: Filter<T>, limit: number, cursor: string | undefined): Promise<Page<T>> {
     const { where, params } = this.whereActive(filter);
@@ -96,15 +106,13 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
     return affected > 0;
   }
 
-  /** Soft-deletes every active row matching filter with one set-based UPDATE; answers the count. */
-  async softDeleteAll(filter: Filter<T>, at: Date): Promise<number> {
-    const stamp = timestampToDb(at);
-    const { where, params } = this.whereActive(filter);
+  /** Brings back one soft-deleted row; answers false when there was none. */
+  async restore(id: number, at: Date): Promise<boolean> {
     const { affected } = await this.db.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`,
-      [stamp, stamp, ...params],
+      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, updated_at = ? WHERE id = ? AND is_deleted = 1`,
+      [timestampToDb(at), id],
     );
-    return affected;
+    return affected > 0;
   }
 
   private whereActive(filter: Filter<T>): { where: string[]; params: unknown[] } {

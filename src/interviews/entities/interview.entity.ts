@@ -1,11 +1,11 @@
 import { Column, Entity, ForeignKey, Index } from 'typeorm';
-import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+import { WorkflowLinkedEntity } from '../../common/persistence/soft-deletable.entity';
 
 export const INTERVIEW_STATUSES = ['scheduled', 'completed', 'cancelled', 'no_show'] as const;
 export type InterviewStatus = (typeof INTERVIEW_STATUSES)[number];
 
 @Entity({ name: 'interviews' })
-export class InterviewEntity extends SoftDeletableEntity {
+export class InterviewEntity extends WorkflowLinkedEntity {
   /** The owning workflow; named by table so that this module does not import the Workflows module. */
   @Index('ix_interviews_workflow_id')
   @ForeignKey('WorkflowEntity', {

@@ -11,6 +11,6 @@ export class SoftDeleteInterviewsWhenWorkflowSoftDeletedListener {
   @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
   async softDeleteLinkedInterviews(event: WorkflowSoftDeletedEvent): Promise<void> {
     const count = await this.interviews.softDeleteByWorkflow(event.workflowId, event.deletedAt);
-    event.recordCascade('interviews', count);
+    event.record('interviews', count);
   }
 }

@@ -1,11 +1,11 @@
 import { Column, Entity, ForeignKey, Index } from 'typeorm';
-import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+import { WorkflowLinkedEntity } from '../../common/persistence/soft-deletable.entity';
 
 export const TODO_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
 export type TodoStatus = (typeof TODO_STATUSES)[number];
 
 @Entity({ name: 'todos' })
-export class TodoEntity extends SoftDeletableEntity {
+export class TodoEntity extends WorkflowLinkedEntity {
   /** The owning workflow; named by table so that this module does not import the Workflows module. */
   @Index('ix_todos_workflow_id')
   @ForeignKey('WorkflowEntity', {

@@ -11,6 +11,6 @@ export class SoftDeleteTodosWhenWorkflowSoftDeletedListener {
   @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
   async softDeleteLinkedTodos(event: WorkflowSoftDeletedEvent): Promise<void> {
     const count = await this.todos.softDeleteByWorkflow(event.workflowId, event.deletedAt);
-    event.recordCascade('todos', count);
+    event.record('todos', count);
   }
 }

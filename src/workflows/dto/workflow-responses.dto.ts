@@ -30,14 +30,20 @@ export class WorkflowWithLinksDto extends WorkflowDto {
   todos?: unknown[];
 }
 
-export class CascadeCountsDto {
-  /** Linked interviews this delete soft-deleted. @example 3 */
+export class LinkedRowCountsDto {
+  /** @example 3 */
   interviews!: number;
 
-  /** Linked todos this delete soft-deleted. @example 5 */
+  /** @example 5 */
   todos!: number;
 }
 
 export class DeletedWorkflowDto extends WorkflowDto {
-  cascaded!: CascadeCountsDto;
+  /** The linked rows this delete soft-deleted (rows deleted before are not counted). */
+  cascaded!: LinkedRowCountsDto;
+}
+
+export class RestoredWorkflowDto extends WorkflowDto {
+  /** The linked rows this restore brought back: those the workflow's delete had soft-deleted. */
+  restored!: LinkedRowCountsDto;
 }
