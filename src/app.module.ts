@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { DomainEventPublisher } from './common/events/domain-events';
 import type { AppConfig } from './config/app-config';
@@ -21,6 +22,7 @@ export class AppModule {
         InterviewsModule,
         TodosModule,
         HealthModule,
+        AdminModule,
       ],
       providers: [DomainEventPublisher],
       exports: [DomainEventPublisher],

@@ -19,10 +19,7 @@ export class InterviewsService extends WorkflowLinkedService<InterviewDto> imple
   }
 
   onModuleInit(): void {
-    this.links.registerReader({
-      kind: 'interviews',
-      findActiveByWorkflow: (workflowId) => this.findActiveByWorkflow(workflowId),
-    });
+    this.links.register('interviews', this);
   }
 
   create(dto: CreateInterviewDto): Promise<InterviewDto> {

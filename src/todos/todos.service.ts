@@ -18,10 +18,7 @@ export class TodosService extends WorkflowLinkedService<TodoDto> implements OnMo
   }
 
   onModuleInit(): void {
-    this.links.registerReader({
-      kind: 'todos',
-      findActiveByWorkflow: (workflowId) => this.findActiveByWorkflow(workflowId),
-    });
+    this.links.register('todos', this);
   }
 
   create(dto: CreateTodoDto): Promise<TodoDto> {

@@ -1,23 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowNotActiveError } from '../common/errors/domain-errors';
+import type { OrphanReport } from '../common/linked-rows/workflow-linked.repository';
 import type { WorkflowInclude } from './dto/workflow-queries.dto';
 import { WorkflowsRepository } from './workflows.repository';
 
-/** What a module owning rows linked to workflows offers for `GET /workflows/:id?include=`. */
-export interface LinkedRowsReader {
-  readonly kind: WorkflowInclude;
-  /** The active rows linked to the workflow, in id order, as the API shows them. */
+/** What a module owning rows linked to workflows offers the Workflows and Admin modules. */
+export interface LinkedRowsOwner {
+  /** The active rows linked to the workflow, in id order, as the API shows them (`?include=`). */
   findActiveByWorkflow(workflowId: number): Promise<unknown[]>;
+  /** Active rows whose workflow is deleted or missing: counts, and the first `limit` of them. */
+  findOrphans(limit: number): Promise<OrphanReport>;
+  /** Repairs them inside the caller's transaction; see WorkflowLinkedRepository.repairOrphans. */
+  repairOrphans(at: Date): Promise<{ softDeleted: number; unlinked: number }>;
 }
 
 /**
  * The Workflows module's small exported port for modules whose rows link to a workflow
- * (Interviews, Todos): check-and-lock a workflow before linking to it, and register a reader
- * for `include`. The Workflows module never imports those modules.
+ * (Interviews, Todos): check-and-lock a workflow before linking to it, and register as the
+ * owner of their rows (for `include` and the orphan checks). The Workflows module never imports those modules.
  */
 @Injectable()
 export class WorkflowLinks {
-  private readonly readers = new Map<WorkflowInclude, LinkedRowsReader>();
+  private readonly owners = new Map<WorkflowInclude, LinkedRowsOwner>();
 
   constructor(private readonly workflows: WorkflowsRepository) {}
 
@@ -31,13 +35,13 @@ export class WorkflowLinks {
     if (!workflow) throw new WorkflowNotActiveError(workflowId);
   }
 
-  registerReader(reader: LinkedRowsReader): void {
-    this.readers.set(reader.kind, reader);
+  register(kind: WorkflowInclude, owner: LinkedRowsOwner): void {
+    this.owners.set(kind, owner);
   }
 
-  reader(kind: WorkflowInclude): LinkedRowsReader {
-    const reader = this.readers.get(kind);
-    if (!reader) throw new Error(`no module registered a reader for ${kind}`);
-    return reader;
+  owner(kind: WorkflowInclude): LinkedRowsOwner {
+    const owner = this.owners.get(kind);
+    if (!owner) throw new Error(`no module registered as the owner of ${kind}`);
+    return owner;
   }
 }

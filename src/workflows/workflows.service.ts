@@ -50,7 +50,7 @@ export class WorkflowsService {
     return this.db.read(async () => {
       const workflow: WorkflowWithLinksDto = await this.findOrFail(id);
       for (const kind of new Set(include)) {
-        workflow[kind] = await this.links.reader(kind).findActiveByWorkflow(id);
+        workflow[kind] = await this.links.owner(kind).findActiveByWorkflow(id);
       }
       return workflow;
     });

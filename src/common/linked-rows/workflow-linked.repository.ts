@@ -7,6 +7,21 @@ export interface WorkflowLinked extends SoftDeletable {
   workflowId: number | null;
 }
 
+/** Why an active row's link is broken. */
+export type OrphanReason = 'deleted_workflow' | 'missing_workflow';
+
+export interface Orphan {
+  id: number;
+  workflowId: number;
+  reason: OrphanReason;
+}
+
+export interface OrphanReport {
+  deletedWorkflow: number;
+  missingWorkflow: number;
+  items: Orphan[];
+}
+
 /**
  * The set-based statements of a workflow's cascade and of its restore. The cascade marks the
  * rows it deletes (deleted_with_workflow = 1); the restore brings back exactly those.
@@ -33,5 +48,57 @@ export abstract class WorkflowLinkedRepository<
       [timestampToDb(at), workflowId],
     );
     return affected;
+  }
+
+  /**
+   * Active rows whose workflow is soft-deleted (a cascade that never ran, e.g. rows written by
+   * hand) or missing (possible only where foreign key checks were bypassed), in id order.
+   */
+  async findOrphans(limit: number): Promise<OrphanReport> {
+    const orphans = `FROM ${this.mapping.table} c LEFT JOIN recruitment_processes w ON w.id = c.workflow_id
+      WHERE c.is_deleted = 0 AND c.workflow_id IS NOT NULL AND (w.id IS NULL OR w.is_deleted = 1)`;
+    const [items, counts] = await Promise.all([
+      this.db.select<{ id: number; workflow_id: number; missing: number }>(
+        `SELECT c.id, c.workflow_id, CASE WHEN w.id IS NULL THEN 1 ELSE 0 END AS missing ${orphans} ORDER BY c.id LIMIT ?`,
+        [limit],
+      ),
+      this.db.select<{ missing: number; n: number }>(
+        `SELECT CASE WHEN w.id IS NULL THEN 1 ELSE 0 END AS missing, COUNT(*) AS n ${orphans} GROUP BY CASE WHEN w.id IS NULL THEN 1 ELSE 0 END`,
+      ),
+    ]);
+    const count = (missing: number) =>
+      Number(counts.find((c) => Number(c.missing) === missing)?.n ?? 0);
+    return {
+      deletedWorkflow: count(0),
+      missingWorkflow: count(1),
+      items: items.map((row) => ({
+        id: Number(row.id),
+        workflowId: Number(row.workflow_id),
+        reason: Number(row.missing) === 1 ? 'missing_workflow' : 'deleted_workflow',
+      })),
+    };
+  }
+
+  /**
+   * Soft-deletes the active rows of deleted workflows as their cascade would have (with the
+   * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
+   * every row whose workflow no longer exists (the guide's troubleshooting fix).
+   */
+  async repairOrphans(at: Date): Promise<{ softDeleted: number; unlinked: number }> {
+    const table = this.mapping.table;
+    const stamp = timestampToDb(at);
+    const softDeleted = await this.db.execute(
+      `UPDATE ${table}
+          SET is_deleted = 1, deleted_with_workflow = 1, updated_at = ?,
+              deleted_at = (SELECT w.deleted_at FROM recruitment_processes w WHERE w.id = ${table}.workflow_id)
+        WHERE is_deleted = 0 AND workflow_id IN (SELECT id FROM recruitment_processes WHERE is_deleted = 1)`,
+      [stamp],
+    );
+    const unlinked = await this.db.execute(
+      `UPDATE ${table} SET workflow_id = NULL, updated_at = ?
+        WHERE workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM recruitment_processes)`,
+      [stamp],
+    );
+    return { softDeleted: softDeleted.affected, unlinked: unlinked.affected };
   }
 }

@@ -3,7 +3,11 @@ import type { Page } from '../pagination/page';
 import { Database } from '../persistence/database.service';
 import type { Filter } from '../persistence/soft-deletable.repository';
 import type { SoftDeletable } from '../persistence/table-mapping';
-import type { WorkflowLinked, WorkflowLinkedRepository } from './workflow-linked.repository';
+import type {
+  OrphanReport,
+  WorkflowLinked,
+  WorkflowLinkedRepository,
+} from './workflow-linked.repository';
 
 /** Locks a workflow for linking (implemented by the Workflows module's WorkflowLinks port). */
 export interface WorkflowLinkLock {
@@ -60,6 +64,15 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
   restoreByWorkflow(workflowId: number, restoredAt: Date): Promise<number> {
     this.db.assertInTransaction(`restoring the ${this.resource}s of workflow ${workflowId}`);
     return this.rows.restoreWithWorkflow(workflowId, restoredAt);
+  }
+
+  findOrphans(limit: number): Promise<OrphanReport> {
+    return this.db.read(() => this.rows.findOrphans(limit));
+  }
+
+  repairOrphans(at: Date): Promise<{ softDeleted: number; unlinked: number }> {
+    this.db.assertInTransaction(`repairing orphaned ${this.resource}s`);
+    return this.rows.repairOrphans(at);
   }
 
   protected createRow(values: Omit<T, keyof SoftDeletable>): Promise<T> {

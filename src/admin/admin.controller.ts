@@ -1,0 +1,31 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { AdminService } from './admin.service';
+import { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
+
+@ApiTags('admin')
+@Controller('admin')
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Get('orphans')
+  @ApiOperation({
+    summary: 'List active interviews and todos whose workflow is soft-deleted or missing',
+  })
+  @ApiErrors()
+  findOrphans(): Promise<OrphansReportDto> {
+    return this.admin.findOrphans();
+  }
+
+  @Post('orphans/repair')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Soft-delete the active rows of deleted workflows (restorable with the workflow) and unlink rows whose workflow is gone',
+  })
+  @ApiErrors()
+  repairOrphans(): Promise<OrphanRepairDto> {
+    return this.admin.repairOrphans();
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { WorkflowsModule } from '../workflows/workflows.module';
+import { AdminController } from './admin.controller';
+import { AdminService } from './admin.service';
+
+/** Maintenance routes; reaches interviews and todos only through the WorkflowLinks port. */
+@Module({
+  imports: [WorkflowsModule],
+  controllers: [AdminController],
+  providers: [AdminService],
+})
+export class AdminModule {}

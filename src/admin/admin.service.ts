@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../common/persistence/database.service';
+import { WORKFLOW_INCLUDES } from '../workflows/dto/workflow-queries.dto';
+import { WorkflowLinks } from '../workflows/workflow-links';
+import type { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
+
+const MAX_LISTED_ORPHANS = 1000;
+
+/** The guide's troubleshooting section as a feature: find and repair broken workflow links. */
+@Injectable()
+export class AdminService {
+  constructor(
+    private readonly db: Database,
+    private readonly links: WorkflowLinks,
+  ) {}
+
+  async findOrphans(): Promise<OrphansReportDto> {
+    const [interviews, todos] = await Promise.all(
+      WORKFLOW_INCLUDES.map((kind) => this.links.owner(kind).findOrphans(MAX_LISTED_ORPHANS)),
+    );
+    return { interviews, todos };
+  }
+
+  /** Repairs interviews and todos in one transaction. */
+  repairOrphans(): Promise<OrphanRepairDto> {
+    return this.db.transaction(async () => {
+      const at = new Date();
+      const interviews = await this.links.owner('interviews').repairOrphans(at);
+      const todos = await this.links.owner('todos').repairOrphans(at);
+      return { interviews, todos };
+    });
+  }
+}
