@@ -41,7 +41,6 @@ function e2eProject(kind, extraMatch = []) {
     displayName: `e2e-${kind}`,
     testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', ...extraMatch],
     setupFiles: [`<rootDir>/test/setup/use-${kind}.ts`],
-    testTimeout: 60_000,
   };
 }
 
@@ -81,5 +80,5 @@ module.exports = async () => {
       `MariaDB at ${address.host}:${address.port} does not answer: e2e suites run on SQLite only.`,
     );
   }
-  return { projects };
+  return { projects, testTimeout: 60_000 };
 };

@@ -24,7 +24,6 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
   app.useGlobalFilters(new ErrorShapeFilter());
   useDepthLimitedJsonParser(app.getHttpAdapter().getInstance());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter, DOCS_PATH } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
+import { closeGracefullyOnSignals } from './shutdown';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -16,6 +17,7 @@ async function bootstrap(): Promise<void> {
     APP_OPTIONS,
   );
   configureApp(app);
+  closeGracefullyOnSignals(app);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
   const where =

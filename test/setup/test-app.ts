@@ -19,7 +19,14 @@ export interface TestApp {
 
 /** A fresh database of the suite's kind and the application on it, migrated at start as in production. */
 export async function startTestApp(label: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  const database = await createTestDatabase(label);
+  return startAppOn(await createTestDatabase(label), env);
+}
+
+/** The application on a database the caller made; close() drops it with database.drop(). */
+export async function startAppOn(
+  database: TestDatabase,
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestApp> {
   try {
     const config = loadConfig({ DATABASE_URL: database.url, DB_CONNECT_RETRIES: '0', ...env });
     const moduleRef = await Test.createTestingModule({

@@ -1,0 +1,64 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exited: Promise<number | string>;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The service as its own process (src/main.ts through ts-node, no build needed), for tests of
+ * what only a process shows: signals, exit codes, several instances on one database.
+ */
+export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TS_NODE_PROJECT: 'tsconfig.json',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const state = await Promise.race([
+      fetch(`${url}/health`).then(
+        (res) => (res.ok ? 'up' : 'down'),
+        () => 'down',
+      ),
+      exited.then(() => 'exited'),
+    ]);
+    if (state === 'up') break;
+    if (state === 'exited' || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the app on port ${port} did not come up:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    child,
+    exited,
+    output: () => output,
+    kill: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
