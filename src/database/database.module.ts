@@ -6,7 +6,9 @@ import { ClsModule } from 'nestjs-cls';
 import type { AppConfig } from '../config/app-config';
 import { Database } from '../common/persistence/database.service';
 import { SQL_DIALECT, SqlDialect } from '../common/persistence/sql-dialect';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
+import { runPendingMigrations } from './migrate';
 
 /**
  * One DataSource (MariaDB/MySQL or SQLite, from DATABASE_URL), the transaction plumbing, and
@@ -23,10 +25,19 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
             ...buildDataSourceOptions(config.database, { poolSize: config.poolSize }),
-            migrationsRun: config.runMigrations,
             retryAttempts: config.connectRetries,
             retryDelay: 2000,
           }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            try {
+              if (config.runMigrations) await runPendingMigrations(dataSource);
+            } catch (err) {
+              await dataSource.destroy();
+              throw err;
+            }
+            return dataSource;
+          },
         }),
         // no per-request middleware: a CLS context exists only while a transaction runs
         ClsModule.forRoot({

@@ -1,0 +1,33 @@
+import type { DataSource } from 'typeorm';
+
+const LOCK_NAME = 'recruitment_workflows_migrations';
+const LOCK_WAIT_SECONDS = 120;
+
+/**
+ * Applies pending migrations. On MariaDB/MySQL, under a named server lock, so that replicas
+ * started at the same moment apply each migration exactly once: the first takes the lock and
+ * migrates, the others wait, then find nothing pending.
+ */
+export async function runPendingMigrations(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type === 'better-sqlite3') {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const lockHolder = dataSource.createQueryRunner();
+  try {
+    const [{ acquired }] = (await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [
+      LOCK_NAME,
+      LOCK_WAIT_SECONDS,
+    ])) as Array<{ acquired: number | null }>;
+    if (Number(acquired) !== 1) {
+      throw new Error(`another process held the migration lock for ${LOCK_WAIT_SECONDS} s`);
+    }
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lockHolder.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]);
+    }
+  } finally {
+    await lockHolder.release();
+  }
+}
