@@ -1,10 +1,12 @@
 import { BaseSchema1759300000000 } from './1759300000000-base-schema';
 import { AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 } from './1759399000000-add-workflow-relationships-to-interviews-and-todos';
 import { RecordDeletesWithWorkflow1759500000000 } from './1759500000000-record-deletes-with-workflow';
+import { AddListFilterIndexes1759600000000 } from './1759600000000-add-list-filter-indexes';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
   BaseSchema1759300000000,
   AddWorkflowRelationshipsToInterviewsAndTodos1759399000000,
   RecordDeletesWithWorkflow1759500000000,
+  AddListFilterIndexes1759600000000,
 ];

@@ -175,6 +175,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'BaseSchema1759300000000',
       'AddWorkflowRelationshipsToInterviewsAndTodos1759399000000',
       'RecordDeletesWithWorkflow1759500000000',
+      'AddListFilterIndexes1759600000000',
     ]);
   });
 
@@ -198,7 +199,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       const column = info.columns.find((c) => c.name === 'workflow_id');
       expect(column).toMatchObject({ nullable: true });
       expect(column?.default === null || column?.default === 'NULL').toBe(true);
-      expect(info.indexes).toEqual({ [`ix_${table}_workflow_id`]: ['workflow_id'] });
+      expect(info.indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id']);
       expect(info.foreignKeys).toEqual([
         {
           name: `fk_${table}_workflow_id`,
@@ -277,7 +278,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     const logger = db.logger;
     Object.assign(db, { logger: log });
     try {
-      // the restore bookkeeping first, then the guide's migration
+      // the later migrations first (list indexes, restore bookkeeping), then the guide's
+      await db.undoLastMigration({ transaction: 'each' });
       await db.undoLastMigration({ transaction: 'each' });
       for (const table of ['interviews', 'todos']) {
         const info = await describeTable(db, table);

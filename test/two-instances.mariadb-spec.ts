@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../migrations';
 import { spawnApp, type AppProcess } from './setup/app-process';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
 
@@ -48,7 +49,7 @@ describe('Two app processes on one MariaDB database (e2e)', () => {
 
   it('applied each migration exactly once although both started together', async () => {
     const rows = await db.query('SELECT name, COUNT(*) AS n FROM migrations GROUP BY name');
-    expect(rows.length).toBe(3);
+    expect(rows.length).toBe(MIGRATIONS.length);
     for (const row of rows) expect(Number(row.n)).toBe(1);
   });
 

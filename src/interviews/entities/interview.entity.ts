@@ -28,6 +28,7 @@ export class InterviewEntity extends WorkflowLinkedEntity {
   @Column({ name: 'recruiter_id', type: 'int' })
   recruiterId!: number;
 
+  @Index('ix_interviews_status')
   @Column({ type: 'varchar', length: 32, default: 'scheduled' })
   status!: InterviewStatus;
 

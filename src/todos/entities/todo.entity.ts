@@ -22,9 +22,11 @@ export class TodoEntity extends WorkflowLinkedEntity {
   @Column({ type: 'text', nullable: true })
   description!: string | null;
 
+  @Index('ix_todos_owner_id')
   @Column({ name: 'owner_id', type: 'int' })
   ownerId!: number;
 
+  @Index('ix_todos_status')
   @Column({ type: 'varchar', length: 32, default: 'pending' })
   status!: TodoStatus;
 

@@ -1,4 +1,4 @@
-import { Column, Entity } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
 import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
 
 export const WORKFLOW_STATUSES = ['draft', 'active', 'closed', 'archived'] as const;
@@ -13,6 +13,7 @@ export class WorkflowEntity extends SoftDeletableEntity {
   @Column({ type: 'text', nullable: true })
   description!: string | null;
 
+  @Index('ix_recruitment_processes_status')
   @Column({ type: 'varchar', length: 32, default: 'draft' })
   status!: WorkflowStatus;
 

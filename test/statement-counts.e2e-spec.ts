@@ -1,0 +1,106 @@
+import { encodeCursor } from '../src/common/pagination/cursor';
+import { createInterview, createTodo, createWorkflow } from './setup/fixtures';
+import { StatementLog } from './setup/statement-log';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+const FEW = 2;
+const MANY = 400;
+
+/**
+ * No N+1 anywhere: every route issues the same number of SQL statements whether the workflow
+ * it touches has a couple of linked rows or hundreds.
+ */
+describe('SQL statements per request (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('statement_counts');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A workflow with `children` interviews and as many todos, inserted in bulk. */
+  async function workflowWith(children: number) {
+    const workflow = await createWorkflow(t.http, { status: 'active' });
+    for (const [table, columns, values] of [
+      [
+        'interviews',
+        'title, candidate_id, recruiter_id, status, workflow_id',
+        (i: number) => [`i${i}`, 1, 2, 'scheduled', workflow.id],
+      ],
+      [
+        'todos',
+        'title, owner_id, status, workflow_id',
+        (i: number) => [`t${i}`, 7, 'pending', workflow.id],
+      ],
+    ] as const) {
+      const rows = Array.from({ length: children }, (_, i) => values(i));
+      const placeholders = rows.map((r) => `(${r.map(() => '?').join(', ')})`).join(', ');
+      await t.db.query(`INSERT INTO ${table} (${columns}) VALUES ${placeholders}`, rows.flat());
+    }
+    const interview = await createInterview(t.http, { workflowId: workflow.id });
+    const todo = await createTodo(t.http, { workflowId: workflow.id });
+    return { id: workflow.id, interviewId: interview.id, todoId: todo.id };
+  }
+
+  type Fixture = Awaited<ReturnType<typeof workflowWith>>;
+  const routes: Array<[string, (f: Fixture) => Promise<unknown>]> = [
+    ['GET /workflows/:id', (f) => t.http.get(`/workflows/${f.id}`).expect(200)],
+    [
+      'GET /workflows/:id?include=interviews,todos',
+      (f) => t.http.get(`/workflows/${f.id}?include=interviews,todos`).expect(200),
+    ],
+    [
+      'GET /workflows?status=active&cursor=',
+      (f) =>
+        t.http
+          .get('/workflows')
+          .query({ status: 'active', cursor: encodeCursor(f.id - 1) })
+          .expect(200),
+    ],
+    [
+      'GET /interviews?workflowId=&status=',
+      (f) =>
+        t.http
+          .get('/interviews')
+          .query({ workflowId: f.id, status: 'scheduled', limit: 100 })
+          .expect(200),
+    ],
+    [
+      'GET /todos?workflowId=&ownerId=',
+      (f) => t.http.get('/todos').query({ workflowId: f.id, ownerId: 7, limit: 100 }).expect(200),
+    ],
+    [
+      'POST /todos (linked)',
+      (f) => t.http.post('/todos').send({ title: 'new', ownerId: 1, workflowId: f.id }).expect(201),
+    ],
+    [
+      'PATCH /interviews/:id',
+      (f) => t.http.patch(`/interviews/${f.interviewId}`).send({ status: 'completed' }).expect(200),
+    ],
+    [
+      'PATCH /todos/:id (relink)',
+      (f) => t.http.patch(`/todos/${f.todoId}`).send({ workflowId: f.id }).expect(200),
+    ],
+    ['DELETE /workflows/:id (cascade)', (f) => t.http.delete(`/workflows/${f.id}`).expect(200)],
+    ['POST /workflows/:id/restore', (f) => t.http.post(`/workflows/${f.id}/restore`).expect(200)],
+  ];
+
+  it(`issues the same statements per route for ${FEW} and for ${MANY} linked rows`, async () => {
+    const few = await workflowWith(FEW);
+    const many = await workflowWith(MANY);
+    const counts: Record<string, [number, number]> = {};
+    for (const [route, request] of routes) {
+      const a = await StatementLog.capture(t.db, () => request(few));
+      const b = await StatementLog.capture(t.db, () => request(many));
+      counts[route] = [a.length, b.length];
+    }
+    for (const [route, [a, b]] of Object.entries(counts)) {
+      expect([route, b]).toEqual([route, a]);
+      expect(a).toBeGreaterThan(0);
+    }
+    console.log(`statements per request (${FEW} vs ${MANY} linked rows of each kind):`, counts);
+  });
+});
