@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ApiErrors, ApiIdParam } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateInterviewDto } from './dto/create-interview.dto';
 import { InterviewDto, InterviewPageDto } from './dto/interview.dto';
@@ -31,6 +31,7 @@ export class InterviewsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get an interview' })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
     return this.interviews.get(id);
   }
@@ -40,6 +41,7 @@ export class InterviewsController {
     summary: 'Change an interview; workflowId null unlinks it, another id relinks it',
   })
   @ApiErrors(400, 404, 422)
+  @ApiIdParam()
   update(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: UpdateInterviewDto,
@@ -50,6 +52,7 @@ export class InterviewsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Soft-delete one interview' })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   remove(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
     return this.interviews.remove(id);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ApiErrors, ApiIdParam } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateTodoDto } from './dto/create-todo.dto';
 import { ListTodosQueryDto } from './dto/list-todos-query.dto';
@@ -31,6 +31,7 @@ export class TodosController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a todo' })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
     return this.todos.get(id);
   }
@@ -38,6 +39,7 @@ export class TodosController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change a todo; workflowId null unlinks it, another id relinks it' })
   @ApiErrors(400, 404, 422)
+  @ApiIdParam()
   update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateTodoDto): Promise<TodoDto> {
     return this.todos.update(id, dto);
   }
@@ -45,6 +47,7 @@ export class TodosController {
   @Delete(':id')
   @ApiOperation({ summary: 'Soft-delete one todo' })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   remove(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
     return this.todos.remove(id);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ApiErrors, ApiIdParam } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateWorkflowDto } from './dto/create-workflow.dto';
 import { UpdateWorkflowDto } from './dto/update-workflow.dto';
@@ -36,6 +36,7 @@ export class WorkflowsController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a workflow, optionally with its active interviews and todos' })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(
     @Param('id', ParseIdPipe) id: number,
     @Query() query: GetWorkflowQueryDto,
@@ -46,6 +47,7 @@ export class WorkflowsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change the name, description or status of a workflow' })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   update(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: UpdateWorkflowDto,
@@ -58,6 +60,7 @@ export class WorkflowsController {
     summary: 'Soft-delete a workflow and, in the same transaction, its active interviews and todos',
   })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   softDelete(@Param('id', ParseIdPipe) id: number): Promise<DeletedWorkflowDto> {
     return this.workflows.softDelete(id);
   }
@@ -71,6 +74,7 @@ export class WorkflowsController {
       'Rows deleted on their own before the workflow stay deleted. 409 when the workflow is not deleted.',
   })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   restore(@Param('id', ParseIdPipe) id: number): Promise<RestoredWorkflowDto> {
     return this.workflows.restore(id);
   }

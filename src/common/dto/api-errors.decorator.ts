@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiParam, ApiResponse } from '@nestjs/swagger';
+import { MAX_ID } from '../pagination/cursor';
 import { ErrorDto } from './error.dto';
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -18,3 +19,11 @@ export const ApiErrors = (...statuses: number[]): MethodDecorator & ClassDecorat
       ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorDto }),
     ),
   );
+
+/** The `:id` path parameter of a route: a positive integer that fits the INT ids. */
+export const ApiIdParam = (): MethodDecorator =>
+  ApiParam({
+    name: 'id',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_ID },
+    example: 42,
+  });

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsPageCursor, ToInteger } from '../validation/decorators';
 
@@ -5,10 +6,14 @@ export const MAX_PAGE_SIZE = 100;
 
 /** `?limit=&cursor=` of every list route. */
 export class PageQueryDto {
-  /**
-   * Items per page.
-   * @example 20
-   */
+  /** Items per page. */
+  @ApiProperty({
+    required: false,
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: 20,
+  })
   @IsOptional()
   @ToInteger()
   @IsInt()

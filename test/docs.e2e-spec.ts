@@ -1,0 +1,168 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPIV3 } from 'openapi-types';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+/** Every route of design/api.md (and the issues since), with the error answers each may give. */
+const ROUTES: Array<[method: string, path: string, errors: number[]]> = [
+  ['post', '/workflows', [400]],
+  ['get', '/workflows', [400]],
+  ['get', '/workflows/{id}', [400, 404]],
+  ['patch', '/workflows/{id}', [400, 404]],
+  ['delete', '/workflows/{id}', [400, 404]],
+  ['post', '/workflows/{id}/restore', [400, 404, 409]],
+  ['post', '/interviews', [400, 422]],
+  ['get', '/interviews', [400]],
+  ['get', '/interviews/{id}', [400, 404]],
+  ['patch', '/interviews/{id}', [400, 404, 422]],
+  ['delete', '/interviews/{id}', [400, 404]],
+  ['post', '/todos', [400, 422]],
+  ['get', '/todos', [400]],
+  ['get', '/todos/{id}', [400, 404]],
+  ['patch', '/todos/{id}', [400, 404, 422]],
+  ['delete', '/todos/{id}', [400, 404]],
+  ['get', '/health', [503]],
+  ['get', '/admin/orphans', []],
+  ['post', '/admin/orphans/repair', []],
+];
+
+describe('Swagger UI and the OpenAPI document (e2e)', () => {
+  let t: TestApp;
+  let doc: OpenAPIV3.Document;
+
+  beforeAll(async () => {
+    t = await startTestApp('docs');
+    doc = (await t.http.get('/docs-json').expect(200)).body as OpenAPIV3.Document;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const schema = (name: string) => doc.components?.schemas?.[name] as OpenAPIV3.SchemaObject;
+
+  it('GET /docs serves the Swagger UI', async () => {
+    const res = await t.http.get('/docs').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toMatch(/swagger-ui/i);
+    const init = await t.http.get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toContain('/workflows');
+  });
+
+  it('GET /docs-json is a valid OpenAPI 3 document', async () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+  });
+
+  it('documents exactly the routes of the API', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item ?? {}).map((method) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual(ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+  });
+
+  it.each(ROUTES)(
+    '%s %s has its request body, a success schema and its error answers in the error shape',
+    (method, path, errors) => {
+      const operation = (doc.paths[path] as Record<string, OpenAPIV3.OperationObject>)[method];
+      if (method === 'post' || method === 'patch') {
+        if (!path.includes('restore') && !path.includes('repair')) {
+          const body = operation.requestBody as OpenAPIV3.RequestBodyObject;
+          expect(body.content['application/json'].schema).toHaveProperty('$ref');
+        }
+      }
+      const success = Object.entries(operation.responses).find(([status]) =>
+        status.startsWith('2'),
+      );
+      expect(success).toBeDefined();
+      const content = (success![1] as OpenAPIV3.ResponseObject).content?.['application/json'];
+      expect(content?.schema).toHaveProperty('$ref');
+      for (const status of [...errors, 500, 503]) {
+        const response = operation.responses[String(status)] as OpenAPIV3.ResponseObject;
+        expect([status, response?.content?.['application/json']?.schema]).toEqual([
+          status,
+          { $ref: '#/components/schemas/ErrorDto' },
+        ]);
+      }
+    },
+  );
+
+  it.each([
+    ['WorkflowStatus', ['draft', 'active', 'closed', 'archived']],
+    ['InterviewStatus', ['scheduled', 'completed', 'cancelled', 'no_show']],
+    ['TodoStatus', ['pending', 'in_progress', 'completed', 'cancelled']],
+  ])('lists the values of %s', (name, values) => {
+    expect(schema(name).enum).toEqual(values);
+  });
+
+  it.each([
+    [
+      'WorkflowDto',
+      [
+        'id',
+        'name',
+        'description',
+        'status',
+        'createdBy',
+        'createdAt',
+        'updatedAt',
+        'isDeleted',
+        'deletedAt',
+      ],
+    ],
+    [
+      'InterviewDto',
+      [
+        'id',
+        'workflowId',
+        'title',
+        'description',
+        'candidateId',
+        'recruiterId',
+        'status',
+        'scheduledStart',
+        'scheduledEnd',
+        'location',
+        'meetingUrl',
+        'createdAt',
+        'updatedAt',
+        'isDeleted',
+        'deletedAt',
+      ],
+    ],
+    [
+      'TodoDto',
+      [
+        'id',
+        'workflowId',
+        'title',
+        'description',
+        'ownerId',
+        'status',
+        'dueDate',
+        'createdAt',
+        'updatedAt',
+        'isDeleted',
+        'deletedAt',
+      ],
+    ],
+    ['ErrorDto', ['statusCode', 'error', 'message']],
+  ])(
+    'gives %s every field of the contract, each with an example or a reference',
+    (name, fields) => {
+      const properties = schema(name).properties ?? {};
+      expect(Object.keys(properties).sort()).toEqual([...fields].sort());
+      for (const field of fields) {
+        const property = properties[field] as OpenAPIV3.SchemaObject;
+        expect([field, 'example' in property || 'allOf' in property]).toEqual([field, true]);
+      }
+    },
+  );
+
+  it('marks the nullable fields nullable and the deletion answer with its cascade counts', () => {
+    const workflow = schema('WorkflowDto').properties as Record<string, OpenAPIV3.SchemaObject>;
+    expect(workflow.description.nullable).toBe(true);
+    expect(workflow.deletedAt.nullable).toBe(true);
+    expect(schema('DeletedWorkflowDto').properties).toHaveProperty('cascaded');
+    expect(schema('RestoredWorkflowDto').properties).toHaveProperty('restored');
+  });
+});
