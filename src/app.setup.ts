@@ -1,7 +1,9 @@
 import type { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
+import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 
@@ -9,8 +11,21 @@ export const DOCS_PATH = 'docs';
 
 /** The HTTP platform, for main.ts and the e2e suites alike. */
 export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: bodyLimitBytes });
+  return new FastifyAdapter({
+    bodyLimit: bodyLimitBytes,
+    // errors fastify's router raises before any Nest code runs, in the one error shape
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      const message = FRAMEWORK_ERROR_MESSAGES[error.code] ?? 'The request URL is malformed';
+      void reply.status(status).send(errorBody(status, message));
+    },
+  });
 }
+
+const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than 100 characters',
+  FST_ERR_BAD_URL: 'The request URL is malformed',
+};
 
 /** Nest's own JSON parser is off: configureApp installs a depth-limited one. */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };

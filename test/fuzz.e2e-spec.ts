@@ -1,0 +1,243 @@
+import fc from 'fast-check';
+import type { OpenAPIV3 } from 'openapi-types';
+import { expectErrorShape } from './setup/fixtures';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+/** Cases per property; `npm run fuzz` raises it. Seeded, so that a failure replays. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+
+interface Operation {
+  method: string;
+  path: string;
+  bodyFields: string[] | null;
+  queryFields: string[];
+}
+
+/** Values no client should send, and some it may. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    null,
+    true,
+    0,
+    -1,
+    1.5,
+    2 ** 31,
+    2 ** 53,
+    1e308,
+    -1e308,
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udfffy',
+    '🚀😀𝄞',
+    '1e3',
+    '0x10',
+    'NaN',
+    '2025-02-30T09:30:00Z',
+    '2025-10-02T09:30:00Z',
+    'https://meet.example.com/x',
+    'javascript:alert(1)',
+    'draft',
+    'scheduled',
+    'pending',
+    "'; DROP TABLE todos; --",
+    'x'.repeat(256),
+    'x'.repeat(100_000),
+  ),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.integer(),
+  fc.double(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 2 }),
+);
+
+const pathId: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    '0',
+    '-1',
+    '1.5',
+    '1e3',
+    '99999999999',
+    '2147483648',
+    '%00',
+    'abc',
+    '1'.repeat(300),
+    '%F0%9F%9A%80',
+    '01',
+  ),
+  fc.integer({ min: 1, max: 12 }).map(String),
+);
+
+const queryText: fc.Arbitrary<string> = fc.oneof(
+  hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))),
+  fc.base64String({ maxLength: 24 }),
+  fc.integer({ min: -5, max: 200 }).map(String),
+);
+
+function deepJson(depth: number): string {
+  return `{"title":"deep","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+}
+
+function bodyFor(op: Operation): fc.Arbitrary<{ raw: string } | { json: unknown } | null> {
+  if (op.bodyFields === null) return fc.constant(null);
+  const fields = op.bodyFields;
+  const known = fc.dictionary(fc.constantFrom(...fields), hostileValue, { maxKeys: fields.length });
+  const withUnknown = fc
+    .tuple(
+      known,
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), hostileValue, { maxKeys: 2 }),
+    )
+    .map(([a, b]) => ({ ...b, ...a }));
+  return fc.oneof(
+    { weight: 6, arbitrary: known.map((json) => ({ json })) },
+    { weight: 2, arbitrary: withUnknown.map((json) => ({ json })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom<unknown>([], 'text', null, 42, [{ title: 'x' }])
+        .map((json) => ({ json })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(10, 40, 5000).map((depth) => ({ raw: deepJson(depth) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom('{"title":', '{"title":"x",}', '\u0000', '{"__proto__":{"x":1}}')
+        .map((raw) => ({ raw })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant({ raw: JSON.stringify({ title: 'x'.repeat(1_100_000) }) }),
+    },
+  );
+}
+
+/** Percent-encodes the UTF-8 bytes of text; unlike encodeURIComponent, accepts lone surrogates. */
+function percentEncode(text: string): string {
+  return [...Buffer.from(text, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).padStart(2, '0')}`,
+    )
+    .join('');
+}
+
+function queryFor(op: Operation): fc.Arbitrary<string> {
+  const names = [...op.queryFields, 'include', 'unknown', 'a[b]', 'limit[]', '__proto__'];
+  return fc
+    .array(fc.tuple(fc.constantFrom(...names), queryText), { maxLength: 4 })
+    .map((pairs) => pairs.map(([k, v]) => `${k}=${percentEncode(v)}`).join('&'));
+}
+
+describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)', () => {
+  let t: TestApp;
+  let operations: Operation[];
+  const statuses: Record<number, number> = {};
+  let requests = 0;
+
+  /** Changes whenever any row of the three tables changes (the service stamps updated_at on every write). */
+  async function fingerprint(): Promise<string> {
+    const parts = [];
+    for (const table of ['recruitment_processes', 'interviews', 'todos']) {
+      const [row] = await t.db.query(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(is_deleted), 0) AS deleted, MAX(updated_at) AS touched,
+                ${table === 'recruitment_processes' ? '0' : 'COALESCE(SUM(workflow_id), 0)'} AS links FROM ${table}`,
+      );
+      parts.push(`${table}:${row.n}/${row.deleted}/${row.touched}/${row.links}`);
+    }
+    return parts.join(' ');
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp('fuzz');
+    for (let i = 0; i < 4; i++) {
+      const w = (
+        await t.http
+          .post('/workflows')
+          .send({ name: `seed ${i}` })
+          .expect(201)
+      ).body;
+      await t.http
+        .post('/interviews')
+        .send({ title: 'i', candidateId: 1, recruiterId: 2, workflowId: w.id })
+        .expect(201);
+      await t.http.post('/todos').send({ title: 't', ownerId: 1, workflowId: w.id }).expect(201);
+    }
+    await t.http.delete('/workflows/4').expect(200);
+    const doc = (await t.http.get('/docs-json').expect(200)).body as OpenAPIV3.Document;
+    const schemas = doc.components?.schemas ?? {};
+    operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, OpenAPIV3.OperationObject>).map(
+        ([method, operation]) => {
+          const ref = (
+            (operation.requestBody as OpenAPIV3.RequestBodyObject | undefined)?.content[
+              'application/json'
+            ]?.schema as OpenAPIV3.ReferenceObject | undefined
+          )?.$ref;
+          const bodySchema = ref
+            ? (schemas[ref.split('/').pop()!] as OpenAPIV3.SchemaObject)
+            : undefined;
+          return {
+            method,
+            path,
+            bodyFields: bodySchema
+              ? Object.keys(bodySchema.properties ?? {})
+              : method === 'post' || method === 'patch'
+                ? ['title']
+                : null,
+            queryFields: ((operation.parameters ?? []) as OpenAPIV3.ParameterObject[])
+              .filter((p) => p.in === 'query')
+              .map((p) => p.name),
+          };
+        },
+      ),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(19);
+  });
+
+  afterAll(async () => {
+    console.log(
+      `fuzz: ${requests} requests over ${operations?.length} operations (seed ${SEED}, ${RUNS} runs each); statuses:`,
+      statuses,
+    );
+    await t?.close();
+  });
+
+  it('never answers 5xx, answers every 4xx in the error shape, and changes no row when it refuses', async () => {
+    for (const op of operations) {
+      await fc.assert(
+        fc.asyncProperty(pathId, queryFor(op), bodyFor(op), async (id, query, body) => {
+          const url = `${op.path.replace('{id}', id)}${query ? `?${query}` : ''}`;
+          const before = await fingerprint();
+          let req = (t.http as unknown as Record<string, (u: string) => import('supertest').Test>)[
+            op.method
+          ](url);
+          if (body && 'raw' in body)
+            req = req.set('content-type', 'application/json').send(body.raw);
+          else if (body)
+            req = req.set('content-type', 'application/json').send(JSON.stringify(body.json));
+          const res = await req;
+          requests++;
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          if (res.status >= 500) {
+            throw new Error(
+              `${op.method.toUpperCase()} ${url} -> ${res.status} ${JSON.stringify(res.body)}`,
+            );
+          }
+          if (res.status >= 400) {
+            expectErrorShape(res.body, res.status);
+            expect(await fingerprint()).toBe(before);
+          }
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    }
+  });
+});
