@@ -1,8 +1,5 @@
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
-import { ClsModule } from 'nestjs-cls';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config';
 import { Database } from '../common/persistence/database.service';
 import { SQL_DIALECT, SqlDialect } from '../common/persistence/sql-dialect';
@@ -38,16 +35,6 @@ export class DatabaseModule {
             }
             return dataSource;
           },
-        }),
-        // no per-request middleware: a CLS context exists only while a transaction runs
-        ClsModule.forRoot({
-          global: true,
-          plugins: [
-            new ClsPluginTransactional({
-              imports: [TypeOrmModule],
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-            }),
-          ],
         }),
       ],
       providers: [

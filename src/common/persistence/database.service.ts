@@ -1,6 +1,6 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
 
 export interface WriteResult {
@@ -20,45 +20,56 @@ class SerialQueue {
 }
 
 /**
- * The services' only way to the database. Transactions propagate implicitly
- * (@nestjs-cls/transactional): every statement issued through this service inside
- * `transaction(fn)` - including by event listeners in other modules - joins that transaction.
+ * The services' only way to the database. Transactions propagate implicitly, through
+ * continuation-local storage that exists only while a transaction runs (no per-request
+ * middleware): every statement issued through this service inside `transaction(work)` -
+ * including by event listeners in other modules - joins that transaction.
  */
 @Injectable()
 export class Database {
   private readonly queue = new SerialQueue();
+  private readonly current = new AsyncLocalStorage<EntityManager>();
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly dataSource: DataSource,
     @Inject(SQL_DIALECT) readonly dialect: SqlDialect,
   ) {}
 
   /** Runs work as one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.txHost.isTransactionActive()) return work();
-    const run = () => this.txHost.withTransaction(work);
+    if (this.inTransaction()) return work();
+    const run = () => this.dataSource.transaction((manager) => this.current.run(manager, work));
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
   }
 
   /** Runs reads outside a transaction; on SQLite after the running transaction, never inside it. */
   read<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.dialect.serializesAccess || this.txHost.isTransactionActive()) return work();
+    if (!this.dialect.serializesAccess || this.inTransaction()) return work();
     return this.queue.run(work);
   }
 
   /** Fails unless called inside transaction(): for code that must never write on its own. */
   assertInTransaction(operation: string): void {
-    if (!this.txHost.isTransactionActive()) {
+    if (!this.inTransaction()) {
       throw new Error(`${operation} must run inside a transaction`);
     }
   }
 
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.txHost.tx.query(sql, params);
+    return this.manager().query(sql, params);
+  }
+
+  private inTransaction(): boolean {
+    return this.current.getStore() !== undefined;
+  }
+
+  /** The running transaction's manager, else the data source's (one pooled connection per statement). */
+  private manager(): EntityManager {
+    return this.current.getStore() ?? this.dataSource.manager;
   }
 
   async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    const manager = this.txHost.tx;
+    const manager = this.manager();
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
     try {
       const result = await runner.query(sql, params, true);

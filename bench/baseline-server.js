@@ -1,0 +1,287 @@
+'use strict';
+// The floor the service is measured against: node:http + mysql2, no framework, no ORM,
+// answering the benchmarked routes with the same JSON and the same SQL statements.
+const http = require('node:http');
+const mysql = require('mysql2/promise');
+
+const W =
+  'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at';
+const I =
+  'id, workflow_id, title, description, candidate_id, recruiter_id, status, scheduled_start, scheduled_end, location, meeting_url, created_at, updated_at, is_deleted, deleted_at';
+const T =
+  'id, workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at';
+
+const iso = (v) =>
+  v === null
+    ? null
+    : `${v.slice(0, 10)}T${v.slice(11, 19)}.${v.length > 20 ? v.slice(20, 23).padEnd(3, '0') : '000'}Z`;
+const toDb = (d) => d.toISOString().slice(0, 23).replace('T', ' ');
+
+const workflow = (r) => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  status: r.status,
+  createdBy: r.created_by,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+  isDeleted: r.is_deleted === 1,
+  deletedAt: iso(r.deleted_at),
+});
+const interview = (r) => ({
+  id: r.id,
+  workflowId: r.workflow_id,
+  title: r.title,
+  description: r.description,
+  candidateId: r.candidate_id,
+  recruiterId: r.recruiter_id,
+  status: r.status,
+  scheduledStart: iso(r.scheduled_start),
+  scheduledEnd: iso(r.scheduled_end),
+  location: r.location,
+  meetingUrl: r.meeting_url,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+  isDeleted: r.is_deleted === 1,
+  deletedAt: iso(r.deleted_at),
+});
+
+function createBaseline(databaseUrl) {
+  const url = new URL(databaseUrl);
+  const pool = mysql.createPool({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+    database: url.pathname.slice(1),
+    connectionLimit: 10,
+    dateStrings: true,
+    charset: 'utf8mb4_unicode_ci',
+  });
+
+  const send = (res, status, body) => {
+    const json = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(json),
+    });
+    res.end(json);
+  };
+  const notFound = (res, what) =>
+    send(res, 404, { statusCode: 404, error: 'Not Found', message: `${what} not found` });
+  const readBody = (req) =>
+    new Promise((resolve, reject) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        try {
+          resolve(JSON.parse(data || '{}'));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  const positive = (v) => Number.isInteger(v) && v > 0 && v <= 2147483647;
+
+  async function inTransaction(work) {
+    const conn = await pool.getConnection();
+    try {
+      await conn.query('START TRANSACTION');
+      const result = await work(conn);
+      await conn.query('COMMIT');
+      return result;
+    } catch (err) {
+      await conn.query('ROLLBACK');
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
+
+  async function handle(req, res) {
+    const url = new URL(req.url, 'http://x');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 1) {
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const cursor = url.searchParams.get('cursor');
+      const after = cursor ? Number(Buffer.from(cursor, 'base64url').toString().slice(3)) : null;
+      const rows =
+        after === null
+          ? (
+              await pool.query(
+                `SELECT ${W} FROM recruitment_processes WHERE is_deleted = 0 ORDER BY id LIMIT ?`,
+                [limit + 1],
+              )
+            )[0]
+          : (
+              await pool.query(
+                `SELECT ${W} FROM recruitment_processes WHERE is_deleted = 0 AND id > ? ORDER BY id LIMIT ?`,
+                [after, limit + 1],
+              )
+            )[0];
+      const items = rows.slice(0, limit).map(workflow);
+      const nextCursor =
+        rows.length > limit
+          ? Buffer.from(`id:${items[items.length - 1].id}`).toString('base64url')
+          : null;
+      return send(res, 200, { items, nextCursor });
+    }
+    if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 2) {
+      const id = Number(parts[1]);
+      const [rows] = await pool.query(
+        `SELECT ${W} FROM recruitment_processes WHERE id = ? AND is_deleted = 0`,
+        [id],
+      );
+      if (rows.length === 0) return notFound(res, `Workflow ${id}`);
+      const body = workflow(rows[0]);
+      const include = (url.searchParams.get('include') ?? '').split(',');
+      if (include.includes('interviews')) {
+        const [list] = await pool.query(
+          `SELECT ${I} FROM interviews WHERE is_deleted = 0 AND workflow_id = ? ORDER BY id`,
+          [id],
+        );
+        body.interviews = list.map(interview);
+      }
+      if (include.includes('todos')) {
+        const [list] = await pool.query(
+          `SELECT ${T} FROM todos WHERE is_deleted = 0 AND workflow_id = ? ORDER BY id`,
+          [id],
+        );
+        body.todos = list.map(todo);
+      }
+      return send(res, 200, body);
+    }
+    if (req.method === 'POST' && url.pathname === '/todos') {
+      const b = await readBody(req);
+      if (typeof b.title !== 'string' || !positive(b.ownerId)) {
+        return send(res, 400, {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['title and ownerId are required'],
+        });
+      }
+      const now = new Date();
+      const at = now.toISOString();
+      const row = {
+        workflowId: b.workflowId ?? null,
+        title: b.title,
+        description: b.description ?? null,
+        ownerId: b.ownerId,
+        status: b.status ?? 'pending',
+        dueDate: b.dueDate ? new Date(b.dueDate).toISOString() : null,
+      };
+      const created = await inTransaction(async (conn) => {
+        if (row.workflowId !== null) {
+          const [w] = await conn.query(
+            `SELECT ${W} FROM recruitment_processes WHERE id = ? AND is_deleted = 0 FOR UPDATE`,
+            [row.workflowId],
+          );
+          if (w.length === 0) return null;
+        }
+        const [result] = await conn.query(
+          'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)',
+          [
+            row.workflowId,
+            row.title,
+            row.description,
+            row.ownerId,
+            row.status,
+            row.dueDate && toDb(new Date(row.dueDate)),
+            toDb(now),
+            toDb(now),
+          ],
+        );
+        return {
+          id: result.insertId,
+          ...row,
+          createdAt: at,
+          updatedAt: at,
+          isDeleted: false,
+          deletedAt: null,
+        };
+      });
+      if (!created) {
+        return send(res, 422, {
+          statusCode: 422,
+          error: 'Unprocessable Entity',
+          message: `workflowId ${row.workflowId} does not name an active workflow`,
+        });
+      }
+      return send(res, 201, created);
+    }
+    if (req.method === 'PATCH' && parts[0] === 'interviews' && parts.length === 2) {
+      const id = Number(parts[1]);
+      const b = await readBody(req);
+      const now = new Date();
+      const updated = await inTransaction(async (conn) => {
+        const [rows] = await conn.query(
+          `SELECT ${I} FROM interviews WHERE id = ? AND is_deleted = 0 FOR UPDATE`,
+          [id],
+        );
+        if (rows.length === 0) return null;
+        const current = interview(rows[0]);
+        const sets = [];
+        const params = [];
+        for (const field of ['title', 'status']) {
+          if (b[field] === undefined) continue;
+          sets.push(`${field} = ?`);
+          params.push(b[field]);
+        }
+        sets.push('updated_at = ?');
+        params.push(toDb(now), id);
+        await conn.query(
+          `UPDATE interviews SET ${sets.join(', ')} WHERE id = ? AND is_deleted = 0`,
+          params,
+        );
+        return {
+          ...current,
+          ...(b.title !== undefined && { title: b.title }),
+          ...(b.status !== undefined && { status: b.status }),
+          updatedAt: now.toISOString(),
+        };
+      });
+      if (!updated) return notFound(res, `Interview ${id}`);
+      return send(res, 200, updated);
+    }
+    return send(res, 404, {
+      statusCode: 404,
+      error: 'Not Found',
+      message: `Cannot ${req.method} ${url.pathname}`,
+    });
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) =>
+      send(res, 500, {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: String(err.message),
+      }),
+    );
+  });
+  server.keepAliveTimeout = 72_000;
+  return { server, pool };
+}
+
+function todo(r) {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    title: r.title,
+    description: r.description,
+    ownerId: r.owner_id,
+    status: r.status,
+    dueDate: iso(r.due_date),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    isDeleted: r.is_deleted === 1,
+    deletedAt: iso(r.deleted_at),
+  };
+}
+
+module.exports = { createBaseline };
+
+if (require.main === module) {
+  const { server } = createBaseline(process.env.DATABASE_URL);
+  server.listen(Number(process.env.PORT || 3100), '127.0.0.1');
+}
