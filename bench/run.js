@@ -7,7 +7,6 @@ const os = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const mysql = require('mysql2/promise');
-const { createBaseline } = require('./baseline-server');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
@@ -116,13 +115,14 @@ async function waitFor(url) {
   throw new Error(`${url} did not answer`);
 }
 
-function startApp(databaseUrl) {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+/** The service or the baseline, each in a process of its own (the load generator has this one). */
+function startProcess(script, databaseUrl, port) {
+  const child = spawn(process.execPath, [script], {
     cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      PORT: String(APP_PORT),
+      PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
     },
@@ -254,11 +254,11 @@ async function main() {
   try {
     buildApp();
     log(`starting the service on ${database} (applies the migrations)`);
-    app = startApp(urlFor(database));
+    app = startProcess('dist/src/main.js', urlFor(database), APP_PORT);
     await waitFor(`http://127.0.0.1:${APP_PORT}/health`);
     await seed(db);
-    baseline = createBaseline(urlFor(database));
-    await new Promise((resolve) => baseline.server.listen(BASE_PORT, '127.0.0.1', resolve));
+    baseline = startProcess('bench/baseline-server.js', urlFor(database), BASE_PORT);
+    await waitFor(`http://127.0.0.1:${BASE_PORT}/workflows/1`);
     const deepCursor = Buffer.from('id:9000').toString('base64url');
 
     const rows = [];
@@ -275,6 +275,8 @@ async function main() {
       log(`cascade of ${children} children`);
       const viaApp = await workflowWithChildren(db, children);
       const viaSql = await workflowWithChildren(db, children);
+      // let the last load test's connections go quiet: the status counter is server-wide
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       const before = await questions(db);
       const appRun = await timed(() =>
         fetch(`http://127.0.0.1:${APP_PORT}/workflows/${viaApp}`, { method: 'DELETE' }).then((r) =>
@@ -314,7 +316,7 @@ async function main() {
     const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
     const lines = [
       `Machine: ${machine}`,
-      `Load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured, baseline first then service; statements = MariaDB 'Questions' delta / requests; peak RSS of the service process.`,
+      `Load: autocannon (in the runner's process; service and baseline each in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured, baseline first then service; statements = MariaDB 'Questions' delta / requests; peak RSS of the service process.`,
       '',
       '| route | baseline req/s | service req/s | ratio | service p50 / p99 ms | baseline p50 / p99 ms | statements/request service (baseline) | non-2xx |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -323,7 +325,7 @@ async function main() {
           `| ${route} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} |`,
       ),
       '',
-      `Peak RSS of the service: ${app.peakRssMb()} MiB`,
+      `Peak RSS: service ${app.peakRssMb()} MiB, baseline ${baseline.peakRssMb()} MiB`,
       '',
       '| cascade: linked children | service DELETE ms | one raw SQL transaction ms | ratio | statements issued by the service |',
       '|---:|---:|---:|---:|---:|',
@@ -337,10 +339,7 @@ async function main() {
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(join(__dirname, 'results', 'latest.md'), `${report}\n`);
   } finally {
-    if (baseline) {
-      await new Promise((resolve) => baseline.server.close(resolve));
-      await baseline.pool.end();
-    }
+    if (baseline) await baseline.stop();
     if (app) await app.stop();
     await db.end();
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
