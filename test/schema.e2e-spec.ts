@@ -169,6 +169,21 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     await database?.drop();
   });
 
+  /** A workflow named label with one interview and one todo titled label, in SQL; answers its id. */
+  async function insertWorkflowWithChildren(label: string): Promise<number> {
+    await db.query('INSERT INTO recruitment_processes (name) VALUES (?)', [label]);
+    const [{ id }] = await db.query('SELECT id FROM recruitment_processes WHERE name = ?', [label]);
+    await db.query(
+      'INSERT INTO interviews (title, candidate_id, recruiter_id, workflow_id) VALUES (?, 1, 2, ?)',
+      [label, id],
+    );
+    await db.query('INSERT INTO todos (title, owner_id, workflow_id) VALUES (?, 1, ?)', [
+      label,
+      id,
+    ]);
+    return Number(id);
+  }
+
   it('applies the base schema (revision 3caefaa119d8), then the workflow relationships (e936f1f184f8)', async () => {
     const rows = await db.query('SELECT name FROM migrations ORDER BY id');
     expect(rows.map((r: { name: string }) => r.name)).toEqual([
@@ -237,15 +252,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
   }
 
   it('leaves interviews and todos with workflow_id NULL when a workflow row is hard-deleted in SQL', async () => {
-    await db.query("INSERT INTO recruitment_processes (name) VALUES ('hard delete')");
-    const [{ id }] = await db.query(
-      "SELECT id FROM recruitment_processes WHERE name = 'hard delete'",
-    );
-    await db.query(
-      "INSERT INTO interviews (title, candidate_id, recruiter_id, workflow_id) VALUES ('hd', 1, 2, ?)",
-      [id],
-    );
-    await db.query("INSERT INTO todos (title, owner_id, workflow_id) VALUES ('hd', 1, ?)", [id]);
+    const id = await insertWorkflowWithChildren('hd');
 
     await db.query('DELETE FROM recruitment_processes WHERE id = ?', [id]);
 
@@ -259,15 +266,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
 
   it("reverts the later migrations, the relationships in the guide's reverse order, and re-applies them in its order, keeping every row", async () => {
     const schemaAfterOneUp = await describeTables(db, TABLES);
-    await db.query("INSERT INTO recruitment_processes (name) VALUES ('round trip')");
-    const [{ id }] = await db.query(
-      "SELECT id FROM recruitment_processes WHERE name = 'round trip'",
-    );
-    await db.query(
-      "INSERT INTO interviews (title, candidate_id, recruiter_id, workflow_id) VALUES ('rt', 1, 2, ?)",
-      [id],
-    );
-    await db.query("INSERT INTO todos (title, owner_id, workflow_id) VALUES ('rt', 1, ?)", [id]);
+    await insertWorkflowWithChildren('rt');
     const count = async () =>
       Promise.all(
         TABLES.map(async (t) => Number((await db.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n)),
