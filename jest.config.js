@@ -49,6 +49,11 @@ function mariadbAddress() {
   return { host: url.hostname, port: Number(url.port || 3306) };
 }
 
+function galeraAddresses() {
+  const base = Number(process.env.GALERA_BASE_PORT || 4400);
+  return [1, 2, 3].map((n) => ({ host: '127.0.0.1', port: base + n }));
+}
+
 function reachable({ host, port }, timeoutMs = 1500) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -78,6 +83,20 @@ module.exports = async () => {
   } else {
     console.warn(
       `MariaDB at ${address.host}:${address.port} does not answer: e2e suites run on SQLite only.`,
+    );
+  }
+  // the Galera cluster of scripts/galera-cluster.sh: CI starts it and requires it (REQUIRE_GALERA=1)
+  const galera = galeraAddresses();
+  const galeraUp = (await Promise.all(galera.map((a) => reachable(a)))).every(Boolean);
+  if (galeraUp) {
+    projects.push({
+      ...e2eProject('galera'),
+      displayName: 'e2e-galera',
+      testMatch: ['<rootDir>/test/**/*.galera-spec.ts'],
+    });
+  } else if (process.env.REQUIRE_GALERA === '1') {
+    throw new Error(
+      `The Galera cluster is required (REQUIRE_GALERA=1) but ${galera.map((a) => `${a.host}:${a.port}`).join(', ')} do not all answer: scripts/galera-cluster.sh start`,
     );
   }
   return { projects, testTimeout: 60_000 };

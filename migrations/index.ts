@@ -2,6 +2,7 @@ import { BaseSchema1759300000000 } from './1759300000000-base-schema';
 import { AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 } from './1759399000000-add-workflow-relationships-to-interviews-and-todos';
 import { RecordDeletesWithWorkflow1759500000000 } from './1759500000000-record-deletes-with-workflow';
 import { AddListFilterIndexes1759600000000 } from './1759600000000-add-list-filter-indexes';
+import { AddWorkflowLinkVersion1759700000000 } from './1759700000000-add-workflow-link-version';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AddWorkflowRelationshipsToInterviewsAndTodos1759399000000,
   RecordDeletesWithWorkflow1759500000000,
   AddListFilterIndexes1759600000000,
+  AddWorkflowLinkVersion1759700000000,
 ];

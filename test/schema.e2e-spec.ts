@@ -1,4 +1,5 @@
 import type { DataSource, Logger } from 'typeorm';
+import { MIGRATIONS } from '../migrations';
 import { describeTable, describeTables } from './setup/schema-snapshot';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './setup/test-database';
 
@@ -17,6 +18,7 @@ const COLUMNS = {
     'updated_at',
     'is_deleted',
     'deleted_at',
+    'link_version',
   ],
   interviews: [
     'id',
@@ -90,6 +92,7 @@ const COLUMN_TYPES: Record<string, string> = {
   due_date: 'datetime',
   is_deleted: 'bool',
   deleted_with_workflow: 'bool',
+  link_version: 'int',
 };
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
@@ -191,6 +194,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddWorkflowRelationshipsToInterviewsAndTodos1759399000000',
       'RecordDeletesWithWorkflow1759500000000',
       'AddListFilterIndexes1759600000000',
+      'AddWorkflowLinkVersion1759700000000',
     ]);
   });
 
@@ -277,12 +281,18 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     const logger = db.logger;
     Object.assign(db, { logger: log });
     try {
-      // the later migrations first (list indexes, restore bookkeeping), then the guide's
-      await db.undoLastMigration({ transaction: 'each' });
-      await db.undoLastMigration({ transaction: 'each' });
+      // the later migrations first, then the guide's
+      const later = MIGRATIONS.length - 2;
+      for (let i = 0; i < later; i++) await db.undoLastMigration({ transaction: 'each' });
       for (const table of ['interviews', 'todos']) {
         const info = await describeTable(db, table);
         expect(info.columns.map((c) => c.name)).not.toContain('deleted_with_workflow');
+        // no later migration may lose a link (rebuilding the parent table on SQLite would)
+        expect(
+          await db.query(
+            `SELECT COUNT(*) AS n FROM ${table} WHERE workflow_id IS NOT NULL AND title = 'rt'`,
+          ),
+        ).toEqual([{ n: 1 }]);
       }
       log.statements.splice(0);
       await db.undoLastMigration({ transaction: 'each' });

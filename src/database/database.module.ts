@@ -5,7 +5,7 @@ import { Database } from '../common/persistence/database.service';
 import { SQL_DIALECT, SqlDialect } from '../common/persistence/sql-dialect';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
-import { runPendingMigrations } from './migrate';
+import { refuseSchemaBehind, runPendingMigrations } from './migrate';
 
 /**
  * One DataSource (MariaDB/MySQL or SQLite, from DATABASE_URL), the transaction plumbing, and
@@ -29,6 +29,7 @@ export class DatabaseModule {
             const dataSource = await new DataSource(options!).initialize();
             try {
               if (config.runMigrations) await runPendingMigrations(dataSource);
+              else await refuseSchemaBehind(dataSource);
             } catch (err) {
               await dataSource.destroy();
               throw err;

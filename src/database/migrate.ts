@@ -31,3 +31,16 @@ export async function runPendingMigrations(dataSource: DataSource): Promise<void
     await lockHolder.release();
   }
 }
+
+/**
+ * With MIGRATIONS_RUN=false (migrations applied as a deployment step, as on a cluster), a
+ * replica must not serve on a schema that is behind its code.
+ */
+export async function refuseSchemaBehind(dataSource: DataSource): Promise<void> {
+  if (await dataSource.showMigrations()) {
+    throw new Error(
+      'The database schema is behind this version of the service: migrations are pending. ' +
+        'Run `npm run migration:run` (or start with MIGRATIONS_RUN=true), then start the service again.',
+    );
+  }
+}

@@ -26,13 +26,18 @@ export class WorkflowLinks {
   constructor(private readonly workflows: WorkflowsRepository) {}
 
   /**
-   * Inside the caller's transaction, locks the workflow row (on MariaDB/MySQL; SQLite runs one
-   * transaction at a time) so that a concurrent soft delete either runs after this transaction
-   * commits, and then cascades to the new link, or has committed before, and the link fails.
+   * Inside the caller's transaction, writes the workflow row (link_version + 1) if it is active.
+   * On a single server the UPDATE locks the row, so a concurrent soft delete either runs after
+   * this transaction commits, and then cascades to the new link, or has committed before, and
+   * the link fails with 422. On a multi-primary cluster, where row locks are local to a node,
+   * the write makes both transactions change the same row: certification lets one commit and
+   * aborts the other, which Database.transaction then re-runs. (SQLite runs one transaction at
+   * a time.)
    */
   async lockForLinking(workflowId: number): Promise<void> {
-    const workflow = await this.workflows.lockActive(workflowId);
-    if (!workflow) throw new WorkflowNotActiveError(workflowId);
+    if (!(await this.workflows.bumpLinkVersion(workflowId))) {
+      throw new WorkflowNotActiveError(workflowId);
+    }
   }
 
   register(kind: WorkflowInclude, owner: LinkedRowsOwner): void {

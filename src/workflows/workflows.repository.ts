@@ -19,4 +19,15 @@ export class WorkflowsRepository extends SoftDeletableRepository<WorkflowDto> {
   constructor(db: Database) {
     super(db, WORKFLOWS);
   }
+
+  /** Writes (and so locks) an active workflow's row for a link; answers false when there is none. */
+  async bumpLinkVersion(id: number): Promise<boolean> {
+    this.db.assertInTransaction(`linking to workflow ${id}`);
+    const { affected } = await this.db.execute(
+      // updated_at = updated_at: linking a child does not change the workflow as clients see it
+      'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0',
+      [id],
+    );
+    return affected > 0;
+  }
 }

@@ -42,3 +42,25 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Errors after which re-running the whole transaction can succeed: a deadlock, or on a Galera
+ * cluster a transaction aborted at certification by a conflicting one from another node (both
+ * reported as ER_LOCK_DEADLOCK), or a row changed since it was read (ER_CHECKREAD).
+ */
+const RETRYABLE_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_CHECKREAD']);
+const RETRYABLE_ERRNOS = new Set([1213, 1020]);
+
+export function isRetryableConflict(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, errno, driverError } = e as {
+      code?: unknown;
+      errno?: unknown;
+      driverError?: unknown;
+    };
+    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
+    if (typeof errno === 'number' && RETRYABLE_ERRNOS.has(errno)) return true;
+    e = driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -46,3 +46,8 @@ export class ConflictError extends DomainError {
 export class DatabaseUnavailableError extends DomainError {
   readonly kind = 'unavailable';
 }
+
+/** A transaction kept conflicting with concurrent ones and was not applied (503, retry later). */
+export class ConflictRetriesExhaustedError extends DomainError {
+  readonly kind = 'unavailable';
+}

@@ -1,7 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DatabaseUnavailableError } from '../errors/domain-errors';
+import { isRetryableConflict } from '../errors/database-errors';
+import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
+
+/** Runs of a transaction that deadlocks or fails certification, the first included. */
+const MAX_ATTEMPTS = 6;
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
 
 /** The part of mysql2's callback pool (TypeORM's MysqlDriver.pool) that reads use. */
@@ -34,6 +38,7 @@ class SerialQueue {
 @Injectable()
 export class Database {
   private readonly queue = new SerialQueue();
+  private readonly logger = new Logger('Database');
   private readonly current = new AsyncLocalStorage<EntityManager>();
 
   constructor(
@@ -41,11 +46,37 @@ export class Database {
     @Inject(SQL_DIALECT) readonly dialect: SqlDialect,
   ) {}
 
-  /** Runs work as one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs work as one transaction: committed when it resolves, rolled back when it throws.
+   * A deadlock or a cluster certification conflict rolls it back and runs all of work again
+   * (never half of it), after a short jittered pause, up to MAX_ATTEMPTS times in all.
+   */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.inTransaction()) return work();
-    const run = () => this.dataSource.transaction((manager) => this.current.run(manager, work));
+    const run = () =>
+      this.withConflictRetries(() =>
+        this.dataSource.transaction((manager) => this.current.run(manager, work)),
+      );
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
+  }
+
+  private async withConflictRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!isRetryableConflict(err)) throw err;
+        if (tries === MAX_ATTEMPTS) {
+          this.logger.warn(`transaction conflict: gave up after ${tries} attempts`);
+          throw new ConflictRetriesExhaustedError(
+            'The request kept conflicting with concurrent changes and was not applied; retry it',
+          );
+        }
+        this.logger.warn(`transaction conflict, attempt ${tries} rolled back; running it again`);
+        // full jitter: 0..(10 ms * 2^tries), so that the two sides of a conflict drift apart
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** tries));
+      }
+    }
   }
 
   /** Runs reads outside a transaction; on SQLite after the running transaction, never inside it. */

@@ -19,4 +19,8 @@ export class WorkflowEntity extends SoftDeletableEntity {
 
   @Column({ name: 'created_by', type: 'int', nullable: true })
   createdBy!: number | null;
+
+  /** Incremented by every link of a child: see WorkflowLinks.lockForLinking. */
+  @Column({ name: 'link_version', type: 'int', default: 0 })
+  linkVersion!: number;
 }

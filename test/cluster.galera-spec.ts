@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { parseDatabaseUrl } from '../src/database/database-url';
+import { runPendingMigrations } from '../src/database/migrate';
+import { spawnApp, type AppProcess } from './setup/app-process';
+import { assertTestDatabaseName } from './setup/test-database';
+
+const ROUNDS = 20;
+const BASE = Number(process.env.GALERA_BASE_PORT || 4400);
+const NODES = [1, 2, 3].map((n) => BASE + n);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
+
+async function connect(url: string): Promise<DataSource> {
+  return new DataSource(
+    buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 2 }),
+  ).initialize();
+}
+
+async function call(app: AppProcess, method: string, path: string, body?: object) {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * Three replicas, one per node of a 3-node Galera cluster (scripts/galera-cluster.sh), racing
+ * links, re-links, deletes and restores on shared workflows. Row locks are local to a node;
+ * what keeps the invariants is that a link writes the workflow row (so it conflicts at
+ * certification with a delete on any node) and that every write transaction is re-run whole
+ * when it loses.
+ */
+describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
+  const database = `test_galera_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const apps: AppProcess[] = [];
+  let admin: DataSource;
+
+  beforeAll(async () => {
+    assertTestDatabaseName(database);
+    admin = await connect(nodeUrl(NODES[0], 'mysql'));
+    await admin.query(
+      `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    // migrations as their own deployment step; replicas start with MIGRATIONS_RUN=false
+    const migrator = await connect(nodeUrl(NODES[0], database));
+    await runPendingMigrations(migrator);
+    await migrator.destroy();
+    for (const port of NODES) {
+      apps.push(
+        await spawnApp(
+          { DATABASE_URL: nodeUrl(port, database), MIGRATIONS_RUN: 'false', DB_POOL_SIZE: '8' },
+          await freePort(),
+        ),
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.kill('SIGTERM')));
+    await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin?.destroy();
+  });
+
+  it('refuses to start a replica on a schema that is behind', async () => {
+    const behind = `test_galera_behind_${randomBytes(3).toString('hex')}`;
+    await admin.query(`CREATE DATABASE \`${behind}\` CHARACTER SET utf8mb4`);
+    try {
+      await expect(
+        spawnApp(
+          {
+            DATABASE_URL: nodeUrl(NODES[1], behind),
+            MIGRATIONS_RUN: 'false',
+            DB_CONNECT_RETRIES: '0',
+          },
+          await freePort(),
+        ),
+      ).rejects.toThrow(/schema is behind/);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS \`${behind}\``);
+    }
+  });
+
+  it(`keeps every invariant on every node through ${ROUNDS} rounds of links racing deletes and restores, without a 5xx`, async () => {
+    const statuses: Record<string, number> = {};
+    const unexpected: string[] = [];
+    const expected: Record<string, number[]> = {
+      link: [201, 422],
+      relink: [200, 422],
+      delete: [200, 404],
+      restore: [200, 404, 409],
+    };
+    let requests = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const workflowId = Number(
+        (await call(apps[round % 3], 'POST', '/workflows', { name: `cluster ${round}` })).body.id,
+      );
+      const loose: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        loose.push(
+          Number(
+            (await call(apps[i], 'POST', '/todos', { title: `loose ${round}.${i}`, ownerId: 1 }))
+              .body.id,
+          ),
+        );
+      }
+      if (round % 2 === 1) await call(apps[0], 'DELETE', `/workflows/${workflowId}`);
+
+      const ops: Array<Promise<void>> = [];
+      const op = (kind: string, app: AppProcess, method: string, path: string, body?: object) =>
+        ops.push(
+          call(app, method, path, body).then((res) => {
+            requests++;
+            statuses[`${kind} ${res.status}`] = (statuses[`${kind} ${res.status}`] ?? 0) + 1;
+            if (!expected[kind].includes(res.status))
+              unexpected.push(
+                `${kind} ${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`,
+              );
+          }),
+        );
+      for (let i = 0; i < 9; i++) {
+        op(
+          'link',
+          apps[i % 3],
+          'POST',
+          i % 2 ? '/todos' : '/interviews',
+          i % 2
+            ? { title: `r${round}.${i}`, ownerId: 1, workflowId }
+            : { title: `r${round}.${i}`, candidateId: 1, recruiterId: 2, workflowId },
+        );
+        if (i === 3) {
+          // even rounds race a delete of an active workflow, odd rounds a restore of a deleted one
+          if (round % 2 === 0)
+            op('delete', apps[(round + 1) % 3], 'DELETE', `/workflows/${workflowId}`);
+          else op('restore', apps[(round + 1) % 3], 'POST', `/workflows/${workflowId}/restore`);
+        }
+      }
+      loose.forEach((id, i) =>
+        op('relink', apps[(i + 2) % 3], 'PATCH', `/todos/${id}`, { workflowId }),
+      );
+      await Promise.all(ops);
+    }
+
+    if (unexpected.length > 0) {
+      const errors = apps.flatMap((app) =>
+        app
+          .output()
+          .split('\n')
+          .filter((line) => /ERROR|Error:/.test(line)),
+      );
+      console.log(`replica errors (first 10):\n${errors.slice(0, 10).join('\n')}`);
+    }
+    expect(unexpected).toEqual([]);
+    const perNode = [];
+    for (const port of NODES) {
+      const db = await connect(nodeUrl(port, database));
+      try {
+        const [row] = await db.query(
+          `SELECT
+             (SELECT COUNT(*) FROM interviews c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1) +
+             (SELECT COUNT(*) FROM todos c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1) AS activeUnderDeleted,
+             (SELECT COUNT(*) FROM recruitment_processes) AS workflows,
+             (SELECT COUNT(*) FROM interviews) AS interviews,
+             (SELECT COUNT(*) FROM todos) AS todos,
+             (SELECT COUNT(*) FROM todos WHERE is_deleted = 1) + (SELECT COUNT(*) FROM interviews WHERE is_deleted = 1) AS deletedChildren`,
+        );
+        perNode.push(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])));
+      } finally {
+        await db.destroy();
+      }
+    }
+    for (const node of perNode) expect(node.activeUnderDeleted).toBe(0);
+    expect(perNode[1]).toEqual(perNode[0]);
+    expect(perNode[2]).toEqual(perNode[0]);
+
+    const retried = apps.map(
+      (app) => (app.output().match(/transaction conflict, attempt/g) ?? []).length,
+    );
+    const exhausted = apps.map((app) => (app.output().match(/gave up after/g) ?? []).length);
+    console.log(
+      `galera: ${ROUNDS} rounds, ${requests} racing requests; answers ${JSON.stringify(statuses)}; ` +
+        `conflicts retried per replica ${JSON.stringify(retried)}, given up ${JSON.stringify(exhausted)}; ` +
+        `rows on each node ${JSON.stringify(perNode)}`,
+    );
+  });
+});
