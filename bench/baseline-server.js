@@ -3,6 +3,7 @@
 // answering the benchmarked routes with the same JSON and the same SQL statements.
 const http = require('node:http');
 const mysql = require('mysql2/promise');
+const jwt = require('jsonwebtoken');
 
 const W =
   'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at';
@@ -98,7 +99,25 @@ function createBaseline(databaseUrl) {
     }
   }
 
+  // the same check the service makes on every request: a valid HS256 bearer token
+  const authorized = (req) => {
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!match) return false;
+    try {
+      jwt.verify(match[1], process.env.JWT_SECRET, { algorithms: ['HS256'] });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   async function handle(req, res) {
+    if (!authorized(req))
+      return send(res, 401, {
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Send Authorization: Bearer <token>',
+      });
     const url = new URL(req.url, 'http://x');
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 1) {

@@ -3,6 +3,8 @@
 // fresh MariaDB database seeded with 10,000 workflows, 100,000 interviews and 100,000 todos.
 const { spawn, execFileSync } = require('node:child_process');
 const { readFileSync, writeFileSync, mkdirSync, statSync, existsSync } = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const jwt = require('jsonwebtoken');
 const os = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
@@ -16,6 +18,9 @@ const CONNECTIONS = 50;
 const APP_PORT = 3310;
 const BASE_PORT = 3311;
 const log = (...args) => console.error('[bench]', ...args);
+// both servers verify this HS256 token on every request
+const JWT_SECRET = randomBytes(32).toString('hex');
+const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function serverConfig(database) {
   const url = new URL(SERVER);
@@ -125,6 +130,7 @@ function startProcess(script, databaseUrl, port) {
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
+      JWT_SECRET,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -152,8 +158,15 @@ function startProcess(script, databaseUrl, port) {
 
 function cannon(url, requests, duration) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration, requests }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        duration,
+        requests,
+        headers: { authorization: AUTHORIZATION },
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
     );
   });
 }
@@ -192,7 +205,7 @@ function routes(deepCursor) {
             ...r,
             method: 'POST',
             path: '/todos',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
             body: JSON.stringify({
               title: 'Bench todo',
               ownerId: 7,
@@ -210,7 +223,7 @@ function routes(deepCursor) {
             ...r,
             method: 'PATCH',
             path: `/interviews/${20000 + randomId(80000)}`,
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
             body: JSON.stringify({
               status: ['scheduled', 'completed', 'cancelled'][randomId(3) - 1],
             }),
@@ -258,7 +271,7 @@ async function main() {
     await waitFor(`http://127.0.0.1:${APP_PORT}/health`);
     await seed(db);
     baseline = startProcess('bench/baseline-server.js', urlFor(database), BASE_PORT);
-    await waitFor(`http://127.0.0.1:${BASE_PORT}/workflows/1`);
+    await waitFor(`http://127.0.0.1:${BASE_PORT}/nothing`);
     const deepCursor = Buffer.from('id:9000').toString('base64url');
 
     const rows = [];
@@ -279,9 +292,10 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const before = await questions(db);
       const appRun = await timed(() =>
-        fetch(`http://127.0.0.1:${APP_PORT}/workflows/${viaApp}`, { method: 'DELETE' }).then((r) =>
-          r.json(),
-        ),
+        fetch(`http://127.0.0.1:${APP_PORT}/workflows/${viaApp}`, {
+          method: 'DELETE',
+          headers: { authorization: AUTHORIZATION },
+        }).then((r) => r.json()),
       );
       const after = await questions(db);
       const cascaded = appRun.result.cascaded.interviews + appRun.result.cascaded.todos;

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { DomainEventPublisher } from './common/events/domain-events';
 import type { AppConfig } from './config/app-config';
@@ -17,6 +18,7 @@ export class AppModule {
       global: true,
       imports: [
         DatabaseModule.forRoot(config),
+        AuthModule.forRoot(config.auth),
         EventEmitterModule.forRoot(),
         WorkflowsModule,
         InterviewsModule,

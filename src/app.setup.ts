@@ -50,6 +50,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
           'Errors share one shape: { statusCode, error, message }.',
       )
       .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter, DOCS_PATH } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
 import { closeGracefullyOnSignals } from './shutdown';
+import { signToken } from './auth/tokens';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -22,10 +23,16 @@ async function bootstrap(): Promise<void> {
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
   const where =
     config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : config.databaseUrl;
-  Logger.log(
-    `Serving on ${url} (database: ${where}); Swagger UI at ${url}/${DOCS_PATH}`,
-    'Bootstrap',
-  );
+  const logger = new Logger('Bootstrap');
+  logger.log(`Serving on ${url} (database: ${where}); Swagger UI at ${url}/${DOCS_PATH}`);
+  if (config.auth.development) {
+    // out of the box: a development secret (data/dev-jwt-secret) and a ready token to try the API
+    logger.warn(
+      'No JWT_SECRET or JWT_PUBLIC_KEY: tokens use a development secret (refused with NODE_ENV=production).\n' +
+        `Admin token for Swagger's Authorize button, valid 8 h:\n${signToken(config.auth, 1, 'admin')}\n` +
+        'More: npm run token -- --sub 42 --role editor',
+    );
+  }
 }
 
 bootstrap().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { parseDatabaseUrl } from '../src/database/database-url';
 import { runPendingMigrations } from '../src/database/migrate';
 import { spawnApp, type AppProcess } from './setup/app-process';
+import { adminHeaders } from './setup/auth';
 import { assertTestDatabaseName } from './setup/test-database';
 
 const ROUNDS = 20;
@@ -31,7 +32,7 @@ async function connect(url: string): Promise<DataSource> {
 async function call(app: AppProcess, method: string, path: string, body?: object) {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}),
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { spawnApp, type AppProcess } from './setup/app-process';
+import { adminHeaders } from './setup/auth';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
 
 const CHILDREN = 20_000;
@@ -30,7 +31,7 @@ describe('Graceful shutdown on SIGTERM (e2e)', () => {
     app = await spawnApp({ DATABASE_URL: database.url }, await freePort());
     const created = await fetch(`${app.url}/workflows`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: adminHeaders({ 'content-type': 'application/json' }),
       body: JSON.stringify({ name: 'big' }),
     });
     const { id } = (await created.json()) as { id: number };
@@ -45,7 +46,10 @@ describe('Graceful shutdown on SIGTERM (e2e)', () => {
         );
       }
 
-      const inFlight = fetch(`${app.url}/workflows/${id}`, { method: 'DELETE' });
+      const inFlight = fetch(`${app.url}/workflows/${id}`, {
+        method: 'DELETE',
+        headers: adminHeaders(),
+      });
       await new Promise((resolve) => setTimeout(resolve, 20));
       app.child.kill('SIGTERM');
 

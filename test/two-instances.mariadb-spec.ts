@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
 import { spawnApp, type AppProcess } from './setup/app-process';
+import { adminHeaders } from './setup/auth';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
 
 const ROUNDS = 6;
@@ -19,7 +20,7 @@ function freePort(): Promise<number> {
 async function call(app: AppProcess, method: string, path: string, body?: object) {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}),
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

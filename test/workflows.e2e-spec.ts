@@ -27,7 +27,7 @@ describe('Workflows (e2e)', () => {
         name: 'Backend engineer',
         description: null,
         status: 'draft',
-        createdBy: null,
+        createdBy: 1,
         createdAt: expect.stringMatching(ISO_UTC),
         updatedAt: res.body.createdAt,
         isDeleted: false,
@@ -47,10 +47,9 @@ describe('Workflows (e2e)', () => {
         name: 'Hiring 🚀 team',
         description: 'Loop 😀',
         status: 'active',
-        createdBy: 7,
       };
       const created = await t.http.post('/workflows').send(body).expect(201);
-      expect(created.body).toMatchObject(body);
+      expect(created.body).toMatchObject({ ...body, createdBy: 1 });
       const read = await t.http.get(`/workflows/${created.body.id}`).expect(200);
       expect(read.body).toEqual(created.body);
     });

@@ -1,10 +1,13 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { ApiErrors, ApiSecured } from '../common/dto/api-errors.decorator';
+import { RequireRole } from '../auth/auth.decorators';
 import { AdminService } from './admin.service';
 import { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
 
 @ApiTags('admin')
+@ApiSecured()
+@RequireRole('admin')
 @Controller('admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}

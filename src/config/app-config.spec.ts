@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
   it('runs with no configuration at all: SQLite under data/, port 3000, migrations applied at start', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, () => 'd'.repeat(64));
     expect(config.database).toMatchObject({ kind: 'sqlite' });
     expect(config).toMatchObject({
       port: 3000,
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '25',
       DB_CONNECT_RETRIES: '0',
       BODY_LIMIT_BYTES: '65536',
+      JWT_SECRET: 's'.repeat(40),
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       poolSize: 25,
       connectRetries: 0,
       bodyLimitBytes: 65536,
+      auth: { algorithm: 'HS256', secret: 's'.repeat(40), development: false },
     });
   });
 
@@ -44,5 +46,22 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(/PORT must be an integer/);
     expect((error as Error).message).toMatch(/DATABASE_URL is invalid/);
     expect((error as Error).message).toMatch(/MIGRATIONS_RUN must be true or false/);
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production' }, /NODE_ENV=production needs JWT_SECRET or JWT_PUBLIC_KEY/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+    [{ JWT_PUBLIC_KEY: 'not a key' }, /JWT_PUBLIC_KEY must be a PEM public key/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env, () => 'unused')).toThrow(message);
+  });
+
+  it('accepts an RS256 public key, with escaped newlines as in an env file', () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----';
+    expect(loadConfig({ JWT_PUBLIC_KEY: pem }).auth).toEqual({
+      algorithm: 'RS256',
+      publicKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----',
+      development: false,
+    });
   });
 });

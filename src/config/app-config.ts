@@ -1,3 +1,4 @@
+import { developmentSecret, type AuthOptions } from '../auth/auth.options';
 import { DatabaseTarget, parseDatabaseUrl, redact } from '../database/database-url';
 
 /** Everything the service reads from its environment; see .env.example. */
@@ -15,6 +16,8 @@ export interface AppConfig {
   connectRetries: number;
   /** Largest request body in bytes (BODY_LIMIT_BYTES, default 1 MiB). */
   bodyLimitBytes: number;
+  /** Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret. */
+  auth: AuthOptions;
 }
 
 export class ConfigError extends Error {
@@ -24,8 +27,14 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment; throws ConfigError naming every bad value. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * Reads and validates the environment; throws ConfigError naming every bad value.
+ * Without JWT_SECRET or JWT_PUBLIC_KEY, outside production, tokens use `devSecret()`.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  devSecret: () => string = developmentSecret,
+): AppConfig {
   const problems: string[] = [];
   const integer = (name: string, fallback: number, min: number, max: number): number => {
     const raw = env[name];
@@ -60,6 +69,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     connectRetries: integer('DB_CONNECT_RETRIES', 10, 0, 1000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
   };
-  if (problems.length > 0 || !database) throw new ConfigError(problems);
-  return { ...config, database };
+  const auth = authOptions(env, devSecret, problems);
+  if (problems.length > 0 || !database || !auth) throw new ConfigError(problems);
+  return { ...config, database, auth };
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+function authOptions(
+  env: NodeJS.ProcessEnv,
+  devSecret: () => string,
+  problems: string[],
+): AuthOptions | undefined {
+  const secret = env.JWT_SECRET?.trim();
+  const publicKey = env.JWT_PUBLIC_KEY?.trim().replace(/\\n/g, '\n');
+  if (secret && publicKey) {
+    problems.push('set JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256), not both');
+  } else if (secret) {
+    if (secret.length >= MIN_SECRET_LENGTH)
+      return { algorithm: 'HS256', secret, development: false };
+    problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  } else if (publicKey) {
+    if (publicKey.includes('-----BEGIN PUBLIC KEY-----')) {
+      return { algorithm: 'RS256', publicKey, development: false };
+    }
+    problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  } else if (env.NODE_ENV === 'production') {
+    problems.push(
+      'NODE_ENV=production needs JWT_SECRET or JWT_PUBLIC_KEY: the service will not run with a development secret',
+    );
+  } else {
+    return { algorithm: 'HS256', secret: devSecret(), development: true };
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam } from '../common/dto/api-errors.decorator';
+import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateInterviewDto } from './dto/create-interview.dto';
 import { InterviewDto, InterviewPageDto } from './dto/interview.dto';
@@ -9,6 +9,7 @@ import { UpdateInterviewDto } from './dto/update-interview.dto';
 import { InterviewsService } from './interviews.service';
 
 @ApiTags('interviews')
+@ApiSecured()
 @Controller('interviews')
 export class InterviewsController {
   constructor(private readonly interviews: InterviewsService) {}

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam } from '../common/dto/api-errors.decorator';
+import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateTodoDto } from './dto/create-todo.dto';
 import { ListTodosQueryDto } from './dto/list-todos-query.dto';
@@ -9,6 +9,7 @@ import { UpdateTodoDto } from './dto/update-todo.dto';
 import { TodosService } from './todos.service';
 
 @ApiTags('todos')
+@ApiSecured()
 @Controller('todos')
 export class TodosController {
   constructor(private readonly todos: TodosService) {}

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam } from '../common/dto/api-errors.decorator';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/roles';
+import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateWorkflowDto } from './dto/create-workflow.dto';
 import { UpdateWorkflowDto } from './dto/update-workflow.dto';
@@ -15,6 +17,7 @@ import {
 import { WorkflowsService } from './workflows.service';
 
 @ApiTags('workflows')
+@ApiSecured()
 @Controller('workflows')
 export class WorkflowsController {
   constructor(private readonly workflows: WorkflowsService) {}
@@ -22,8 +25,11 @@ export class WorkflowsController {
   @Post()
   @ApiOperation({ summary: 'Create a workflow' })
   @ApiErrors(400)
-  create(@Body() dto: CreateWorkflowDto): Promise<WorkflowDto> {
-    return this.workflows.create(dto);
+  create(
+    @Body() dto: CreateWorkflowDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkflowDto> {
+    return this.workflows.create(dto, principal);
   }
 
   @Get()
@@ -67,6 +73,7 @@ export class WorkflowsController {
 
   @Post(':id/restore')
   @HttpCode(200)
+  @RequireRole('admin')
   @ApiOperation({
     summary:
       'Restore a soft-deleted workflow and, in the same transaction, the interviews and todos its delete soft-deleted',

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/roles';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { DomainEventPublisher } from '../common/events/domain-events';
 import type { Page } from '../common/pagination/page';
@@ -26,14 +27,15 @@ export class WorkflowsService {
     private readonly events: DomainEventPublisher,
   ) {}
 
-  create(dto: CreateWorkflowDto): Promise<WorkflowDto> {
+  /** The creator is the authenticated caller; clients cannot set createdBy. */
+  create(dto: CreateWorkflowDto, principal: Principal): Promise<WorkflowDto> {
     return this.db.transaction(() =>
       this.workflows.insert(
         {
           name: dto.name,
           description: dto.description ?? null,
           status: dto.status ?? 'draft',
-          createdBy: dto.createdBy ?? null,
+          createdBy: principal.id,
         },
         new Date(),
       ),

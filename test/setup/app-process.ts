@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { TEST_JWT_SECRET } from './auth';
 
 export interface AppProcess {
   url: string;
@@ -21,6 +22,7 @@ export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<Ap
     cwd: ROOT,
     env: {
       ...process.env,
+      JWT_SECRET: TEST_JWT_SECRET,
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { loadConfig } from '../../src/config/app-config';
+import { TEST_JWT_SECRET, tokenFor } from './auth';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -28,7 +29,12 @@ export async function startAppOn(
   env: NodeJS.ProcessEnv = {},
 ): Promise<TestApp> {
   try {
-    const config = loadConfig({ DATABASE_URL: database.url, DB_CONNECT_RETRIES: '0', ...env });
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      DB_CONNECT_RETRIES: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...env,
+    });
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(config)],
     }).compile();
@@ -41,7 +47,8 @@ export async function startAppOn(
     await app.getHttpAdapter().getInstance().ready();
     return {
       app,
-      http: request(app.getHttpServer()),
+      // an admin client: the suites of authentication and roles make their own
+      http: request.agent(app.getHttpServer()).set('authorization', `Bearer ${tokenFor('admin')}`),
       db: app.get(DataSource),
       database,
       close: async () => {

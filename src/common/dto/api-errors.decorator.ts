@@ -1,10 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiParam, ApiResponse } from '@nestjs/swagger';
 import { MAX_ID } from '../pagination/cursor';
 import { ErrorDto } from './error.dto';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: unknown or malformed fields, a bad id, a malformed cursor',
+  401: 'No valid bearer token',
+  403: "The token's role does not allow this",
   404: 'No such row, or it is soft-deleted',
   409: 'The row is not in a state that allows this',
   422: 'workflowId names no active workflow',
@@ -27,3 +29,12 @@ export const ApiIdParam = (): MethodDecorator =>
     schema: { type: 'integer', minimum: 1, maximum: MAX_ID },
     example: 42,
   });
+
+/** A controller whose routes need a bearer token: 401 without one, 403 for a role too low. */
+export const ApiSecured = (): ClassDecorator =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ...[401, 403].map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorDto }),
+    ),
+  );

@@ -1,11 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import {
-  IsEntityId,
-  IsOptionalNotNull,
-  IsOptionalOrNull,
-  IsText,
-} from '../../common/validation/decorators';
+import { IsOptionalNotNull, IsOptionalOrNull, IsText } from '../../common/validation/decorators';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.entity';
 
 import { MAX_DESCRIPTION_LENGTH } from '../../common/linked-rows/linked-row-input.dto';
@@ -29,9 +24,4 @@ export class CreateWorkflowDto {
   @IsOptionalNotNull()
   @IsIn(WORKFLOW_STATUSES)
   status?: WorkflowStatus;
-
-  /** @example 7 */
-  @IsOptionalOrNull()
-  @IsEntityId()
-  createdBy?: number | null;
 }

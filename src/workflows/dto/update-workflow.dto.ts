@@ -1,10 +1,7 @@
-import { OmitType, PartialType } from '@nestjs/swagger';
+import { PartialType } from '@nestjs/swagger';
 import { CreateWorkflowDto } from './create-workflow.dto';
 
 /** Partial update: only the fields present change; null is allowed only for description. */
-export class UpdateWorkflowDto extends PartialType(
-  OmitType(CreateWorkflowDto, ['createdBy'] as const),
-  {
-    skipNullProperties: false,
-  },
-) {}
+export class UpdateWorkflowDto extends PartialType(CreateWorkflowDto, {
+  skipNullProperties: false,
+}) {}

@@ -13,6 +13,6 @@ export class WorkflowDto extends SoftDeletableDto {
   @ApiProperty({ enum: WORKFLOW_STATUSES, enumName: 'WorkflowStatus', example: 'active' })
   status!: WorkflowStatus;
 
-  /** @example 7 */
+  /** The user id (token subject) that created the workflow. @example 7 */
   createdBy!: number | null;
 }

@@ -1,0 +1,70 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import type { FastifyRequest } from 'fastify';
+import { MAX_ID } from '../common/pagination/cursor';
+import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
+import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
+import { isRole, satisfies, type Principal, type Role } from './roles';
+
+/**
+ * Every route but those marked @Public needs `Authorization: Bearer <JWT>` (401 otherwise) whose
+ * role covers the route's (403 otherwise). The token's `sub` is the caller's user id.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtService,
+    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const principal = await this.authenticate(request.headers.authorization);
+    const required =
+      this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ??
+      (request.method === 'GET' ? 'viewer' : 'editor');
+    if (!satisfies(principal.role, required)) {
+      throw new ForbiddenException(
+        `This needs the ${required} role; the token has ${principal.role}`,
+      );
+    }
+    request.principal = principal;
+    return true;
+  }
+
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
+    if (!match) throw new UnauthorizedException('Send Authorization: Bearer <token>');
+    let claims: { sub?: unknown; role?: unknown };
+    try {
+      claims = await this.jwt.verifyAsync(match[1], {
+        algorithms: [this.options.algorithm],
+        ...(this.options.algorithm === 'HS256'
+          ? { secret: this.options.secret }
+          : { publicKey: this.options.publicKey }),
+      });
+    } catch (err) {
+      throw new UnauthorizedException(`The token is not valid: ${(err as Error).message}`);
+    }
+    const id =
+      typeof claims.sub === 'string' && /^[1-9]\d{0,9}$/.test(claims.sub)
+        ? Number(claims.sub)
+        : NaN;
+    if (!(id <= MAX_ID)) throw new UnauthorizedException('The token subject must be a user id');
+    if (!isRole(claims.role)) {
+      throw new UnauthorizedException('The token role must be viewer, editor or admin');
+    }
+    return { id, role: claims.role };
+  }
+}

@@ -1,0 +1,22 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { AuthGuard } from './auth.guard';
+import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
+
+/** Bearer-token authentication and roles for every route (see AuthGuard). */
+@Global()
+@Module({})
+export class AuthModule {
+  static forRoot(options: AuthOptions): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [JwtModule.register({})],
+      providers: [
+        { provide: AUTH_OPTIONS, useValue: options },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+      exports: [AUTH_OPTIONS],
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import type { AuthOptions } from '../../src/auth/auth.options';
+import type { Role } from '../../src/auth/roles';
+import { signToken } from '../../src/auth/tokens';
+
+/** The secret every test app (in-process or spawned) verifies tokens with. */
+export const TEST_JWT_SECRET = 'test-secret-for-the-e2e-suites-only-0123456789';
+
+const options: AuthOptions = { algorithm: 'HS256', secret: TEST_JWT_SECRET, development: false };
+
+export function tokenFor(role: Role, sub = 1, expiresIn = '1h'): string {
+  return signToken(options, sub, role, expiresIn);
+}
+
+/** Headers of an admin client, for tests that call a spawned app with fetch. */
+export function adminHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${tokenFor('admin')}`, ...extra };
+}
