@@ -4,6 +4,7 @@
 const http = require('node:http');
 const mysql = require('mysql2/promise');
 const jwt = require('jsonwebtoken');
+const { createSecretKey } = require('node:crypto');
 
 const W =
   'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at';
@@ -100,11 +101,12 @@ function createBaseline(databaseUrl) {
   }
 
   // the same check the service makes on every request: a valid HS256 bearer token
+  const key = createSecretKey(Buffer.from(process.env.JWT_SECRET));
   const authorized = (req) => {
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!match) return false;
     try {
-      jwt.verify(match[1], process.env.JWT_SECRET, { algorithms: ['HS256'] });
+      jwt.verify(match[1], key, { algorithms: ['HS256'] });
       return true;
     } catch {
       return false;

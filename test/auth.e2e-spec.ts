@@ -110,4 +110,33 @@ describe('Authentication and roles (e2e)', () => {
       }
     }
   });
+
+  it('verifies RS256 tokens with JWT_PUBLIC_KEY instead of a secret', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { JwtService } = await import('@nestjs/jwt');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rs = await startTestApp('auth_rs256', { JWT_SECRET: '', JWT_PUBLIC_KEY: pem });
+    try {
+      const sign = (key: string) =>
+        new JwtService({}).sign(
+          { sub: '9', role: 'editor' },
+          { algorithm: 'RS256', privateKey: key },
+        );
+      const good = sign(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+      const res = await request(rs.app.getHttpServer())
+        .post('/workflows')
+        .set('authorization', `Bearer ${good}`)
+        .send({ name: 'rs' })
+        .expect(201);
+      expect(res.body.createdBy).toBe(9);
+      // an HS256 token is refused, whatever its secret
+      await request(rs.app.getHttpServer())
+        .get('/workflows')
+        .set('authorization', `Bearer ${tokenFor('admin')}`)
+        .expect(401);
+    } finally {
+      await rs.close();
+    }
+  });
 });

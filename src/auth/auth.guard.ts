@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import {
   CanActivate,
   ExecutionContext,
@@ -20,11 +21,19 @@ import { isRole, satisfies, type Principal, type Role } from './roles';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** The key as a KeyObject, made once: jsonwebtoken would otherwise derive it per token (~0.5 ms). */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
-  ) {}
+  ) {
+    this.key =
+      options.algorithm === 'HS256'
+        ? createSecretKey(Buffer.from(options.secret))
+        : createPublicKey(options.publicKey);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -50,9 +59,10 @@ export class AuthGuard implements CanActivate {
     try {
       claims = await this.jwt.verifyAsync(match[1], {
         algorithms: [this.options.algorithm],
+        // jsonwebtoken takes a KeyObject where @nestjs/jwt's types say string | Buffer
         ...(this.options.algorithm === 'HS256'
-          ? { secret: this.options.secret }
-          : { publicKey: this.options.publicKey }),
+          ? { secret: this.key as unknown as string }
+          : { publicKey: this.key as unknown as string }),
       });
     } catch (err) {
       throw new UnauthorizedException(`The token is not valid: ${(err as Error).message}`);
