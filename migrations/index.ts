@@ -3,6 +3,7 @@ import { AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 } from './175
 import { RecordDeletesWithWorkflow1759500000000 } from './1759500000000-record-deletes-with-workflow';
 import { AddListFilterIndexes1759600000000 } from './1759600000000-add-list-filter-indexes';
 import { AddWorkflowLinkVersion1759700000000 } from './1759700000000-add-workflow-link-version';
+import { AddDeletedBy1759800000000 } from './1759800000000-add-deleted-by';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   RecordDeletesWithWorkflow1759500000000,
   AddListFilterIndexes1759600000000,
   AddWorkflowLinkVersion1759700000000,
+  AddDeletedBy1759800000000,
 ];

@@ -88,6 +88,48 @@ describe('Authentication and roles (e2e)', () => {
       .expect(400);
   });
 
+  it('records who soft-deleted a workflow on it and, through the cascade, on its rows; a restore clears it', async () => {
+    const editor = as(tokenFor('editor', 31));
+    const workflow = (await editor.post('/workflows').send({ name: 'audited' }).expect(201)).body;
+    const todo = (
+      await editor
+        .post('/todos')
+        .send({ title: 't', ownerId: 1, workflowId: workflow.id })
+        .expect(201)
+    ).body;
+    const own = (
+      await editor
+        .post('/todos')
+        .send({ title: 'own', ownerId: 1, workflowId: workflow.id })
+        .expect(201)
+    ).body;
+    const byOther = await as(tokenFor('editor', 32)).delete(`/todos/${own.id}`).expect(200);
+    expect(byOther.body.deletedBy).toBe(32);
+
+    const deleted = await as(tokenFor('editor', 33))
+      .delete(`/workflows/${workflow.id}`)
+      .expect(200);
+    expect(deleted.body.deletedBy).toBe(33);
+    const rows = await t.db.query(
+      'SELECT id, deleted_by FROM todos WHERE id IN (?, ?) ORDER BY id',
+      [todo.id, own.id],
+    );
+    expect(rows).toEqual([
+      { id: todo.id, deleted_by: 33 },
+      { id: own.id, deleted_by: 32 },
+    ]);
+    const [w] = await t.db.query('SELECT deleted_by FROM recruitment_processes WHERE id = ?', [
+      workflow.id,
+    ]);
+    expect(w.deleted_by).toBe(33);
+
+    const restored = await as(tokenFor('admin', 1))
+      .post(`/workflows/${workflow.id}/restore`)
+      .expect(200);
+    expect(restored.body.deletedBy).toBeNull();
+    expect((await editor.get(`/todos/${todo.id}`).expect(200)).body.deletedBy).toBeNull();
+  });
+
   it('leaves /health, /docs and /docs-json open, and marks every other route as needing a bearer token', async () => {
     await as().get('/health').expect(200);
     await as().get('/docs').expect(200);

@@ -107,6 +107,7 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
         'updatedAt',
         'isDeleted',
         'deletedAt',
+        'deletedBy',
       ],
     ],
     [
@@ -127,6 +128,7 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
         'updatedAt',
         'isDeleted',
         'deletedAt',
+        'deletedBy',
       ],
     ],
     [
@@ -143,6 +145,7 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
         'updatedAt',
         'isDeleted',
         'deletedAt',
+        'deletedBy',
       ],
     ],
     ['ErrorDto', ['statusCode', 'error', 'message']],

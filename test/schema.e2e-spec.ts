@@ -19,6 +19,7 @@ const COLUMNS = {
     'is_deleted',
     'deleted_at',
     'link_version',
+    'deleted_by',
   ],
   interviews: [
     'id',
@@ -37,6 +38,7 @@ const COLUMNS = {
     'deleted_at',
     'workflow_id',
     'deleted_with_workflow',
+    'deleted_by',
   ],
   todos: [
     'id',
@@ -51,10 +53,12 @@ const COLUMNS = {
     'deleted_at',
     'workflow_id',
     'deleted_with_workflow',
+    'deleted_by',
   ],
 };
 
 const NULLABLE = new Set([
+  'deleted_by',
   'description',
   'created_by',
   'deleted_at',
@@ -93,6 +97,7 @@ const COLUMN_TYPES: Record<string, string> = {
   is_deleted: 'bool',
   deleted_with_workflow: 'bool',
   link_version: 'int',
+  deleted_by: 'int',
 };
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
@@ -195,6 +200,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'RecordDeletesWithWorkflow1759500000000',
       'AddListFilterIndexes1759600000000',
       'AddWorkflowLinkVersion1759700000000',
+      'AddDeletedBy1759800000000',
     ]);
   });
 

@@ -32,6 +32,7 @@ describe('Workflows (e2e)', () => {
         updatedAt: res.body.createdAt,
         isDeleted: false,
         deletedAt: null,
+        deletedBy: null,
       });
       const rows = await t.db.query(
         'SELECT name, status, is_deleted, deleted_at FROM recruitment_processes WHERE id = ?',
@@ -300,6 +301,7 @@ describe('Workflows (e2e)', () => {
         ...workflow,
         updatedAt: res.body.deletedAt,
         isDeleted: true,
+        deletedBy: 1,
         deletedAt: expect.stringMatching(ISO_UTC),
         cascaded: { interviews: 0, todos: 0 },
       });

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSecured } from '../common/dto/api-errors.decorator';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/roles';
 import { AdminService } from './admin.service';
 import { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
 
@@ -28,7 +29,7 @@ export class AdminController {
       'Soft-delete the active rows of deleted workflows (restorable with the workflow) and unlink rows whose workflow is gone',
   })
   @ApiErrors()
-  repairOrphans(): Promise<OrphanRepairDto> {
-    return this.admin.repairOrphans();
+  repairOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphanRepairDto> {
+    return this.admin.repairOrphans(principal);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/roles';
 import { Database } from '../common/persistence/database.service';
 import { WORKFLOW_INCLUDES } from '../workflows/dto/workflow-queries.dto';
 import { WorkflowLinks } from '../workflows/workflow-links';
@@ -22,11 +23,11 @@ export class AdminService {
   }
 
   /** Repairs interviews and todos in one transaction. */
-  repairOrphans(): Promise<OrphanRepairDto> {
+  repairOrphans(principal: Principal): Promise<OrphanRepairDto> {
     return this.db.transaction(async () => {
       const at = new Date();
-      const interviews = await this.links.owner('interviews').repairOrphans(at);
-      const todos = await this.links.owner('todos').repairOrphans(at);
+      const interviews = await this.links.owner('interviews').repairOrphans(at, principal.id);
+      const todos = await this.links.owner('todos').repairOrphans(at, principal.id);
       return { interviews, todos };
     });
   }

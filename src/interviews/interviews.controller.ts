@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/auth.decorators';
+import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateInterviewDto } from './dto/create-interview.dto';
@@ -54,7 +56,10 @@ export class InterviewsController {
   @ApiOperation({ summary: 'Soft-delete one interview' })
   @ApiErrors(400, 404)
   @ApiIdParam()
-  remove(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
-    return this.interviews.remove(id);
+  remove(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InterviewDto> {
+    return this.interviews.remove(id, principal.id);
   }
 }

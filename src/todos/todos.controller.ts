@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/auth.decorators';
+import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateTodoDto } from './dto/create-todo.dto';
@@ -49,7 +51,10 @@ export class TodosController {
   @ApiOperation({ summary: 'Soft-delete one todo' })
   @ApiErrors(400, 404)
   @ApiIdParam()
-  remove(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
-    return this.todos.remove(id);
+  remove(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TodoDto> {
+    return this.todos.remove(id, principal.id);
   }
 }

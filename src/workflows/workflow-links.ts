@@ -11,7 +11,7 @@ export interface LinkedRowsOwner {
   /** Active rows whose workflow is deleted or missing: counts, and the first `limit` of them. */
   findOrphans(limit: number): Promise<OrphanReport>;
   /** Repairs them inside the caller's transaction; see WorkflowLinkedRepository.repairOrphans. */
-  repairOrphans(at: Date): Promise<{ softDeleted: number; unlinked: number }>;
+  repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }>;
 }
 
 /**

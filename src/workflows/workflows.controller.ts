@@ -67,8 +67,11 @@ export class WorkflowsController {
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
-  softDelete(@Param('id', ParseIdPipe) id: number): Promise<DeletedWorkflowDto> {
-    return this.workflows.softDelete(id);
+  softDelete(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeletedWorkflowDto> {
+    return this.workflows.softDelete(id, principal);
   }
 
   @Post(':id/restore')

@@ -72,13 +72,13 @@ export class WorkflowsService {
    * Soft-deletes the workflow and, through WorkflowSoftDeletedEvent, every active row linked
    * to it, in one transaction: if any handler fails, nothing changes.
    */
-  softDelete(id: number): Promise<DeletedWorkflowDto> {
+  softDelete(id: number, principal: Principal): Promise<DeletedWorkflowDto> {
     return this.db.transaction(async () => {
       const current = await this.workflows.lockActive(id);
       if (!current) throw new NotFoundError('Workflow', id);
       const deletedAt = new Date();
-      await this.workflows.softDelete(id, deletedAt);
-      const event = new WorkflowSoftDeletedEvent(id, deletedAt);
+      await this.workflows.softDelete(id, deletedAt, principal.id);
+      const event = new WorkflowSoftDeletedEvent(id, deletedAt, principal.id);
       await this.events.publish(event);
       const at = deletedAt.toISOString();
       return {
@@ -86,6 +86,7 @@ export class WorkflowsService {
         updatedAt: at,
         isDeleted: true,
         deletedAt: at,
+        deletedBy: principal.id,
         cascaded: event.counts,
       };
     });
@@ -110,6 +111,7 @@ export class WorkflowsService {
         updatedAt: at,
         isDeleted: false,
         deletedAt: null,
+        deletedBy: null,
         restored: event.counts,
       };
     });

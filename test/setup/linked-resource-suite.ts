@@ -43,6 +43,7 @@ export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestA
         updatedAt: res.body.createdAt,
         isDeleted: false,
         deletedAt: null,
+        deletedBy: null,
       });
       const [row] = await t().db.query(
         `SELECT workflow_id, is_deleted, deleted_at FROM ${r.table} WHERE id = ?`,
@@ -239,6 +240,7 @@ export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestA
         ...row,
         updatedAt: res.body.deletedAt,
         isDeleted: true,
+        deletedBy: 1,
         deletedAt: expect.stringMatching(ISO_UTC),
       });
       const [stored] = await t().db.query(

@@ -19,4 +19,13 @@ export abstract class SoftDeletableDto {
 
   @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
   deletedAt!: string | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 7,
+    description:
+      "The user id that soft-deleted the row, directly or by a workflow's cascade; null while active.",
+  })
+  deletedBy!: number | null;
 }

@@ -30,12 +30,12 @@ export abstract class WorkflowLinkedRepository<
   T extends WorkflowLinked,
 > extends SoftDeletableRepository<T> {
   /** One UPDATE however many rows are linked; answers how many it soft-deleted. */
-  async softDeleteWithWorkflow(workflowId: number, at: Date): Promise<number> {
+  async softDeleteWithWorkflow(workflowId: number, at: Date, by: number): Promise<number> {
     const stamp = timestampToDb(at);
     const { affected } = await this.db.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
         WHERE workflow_id = ? AND is_deleted = 0`,
-      [stamp, stamp, workflowId],
+      [stamp, by, stamp, workflowId],
     );
     return affected;
   }
@@ -43,7 +43,7 @@ export abstract class WorkflowLinkedRepository<
   /** One UPDATE: the rows the workflow's cascade deleted become active again. */
   async restoreWithWorkflow(workflowId: number, at: Date): Promise<number> {
     const { affected } = await this.db.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, updated_at = ?, deleted_with_workflow = 0
+      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
         WHERE workflow_id = ? AND is_deleted = 1 AND deleted_with_workflow = 1`,
       [timestampToDb(at), workflowId],
     );
@@ -84,15 +84,15 @@ export abstract class WorkflowLinkedRepository<
    * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
    * every row whose workflow no longer exists (the guide's troubleshooting fix).
    */
-  async repairOrphans(at: Date): Promise<{ softDeleted: number; unlinked: number }> {
+  async repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }> {
     const table = this.mapping.table;
     const stamp = timestampToDb(at);
     const softDeleted = await this.db.execute(
       `UPDATE ${table}
-          SET is_deleted = 1, deleted_with_workflow = 1, updated_at = ?,
+          SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?,
               deleted_at = (SELECT w.deleted_at FROM recruitment_processes w WHERE w.id = ${table}.workflow_id)
         WHERE is_deleted = 0 AND workflow_id IN (SELECT id FROM recruitment_processes WHERE is_deleted = 1)`,
-      [stamp],
+      [by, stamp],
     );
     const unlinked = await this.db.execute(
       `UPDATE ${table} SET workflow_id = NULL, updated_at = ?

@@ -44,20 +44,21 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
     return this.rows.findAllActive({ workflowId } as Filter<T>);
   }
 
-  remove(id: number): Promise<T> {
+  /** Soft-deletes one row on behalf of the user `by`. */
+  remove(id: number, by: number): Promise<T> {
     return this.db.transaction(async () => {
       const current = await this.lockOrFail(id);
       const at = new Date();
-      await this.rows.softDelete(id, at);
+      await this.rows.softDelete(id, at, by);
       const stamp = at.toISOString();
-      return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp };
+      return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
     });
   }
 
   /** The cascade step of a workflow soft delete: one UPDATE, inside the publisher's transaction. */
-  softDeleteByWorkflow(workflowId: number, deletedAt: Date): Promise<number> {
+  softDeleteByWorkflow(workflowId: number, deletedAt: Date, deletedBy: number): Promise<number> {
     this.db.assertInTransaction(`soft-deleting the ${this.resource}s of workflow ${workflowId}`);
-    return this.rows.softDeleteWithWorkflow(workflowId, deletedAt);
+    return this.rows.softDeleteWithWorkflow(workflowId, deletedAt, deletedBy);
   }
 
   /** The step of a workflow restore: brings back the rows its cascade deleted, in one UPDATE. */
@@ -70,9 +71,9 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
     return this.db.read(() => this.rows.findOrphans(limit));
   }
 
-  repairOrphans(at: Date): Promise<{ softDeleted: number; unlinked: number }> {
+  repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }> {
     this.db.assertInTransaction(`repairing orphaned ${this.resource}s`);
-    return this.rows.repairOrphans(at);
+    return this.rows.repairOrphans(at, by);
   }
 
   protected createRow(values: Omit<T, keyof SoftDeletable>): Promise<T> {

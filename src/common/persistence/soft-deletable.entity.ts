@@ -21,6 +21,10 @@ export abstract class SoftDeletableEntity {
 
   @Column({ name: 'deleted_at', type: 'datetime', precision: 6, nullable: true })
   deletedAt!: Date | null;
+
+  /** The user id that soft-deleted the row, directly or by a workflow's cascade. */
+  @Column({ name: 'deleted_by', type: 'int', nullable: true })
+  deletedBy!: number | null;
 }
 
 /** Rows that may belong to a workflow and are soft-deleted with it (Interviews, Todos). */

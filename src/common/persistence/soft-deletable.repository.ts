@@ -76,7 +76,14 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   /** Inserts a row; the answer is built from the values written, without reading back. */
   async insert(values: Omit<T, keyof SoftDeletable>, now: Date): Promise<T> {
     const at = now.toISOString();
-    const row = { ...values, createdAt: at, updatedAt: at, isDeleted: false, deletedAt: null };
+    const row = {
+      ...values,
+      createdAt: at,
+      updatedAt: at,
+      isDeleted: false,
+      deletedAt: null,
+      deletedBy: null,
+    };
     const { columns, params } = this.mapping.toColumns(row as Partial<T>);
     const { insertId } = await this.db.execute(
       `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
@@ -96,12 +103,12 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
     return merged;
   }
 
-  /** Soft-deletes one active row; answers false when there was none. */
-  async softDelete(id: number, at: Date): Promise<boolean> {
+  /** Soft-deletes one active row on behalf of a user; answers false when there was none. */
+  async softDelete(id: number, at: Date, by: number): Promise<boolean> {
     const stamp = timestampToDb(at);
     const { affected } = await this.db.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ? AND is_deleted = 0`,
-      [stamp, stamp, id],
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ? WHERE id = ? AND is_deleted = 0`,
+      [stamp, by, stamp, id],
     );
     return affected > 0;
   }
@@ -109,7 +116,7 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   /** Brings back one soft-deleted row; answers false when there was none. */
   async restore(id: number, at: Date): Promise<boolean> {
     const { affected } = await this.db.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, updated_at = ? WHERE id = ? AND is_deleted = 1`,
+      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ? WHERE id = ? AND is_deleted = 1`,
       [timestampToDb(at), id],
     );
     return affected > 0;

@@ -22,6 +22,7 @@ export function softDeletableFields<F extends Record<string, Field>>(own: F) {
     updatedAt: { column: 'updated_at', type: 'timestamp' },
     isDeleted: { column: 'is_deleted', type: 'boolean' },
     deletedAt: { column: 'deleted_at', type: 'timestamp' },
+    deletedBy: { column: 'deleted_by', type: 'int' },
   } as const satisfies Record<string, Field>;
 }
 
@@ -31,6 +32,7 @@ export interface SoftDeletable {
   updatedAt: string;
   isDeleted: boolean;
   deletedAt: string | null;
+  deletedBy: number | null;
 }
 
 /**

@@ -10,7 +10,11 @@ export class SoftDeleteInterviewsWhenWorkflowSoftDeletedListener {
 
   @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
   async softDeleteLinkedInterviews(event: WorkflowSoftDeletedEvent): Promise<void> {
-    const count = await this.interviews.softDeleteByWorkflow(event.workflowId, event.deletedAt);
+    const count = await this.interviews.softDeleteByWorkflow(
+      event.workflowId,
+      event.deletedAt,
+      event.deletedBy,
+    );
     event.record('interviews', count);
   }
 }

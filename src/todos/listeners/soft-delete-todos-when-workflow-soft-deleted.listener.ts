@@ -10,7 +10,11 @@ export class SoftDeleteTodosWhenWorkflowSoftDeletedListener {
 
   @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
   async softDeleteLinkedTodos(event: WorkflowSoftDeletedEvent): Promise<void> {
-    const count = await this.todos.softDeleteByWorkflow(event.workflowId, event.deletedAt);
+    const count = await this.todos.softDeleteByWorkflow(
+      event.workflowId,
+      event.deletedAt,
+      event.deletedBy,
+    );
     event.record('todos', count);
   }
 }

@@ -14,6 +14,8 @@ export class WorkflowSoftDeletedEvent extends CountingWorkflowEvent implements D
   constructor(
     readonly workflowId: number,
     readonly deletedAt: Date,
+    /** The user id that deleted the workflow; the cascade records it on every row it deletes. */
+    readonly deletedBy: number,
   ) {
     super();
   }
