@@ -23,6 +23,7 @@ const ROUTES: Array<[method: string, path: string, errors: number[]]> = [
   ['get', '/health', [503]],
   ['get', '/admin/orphans', []],
   ['post', '/admin/orphans/repair', []],
+  ['post', '/admin/purge', [400]],
 ];
 
 describe('Swagger UI and the OpenAPI document (e2e)', () => {

@@ -1,9 +1,11 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSecured } from '../common/dto/api-errors.decorator';
 import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { AdminService } from './admin.service';
+import { PurgeReportDto, PurgeRequestDto } from './dto/purge.dto';
+import { PurgeService } from './purge.service';
 import { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
 
 @ApiTags('admin')
@@ -11,7 +13,10 @@ import { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
 @RequireRole('admin')
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly admin: AdminService,
+    private readonly purges: PurgeService,
+  ) {}
 
   @Get('orphans')
   @ApiOperation({
@@ -31,5 +36,16 @@ export class AdminController {
   @ApiErrors()
   repairOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphanRepairDto> {
     return this.admin.repairOrphans(principal);
+  }
+
+  @Post('purge')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Hard-delete rows soft-deleted longer ago than olderThan, interviews and todos before workflows, in batches',
+  })
+  @ApiErrors(400)
+  purge(@Body() dto: PurgeRequestDto): Promise<PurgeReportDto> {
+    return this.purges.purge(dto.olderThan, dto.dryRun ?? false);
   }
 }

@@ -12,6 +12,9 @@ export interface LinkedRowsOwner {
   findOrphans(limit: number): Promise<OrphanReport>;
   /** Repairs them inside the caller's transaction; see WorkflowLinkedRepository.repairOrphans. */
   repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }>;
+  /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff`; answers how many. */
+  purgeDeletedBefore(cutoff: Date, batch: number): Promise<number>;
+  countDeletedBefore(cutoff: Date): Promise<number>;
 }
 
 /**

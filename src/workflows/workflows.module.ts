@@ -8,6 +8,6 @@ import { WorkflowsService } from './workflows.service';
 @Module({
   controllers: [WorkflowsController],
   providers: [WorkflowsService, WorkflowsRepository, WorkflowLinks],
-  exports: [WorkflowLinks],
+  exports: [WorkflowLinks, WorkflowsService],
 })
 export class WorkflowsModule {}

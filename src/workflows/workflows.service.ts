@@ -117,6 +117,15 @@ export class WorkflowsService {
     });
   }
 
+  /** Retention: hard-deletes up to `batch` workflows soft-deleted before `cutoff`. */
+  purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
+    return this.db.transaction(() => this.workflows.purgeDeletedBefore(cutoff, batch));
+  }
+
+  countDeletedBefore(cutoff: Date): Promise<number> {
+    return this.db.read(() => this.workflows.countDeletedBefore(cutoff));
+  }
+
   private async findOrFail(id: number): Promise<WorkflowDto> {
     const workflow = await this.workflows.findActive(id);
     if (!workflow) throw new NotFoundError('Workflow', id);

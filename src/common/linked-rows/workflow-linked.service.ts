@@ -76,6 +76,15 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
     return this.rows.repairOrphans(at, by);
   }
 
+  /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff` (one transaction). */
+  purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
+    return this.db.transaction(() => this.rows.purgeDeletedBefore(cutoff, batch));
+  }
+
+  countDeletedBefore(cutoff: Date): Promise<number> {
+    return this.db.read(() => this.rows.countDeletedBefore(cutoff));
+  }
+
   protected createRow(values: Omit<T, keyof SoftDeletable>): Promise<T> {
     return this.db.transaction(async () => {
       if (values.workflowId !== null) await this.linkLock.lockForLinking(values.workflowId);

@@ -122,6 +122,33 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
     return affected > 0;
   }
 
+  /**
+   * Hard-deletes up to `batch` rows soft-deleted before `cutoff`, oldest ids first; answers how
+   * many. (Ids are read first: MySQL allows no LIMIT in an IN subquery, SQLite no DELETE LIMIT.)
+   */
+  async purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
+    const rows = await this.db.select<{ id: number }>(
+      `SELECT id FROM ${this.mapping.table} WHERE is_deleted = 1 AND deleted_at < ? ORDER BY id LIMIT ?`,
+      [timestampToDb(cutoff), batch],
+    );
+    if (rows.length === 0) return 0;
+    const ids = rows.map((row) => Number(row.id));
+    const { affected } = await this.db.execute(
+      `DELETE FROM ${this.mapping.table} WHERE id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 1`,
+      ids,
+    );
+    return affected;
+  }
+
+  /** How many rows were soft-deleted before `cutoff`. */
+  async countDeletedBefore(cutoff: Date): Promise<number> {
+    const [row] = await this.db.select<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${this.mapping.table} WHERE is_deleted = 1 AND deleted_at < ?`,
+      [timestampToDb(cutoff)],
+    );
+    return Number(row.n);
+  }
+
   private whereActive(filter: Filter<T>): { where: string[]; params: unknown[] } {
     const where = ['is_deleted = 0'];
     const params: unknown[] = [];

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { TEST_JWT_SECRET, tokenFor } from './setup/auth';
+import { createInterview, createTodo, createWorkflow, expectErrorShape } from './setup/fixtures';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+const run = promisify(execFile);
+
+describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('purge');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const count = async (table: string) =>
+    Number((await t.db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+  const counts = async () => ({
+    workflows: await count('recruitment_processes'),
+    interviews: await count('interviews'),
+    todos: await count('todos'),
+  });
+
+  /** A deleted workflow with 2 interviews and 1 todo, all deleted `daysAgo` days ago. */
+  async function deletedWorkflow(daysAgo: number): Promise<number> {
+    const workflow = await createWorkflow(t.http);
+    await createInterview(t.http, { workflowId: workflow.id });
+    await createInterview(t.http, { workflowId: workflow.id });
+    await createTodo(t.http, { workflowId: workflow.id });
+    await t.http.delete(`/workflows/${workflow.id}`).expect(200);
+    const stamp = new Date(Date.now() - daysAgo * 86_400_000)
+      .toISOString()
+      .slice(0, 23)
+      .replace('T', ' ');
+    await t.db.query('UPDATE recruitment_processes SET deleted_at = ? WHERE id = ?', [
+      stamp,
+      workflow.id,
+    ]);
+    for (const table of ['interviews', 'todos']) {
+      await t.db.query(`UPDATE ${table} SET deleted_at = ? WHERE workflow_id = ?`, [
+        stamp,
+        workflow.id,
+      ]);
+    }
+    return workflow.id;
+  }
+
+  it('counts in a dry run, then hard-deletes only rows soft-deleted longer ago, children before workflows', async () => {
+    const old = await deletedWorkflow(40);
+    const recent = await deletedWorkflow(5);
+    const active = await createWorkflow(t.http);
+    await createTodo(t.http, { workflowId: active.id });
+    const before = await counts();
+
+    const dry = await t.http
+      .post('/admin/purge')
+      .send({ olderThan: '30d', dryRun: true })
+      .expect(200);
+    expect(dry.body).toMatchObject({ dryRun: true, interviews: 2, todos: 1, workflows: 1 });
+    expect(await counts()).toEqual(before);
+
+    const real = await t.http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
+    expect(real.body).toMatchObject({ dryRun: false, interviews: 2, todos: 1, workflows: 1 });
+    expect(await counts()).toEqual({
+      workflows: before.workflows - 1,
+      interviews: before.interviews - 2,
+      todos: before.todos - 1,
+    });
+    expect(await t.db.query('SELECT id FROM recruitment_processes WHERE id = ?', [old])).toEqual(
+      [],
+    );
+    expect(
+      await t.db.query('SELECT id FROM recruitment_processes WHERE id = ?', [recent]),
+    ).toHaveLength(1);
+    await t.http.get(`/workflows/${active.id}?include=todos`).expect(200);
+  });
+
+  it('answers 400 for a malformed age and 403 below the admin role', async () => {
+    for (const olderThan of ['30', 'thirty days', '0d', '-5d']) {
+      expectErrorShape(
+        (await t.http.post('/admin/purge').send({ olderThan }).expect(400)).body,
+        400,
+      );
+    }
+    await request(t.app.getHttpServer())
+      .post('/admin/purge')
+      .set('authorization', `Bearer ${tokenFor('editor')}`)
+      .send({ olderThan: '30d' })
+      .expect(403);
+  });
+
+  it('npm run purge -- --older-than 30d [--dry-run] reports the same counts from the command line', async () => {
+    await deletedWorkflow(60);
+    const cli = (...args: string[]) =>
+      run(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', 'src/cli/purge.ts', ...args],
+        {
+          cwd: join(__dirname, '..'),
+          env: {
+            ...process.env,
+            DATABASE_URL: t.database.url,
+            JWT_SECRET: TEST_JWT_SECRET,
+            TS_NODE_PROJECT: 'tsconfig.json',
+          },
+        },
+      );
+    const dry = JSON.parse((await cli('--older-than', '30d', '--dry-run')).stdout);
+    expect(dry).toMatchObject({ dryRun: true, interviews: 2, todos: 1, workflows: 1 });
+    const real = JSON.parse((await cli('--older-than', '30d')).stdout);
+    expect(real).toMatchObject({ dryRun: false, interviews: 2, todos: 1, workflows: 1 });
+    await expect(cli('--older-than', 'soon')).rejects.toThrow(/olderThan must look like 30d/);
+  });
+});
