@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { DomainEventPublisher } from './common/events/domain-events';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
@@ -20,13 +22,17 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         AuthModule.forRoot(config.auth),
         EventEmitterModule.forRoot(),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute }],
+          skipIf: () => config.rateLimitPerMinute === 0,
+        }),
         WorkflowsModule,
         InterviewsModule,
         TodosModule,
         HealthModule,
         AdminModule,
       ],
-      providers: [DomainEventPublisher],
+      providers: [DomainEventPublisher, { provide: APP_GUARD, useClass: ThrottlerGuard }],
       exports: [DomainEventPublisher],
     };
   }

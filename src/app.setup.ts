@@ -1,6 +1,8 @@
 import type { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { errorBody } from './common/errors/error-shape';
@@ -34,7 +36,26 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
  * Everything main.ts and the e2e suites share: validation, the error shape, Swagger.
  * Kept out of main.ts so that tests run the application exactly as it is served.
  */
-export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+export async function configureApp(
+  app: NestFastifyApplication,
+  config: Pick<AppConfig, 'corsOrigins'>,
+): Promise<NestFastifyApplication> {
+  // security headers; the CSP lets Swagger UI's own scripts, styles and images load
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    allowedHeaders: ['authorization', 'content-type'],
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+  });
   app.useGlobalPipes(new StrictValidationPipe());
   // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
   app.useGlobalFilters(new ErrorShapeFilter());

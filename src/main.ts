@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
     createHttpAdapter(config.bodyLimitBytes),
     APP_OPTIONS,
   );
-  configureApp(app);
+  await configureApp(app, config);
   closeGracefullyOnSignals(app);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');

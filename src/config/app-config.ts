@@ -16,6 +16,10 @@ export interface AppConfig {
   connectRetries: number;
   /** Largest request body in bytes (BODY_LIMIT_BYTES, default 1 MiB). */
   bodyLimitBytes: number;
+  /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; none by default). */
+  corsOrigins: string[];
+  /** Requests per minute and client address (RATE_LIMIT_PER_MINUTE, default 600; 0 turns it off). */
+  rateLimitPerMinute: number;
   /** Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret. */
   auth: AuthOptions;
 }
@@ -68,6 +72,8 @@ export function loadConfig(
     poolSize: integer('DB_POOL_SIZE', 10, 1, 1000),
     connectRetries: integer('DB_CONNECT_RETRIES', 10, 0, 1000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    corsOrigins: origins(env.CORS_ORIGINS, problems),
+    rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
   };
   const auth = authOptions(env, devSecret, problems);
   if (problems.length > 0 || !database || !auth) throw new ConfigError(problems);
@@ -102,4 +108,19 @@ function authOptions(
     return { algorithm: 'HS256', secret: devSecret(), development: true };
   }
   return undefined;
+}
+
+function origins(raw: string | undefined, problems: string[]): string[] {
+  const list = (raw ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(
+        `CORS_ORIGINS entries must be origins such as https://app.example.com, got "${origin}"`,
+      );
+    }
+  }
+  return list;
 }

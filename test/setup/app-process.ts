@@ -23,6 +23,7 @@ export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<Ap
     env: {
       ...process.env,
       JWT_SECRET: TEST_JWT_SECRET,
+      RATE_LIMIT_PER_MINUTE: '0',
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

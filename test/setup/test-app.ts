@@ -33,6 +33,8 @@ export async function startAppOn(
       DATABASE_URL: database.url,
       DB_CONNECT_RETRIES: '0',
       JWT_SECRET: TEST_JWT_SECRET,
+      // the suites send far more than a client would; the hardening suite turns it back on
+      RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     });
     const moduleRef = await Test.createTestingModule({
@@ -42,7 +44,7 @@ export async function startAppOn(
       createHttpAdapter(config.bodyLimitBytes),
       { ...APP_OPTIONS, logger: ['error', 'warn'] },
     );
-    configureApp(app);
+    await configureApp(app, config);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return {
