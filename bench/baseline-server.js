@@ -48,6 +48,23 @@ const interview = (r) => ({
   deletedAt: iso(r.deleted_at),
 });
 
+/** The security headers the service sends (@fastify/helmet), so that both answer the same bytes. */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: validator.swagger.io;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
 function createBaseline(databaseUrl) {
   const url = new URL(databaseUrl);
   const pool = mysql.createPool({
@@ -64,6 +81,7 @@ function createBaseline(databaseUrl) {
   const send = (res, status, body) => {
     const json = JSON.stringify(body);
     res.writeHead(status, {
+      ...SECURITY_HEADERS,
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(json),
     });

@@ -24,7 +24,6 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute }],
-          skipIf: () => config.rateLimitPerMinute === 0,
         }),
         WorkflowsModule,
         InterviewsModule,
@@ -32,7 +31,13 @@ export class AppModule {
         HealthModule,
         AdminModule,
       ],
-      providers: [DomainEventPublisher, { provide: APP_GUARD, useClass: ThrottlerGuard }],
+      providers: [
+        DomainEventPublisher,
+        // RATE_LIMIT_PER_MINUTE=0 leaves the guard out altogether rather than running it to skip
+        ...(config.rateLimitPerMinute > 0
+          ? [{ provide: APP_GUARD, useClass: ThrottlerGuard }]
+          : []),
+      ],
       exports: [DomainEventPublisher],
     };
   }

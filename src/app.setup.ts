@@ -51,11 +51,14 @@ export async function configureApp(
       },
     },
   });
-  app.enableCors({
-    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    allowedHeaders: ['authorization', 'content-type'],
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-  });
+  // with no origin configured, browsers' same-origin rule applies and no CORS hook runs
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      allowedHeaders: ['authorization', 'content-type'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    });
+  }
   app.useGlobalPipes(new StrictValidationPipe());
   // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
   app.useGlobalFilters(new ErrorShapeFilter());

@@ -12,15 +12,6 @@ const GRACE_MS = 25_000;
 export function closeGracefullyOnSignals(app: NestFastifyApplication): void {
   const logger = new Logger('Shutdown');
   let closing = false;
-  // answers finishing during shutdown close their keep-alive connection, or the server would
-  // wait for idle clients (fastify keeps connections alive for 72 s)
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onSend', (_request, reply, payload, done) => {
-      if (closing) void reply.header('connection', 'close');
-      done(null, payload);
-    });
   const close = async (signal: NodeJS.Signals): Promise<void> => {
     if (closing) return;
     closing = true;
@@ -29,8 +20,13 @@ export function closeGracefullyOnSignals(app: NestFastifyApplication): void {
       logger.error(`in-flight requests did not finish within ${GRACE_MS} ms; exiting`);
       process.exit(1);
     }, GRACE_MS).unref();
+    // keep-alive connections left idle by finished answers are closed as they go idle, or the
+    // server would wait for the clients (fastify keeps connections alive for 72 s)
+    const server = app.getHttpServer();
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
     try {
       await app.getHttpAdapter().close();
+      clearInterval(closeIdle);
       await app.close();
       process.exit(0);
     } catch (err) {

@@ -15,12 +15,17 @@ import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
 import { isRole, satisfies, type Principal, type Role } from './roles';
 
+/** Verified tokens kept at most; the map is emptied when full (simple and bounded). */
+const MAX_CACHED_TOKENS = 10_000;
+
 /**
  * Every route but those marked @Public needs `Authorization: Bearer <JWT>` (401 otherwise) whose
  * role covers the route's (403 otherwise). The token's `sub` is the caller's user id.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
+
   /** The key as a KeyObject, made once: jsonwebtoken would otherwise derive it per token (~0.5 ms). */
   private readonly key: KeyObject;
 
@@ -55,9 +60,16 @@ export class AuthGuard implements CanActivate {
   private async authenticate(header: string | undefined): Promise<Principal> {
     const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
     if (!match) throw new UnauthorizedException('Send Authorization: Bearer <token>');
-    let claims: { sub?: unknown; role?: unknown };
+    const cached = this.verified.get(match[1]);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    return this.verify(match[1]);
+  }
+
+  /** Verifies a token and remembers it until it expires (clients send the same one many times). */
+  private async verify(token: string): Promise<Principal> {
+    let claims: { sub?: unknown; role?: unknown; exp?: unknown };
     try {
-      claims = await this.jwt.verifyAsync(match[1], {
+      claims = await this.jwt.verifyAsync(token, {
         algorithms: [this.options.algorithm],
         // jsonwebtoken takes a KeyObject where @nestjs/jwt's types say string | Buffer
         ...(this.options.algorithm === 'HS256'
@@ -75,6 +87,12 @@ export class AuthGuard implements CanActivate {
     if (!isRole(claims.role)) {
       throw new UnauthorizedException('The token role must be viewer, editor or admin');
     }
-    return { id, role: claims.role };
+    const principal = { id, role: claims.role };
+    // tokens without exp are verified every time; the cache never outlives a token
+    if (typeof claims.exp === 'number') {
+      if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.clear();
+      this.verified.set(token, { principal, expiresAt: claims.exp * 1000 });
+    }
+    return principal;
   }
 }
