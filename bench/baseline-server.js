@@ -211,11 +211,12 @@ function createBaseline(databaseUrl) {
       };
       const created = await inTransaction(async (conn) => {
         if (row.workflowId !== null) {
+          // as the service: the link writes (and so locks) the workflow row
           const [w] = await conn.query(
-            `SELECT ${W} FROM recruitment_processes WHERE id = ? AND is_deleted = 0 FOR UPDATE`,
+            'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0',
             [row.workflowId],
           );
-          if (w.length === 0) return null;
+          if (w.affectedRows === 0) return null;
         }
         const [result] = await conn.query(
           'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)',
