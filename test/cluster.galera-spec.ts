@@ -1,25 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { parseDatabaseUrl } from '../src/database/database-url';
 import { runPendingMigrations } from '../src/database/migrate';
-import { spawnApp, type AppProcess } from './setup/app-process';
-import { adminHeaders } from './setup/auth';
+import { callApp, freePort, spawnApp, type AppProcess } from './setup/app-process';
 import { assertTestDatabaseName } from './setup/test-database';
 
 const ROUNDS = 20;
 const BASE = Number(process.env.GALERA_BASE_PORT || 4400);
 const NODES = [1, 2, 3].map((n) => BASE + n);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
 
@@ -27,15 +16,6 @@ async function connect(url: string): Promise<DataSource> {
   return new DataSource(
     buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 2 }),
   ).initialize();
-}
-
-async function call(app: AppProcess, method: string, path: string, body?: object) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}),
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 /**
@@ -107,23 +87,24 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
     let requests = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const workflowId = Number(
-        (await call(apps[round % 3], 'POST', '/workflows', { name: `cluster ${round}` })).body.id,
+        (await callApp(apps[round % 3], 'POST', '/workflows', { name: `cluster ${round}` })).body
+          .id,
       );
       const loose: number[] = [];
       for (let i = 0; i < 3; i++) {
         loose.push(
           Number(
-            (await call(apps[i], 'POST', '/todos', { title: `loose ${round}.${i}`, ownerId: 1 }))
+            (await callApp(apps[i], 'POST', '/todos', { title: `loose ${round}.${i}`, ownerId: 1 }))
               .body.id,
           ),
         );
       }
-      if (round % 2 === 1) await call(apps[0], 'DELETE', `/workflows/${workflowId}`);
+      if (round % 2 === 1) await callApp(apps[0], 'DELETE', `/workflows/${workflowId}`);
 
       const ops: Array<Promise<void>> = [];
       const op = (kind: string, app: AppProcess, method: string, path: string, body?: object) =>
         ops.push(
-          call(app, method, path, body).then((res) => {
+          callApp(app, method, path, body).then((res) => {
             requests++;
             statuses[`${kind} ${res.status}`] = (statuses[`${kind} ${res.status}`] ?? 0) + 1;
             if (!expected[kind].includes(res.status))

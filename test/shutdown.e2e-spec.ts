@@ -1,18 +1,8 @@
-import { createServer } from 'node:net';
-import { spawnApp, type AppProcess } from './setup/app-process';
+import { freePort, spawnApp, type AppProcess } from './setup/app-process';
 import { adminHeaders } from './setup/auth';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
 
 const CHILDREN = 20_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('Graceful shutdown on SIGTERM (e2e)', () => {
   let database: TestDatabase;

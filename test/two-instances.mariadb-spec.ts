@@ -1,30 +1,10 @@
-import { createServer } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations';
-import { spawnApp, type AppProcess } from './setup/app-process';
-import { adminHeaders } from './setup/auth';
+import { callApp, freePort, spawnApp, type AppProcess } from './setup/app-process';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
 
 const ROUNDS = 6;
 const WORKFLOWS = 4;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function call(app: AppProcess, method: string, path: string, body?: object) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}),
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 describe('Two app processes on one MariaDB database (e2e)', () => {
   let database: TestDatabase;
@@ -60,14 +40,15 @@ describe('Two app processes on one MariaDB database (e2e)', () => {
     const workflows: number[] = [];
     for (let i = 0; i < WORKFLOWS; i++) {
       workflows.push(
-        Number((await call(apps[i % 2], 'POST', '/workflows', { name: `shared ${i}` })).body.id),
+        Number((await callApp(apps[i % 2], 'POST', '/workflows', { name: `shared ${i}` })).body.id),
       );
     }
     const loose: number[] = [];
     for (let i = 0; i < 20; i++) {
       loose.push(
         Number(
-          (await call(apps[i % 2], 'POST', '/todos', { title: `loose ${i}`, ownerId: 1 })).body.id,
+          (await callApp(apps[i % 2], 'POST', '/todos', { title: `loose ${i}`, ownerId: 1 })).body
+            .id,
         ),
       );
     }
@@ -84,7 +65,7 @@ describe('Two app processes on one MariaDB database (e2e)', () => {
       const op = (kind: string, method: string, path: string, body?: object) => {
         const app = apps[n++ % 2];
         ops.push(
-          call(app, method, path, body).then((res) => {
+          callApp(app, method, path, body).then((res) => {
             statuses[`${kind} ${res.status}`] = (statuses[`${kind} ${res.status}`] ?? 0) + 1;
             if (!expected[kind].includes(res.status))
               unexpected.push(`${kind} ${method} ${path} -> ${res.status}`);

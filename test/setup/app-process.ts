@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_JWT_SECRET } from './auth';
+import { adminHeaders, TEST_JWT_SECRET } from './auth';
 
 export interface AppProcess {
   url: string;
@@ -64,4 +65,24 @@ export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<Ap
       return exited;
     },
   };
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A JSON request to a spawned app as an admin client. */
+export async function callApp(app: AppProcess, method: string, path: string, body?: object) {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}),
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
