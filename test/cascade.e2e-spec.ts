@@ -1,4 +1,5 @@
 import { createInterview, createTodo, createWorkflow, expectErrorShape } from './setup/fixtures';
+import { rejectUpdatesOf } from './setup/reject-updates';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 type Row = {
@@ -135,23 +136,11 @@ describe('Cascading soft delete (e2e)', () => {
     ['todos', 'the Todos listener'],
     ['interviews', 'the Interviews listener'],
   ])('when the database rejects the UPDATE of %s (%s fails)', (table) => {
-    const trigger = `test_reject_${table}_update`;
-
-    /** Makes the database itself refuse any UPDATE of the table, as a failing disk or constraint would. */
-    async function rejectUpdates(): Promise<void> {
-      if (t.database.kind === 'sqlite') {
-        await t.db.query(
-          `CREATE TRIGGER ${trigger} BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, 'rejected by test trigger'); END`,
-        );
-      } else {
-        await t.db.query(
-          `CREATE TRIGGER ${trigger} BEFORE UPDATE ON ${table} FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rejected by test trigger'`,
-        );
-      }
-    }
+    let allowUpdates: (() => Promise<void>) | undefined;
 
     afterEach(async () => {
-      await t.db.query(`DROP TRIGGER IF EXISTS ${trigger}`);
+      await allowUpdates?.();
+      allowUpdates = undefined;
     });
 
     it('answers a 5xx in the error shape and leaves the workflow, its interviews and its todos unchanged', async () => {
@@ -161,7 +150,7 @@ describe('Cascading soft delete (e2e)', () => {
         interviews: await rows('interviews', interviews),
         todos: await rows('todos', todos),
       };
-      await rejectUpdates();
+      allowUpdates = await rejectUpdatesOf(t.db, t.database.kind, table);
 
       const res = await t.http.delete(`/workflows/${workflow.id}`);
 

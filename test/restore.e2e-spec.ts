@@ -5,6 +5,7 @@ import {
   expectErrorShape,
   ISO_UTC,
 } from './setup/fixtures';
+import { rejectUpdatesOf } from './setup/reject-updates';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 describe('POST /workflows/:id/restore (e2e)', () => {
@@ -119,18 +120,13 @@ describe('POST /workflows/:id/restore (e2e)', () => {
       interviews: await state('interviews', [interview.id]),
       todos: await state('todos', [todo.id]),
     };
-    const trigger = 'test_reject_todos_restore';
-    await t.db.query(
-      t.database.kind === 'sqlite'
-        ? `CREATE TRIGGER ${trigger} BEFORE UPDATE ON todos BEGIN SELECT RAISE(ABORT, 'rejected by test trigger'); END`
-        : `CREATE TRIGGER ${trigger} BEFORE UPDATE ON todos FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rejected by test trigger'`,
-    );
+    const allowUpdates = await rejectUpdatesOf(t.db, t.database.kind, 'todos');
     try {
       const res = await t.http.post(`/workflows/${workflow.id}/restore`);
       expect(res.status).toBeGreaterThanOrEqual(500);
       expectErrorShape(res.body, res.status);
     } finally {
-      await t.db.query(`DROP TRIGGER IF EXISTS ${trigger}`);
+      await allowUpdates();
     }
     expect({
       workflow: await state('recruitment_processes', [workflow.id]),
