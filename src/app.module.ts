@@ -4,11 +4,13 @@ import { AuthModule } from './auth/auth.module';
 import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
 import { DomainEventPublisher } from './common/events/domain-events';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InterviewsModule } from './interviews/interviews.module';
+import { loggerParams } from './logging/logging.options';
 import { TodosModule } from './todos/todos.module';
 import { WorkflowsModule } from './workflows/workflows.module';
 
@@ -19,6 +21,7 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [
+        LoggerModule.forRoot(loggerParams(config.logging)),
         DatabaseModule.forRoot(config),
         AuthModule.forRoot(config.auth),
         EventEmitterModule.forRoot(),

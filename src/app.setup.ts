@@ -2,12 +2,14 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
+import { requestIdOf } from './logging/logging.options';
 
 export const DOCS_PATH = 'docs';
 
@@ -15,11 +17,12 @@ export const DOCS_PATH = 'docs';
 export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
+    genReqId: requestIdOf,
     // errors fastify's router raises before any Nest code runs, in the one error shape
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
       const message = FRAMEWORK_ERROR_MESSAGES[error.code] ?? 'The request URL is malformed';
-      void reply.status(status).send(errorBody(status, message));
+      void reply.header('X-Request-Id', request.id).status(status).send(errorBody(status, message));
     },
   });
 }
@@ -29,8 +32,11 @@ const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
   FST_ERR_BAD_URL: 'The request URL is malformed',
 };
 
-/** Nest's own JSON parser is off: configureApp installs a depth-limited one. */
-export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
+/**
+ * Nest's own JSON parser is off: configureApp installs a depth-limited one. Start-up lines wait
+ * for the pino logger that configureApp installs.
+ */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
 
 /**
  * Everything main.ts and the e2e suites share: validation, the error shape, Swagger.
@@ -40,6 +46,15 @@ export async function configureApp(
   app: NestFastifyApplication,
   config: Pick<AppConfig, 'corsOrigins'>,
 ): Promise<NestFastifyApplication> {
+  // every Nest log line through pino: JSON (or pretty), with the request id inside a request
+  app.useLogger(app.get(Logger));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header('X-Request-Id', request.id);
+      done();
+    });
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {

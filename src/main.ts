@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter, DOCS_PATH } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -26,11 +27,15 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   logger.log(`Serving on ${url} (database: ${where}); Swagger UI at ${url}/${DOCS_PATH}`);
   if (config.auth.development) {
-    // out of the box: a development secret (data/dev-jwt-secret) and a ready token to try the API
     logger.warn(
-      'No JWT_SECRET or JWT_PUBLIC_KEY: tokens use a development secret (refused with NODE_ENV=production).\n' +
-        `Admin token for Swagger's Authorize button, valid 8 h:\n${signToken(config.auth, 1, 'admin')}\n` +
-        'More: npm run token -- --sub 42 --role editor',
+      'No JWT_SECRET or JWT_PUBLIC_KEY: tokens use a development secret (refused with NODE_ENV=production)',
+    );
+    // a convenience for trying the API, written beside the log rather than into it: tokens are
+    // never logged. After the start-up lines have been written, so that it is the last thing seen.
+    await new Promise<void>((resolve) => PinoLogger.root.flush(() => resolve()));
+    process.stderr.write(
+      `\nAdmin token for Swagger's Authorize button (development secret, valid 8 h):\n${signToken(config.auth, 1, 'admin')}\n` +
+        'More: npm run token -- --sub 42 --role editor\n\n',
     );
   }
 }

@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       DB_CONNECT_RETRIES: '0',
       BODY_LIMIT_BYTES: '65536',
       JWT_SECRET: 's'.repeat(40),
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -31,21 +33,46 @@ describe('loadConfig', () => {
       connectRetries: 0,
       bodyLimitBytes: 65536,
       auth: { algorithm: 'HS256', secret: 's'.repeat(40), development: false },
+      logging: { level: 'debug', format: 'pretty' },
+    });
+  });
+
+  it.each([
+    ['a terminal, in development', {}, true, 'pretty'],
+    ['a pipe or file, in development', {}, false, 'json'],
+    [
+      'a terminal, in production',
+      { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) },
+      true,
+      'json',
+    ],
+  ])('logs at info, and formats for %s as %s', (_case, env, terminal, format) => {
+    expect(loadConfig(env, () => 'd'.repeat(64), terminal).logging).toEqual({
+      level: 'info',
+      format,
     });
   });
 
   it('names every bad value at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://x/y', MIGRATIONS_RUN: 'maybe' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'postgres://x/y',
+        MIGRATIONS_RUN: 'maybe',
+        LOG_LEVEL: 'loud',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toHaveLength(3);
+    expect((error as ConfigError).problems).toHaveLength(4);
     expect((error as Error).message).toMatch(/PORT must be an integer/);
     expect((error as Error).message).toMatch(/DATABASE_URL is invalid/);
     expect((error as Error).message).toMatch(/MIGRATIONS_RUN must be true or false/);
+    expect((error as Error).message).toMatch(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/,
+    );
   });
 
   it.each([

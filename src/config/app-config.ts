@@ -1,5 +1,6 @@
 import { developmentSecret, type AuthOptions } from '../auth/auth.options';
 import { DatabaseTarget, parseDatabaseUrl, redact } from '../database/database-url';
+import { LOG_LEVELS, type LogFormat, type LoggingOptions } from '../logging/logging.options';
 
 /** Everything the service reads from its environment; see .env.example. */
 export interface AppConfig {
@@ -22,6 +23,8 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   /** Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret. */
   auth: AuthOptions;
+  /** LOG_LEVEL (default info) and LOG_FORMAT (default pretty on a terminal outside production, else json). */
+  logging: LoggingOptions;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +41,7 @@ export class ConfigError extends Error {
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   devSecret: () => string = developmentSecret,
+  terminal: boolean = process.stdout.isTTY === true,
 ): AppConfig {
   const problems: string[] = [];
   const integer = (name: string, fallback: number, min: number, max: number): number => {
@@ -57,6 +61,13 @@ export function loadConfig(
     problems.push(`${name} must be true or false, got "${env[name]}"`);
     return fallback;
   };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}"`);
+    return fallback;
+  };
 
   let database: DatabaseTarget | undefined;
   try {
@@ -74,6 +85,14 @@ export function loadConfig(
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     corsOrigins: origins(env.CORS_ORIGINS, problems),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    logging: {
+      level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+      format: oneOf<LogFormat>(
+        'LOG_FORMAT',
+        ['json', 'pretty'],
+        terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json',
+      ),
+    },
   };
   const auth = authOptions(env, devSecret, problems);
   if (problems.length > 0 || !database || !auth) throw new ConfigError(problems);

@@ -8,7 +8,10 @@ export interface AppProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or the signal's name) when the process ends. */
   exited: Promise<number | string>;
+  /** stdout and stderr, interleaved as they arrived. */
   output(): string;
+  /** stdout alone: the log lines. */
+  stdout(): string;
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
@@ -33,7 +36,11 @@ export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<Ap
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
@@ -60,6 +67,7 @@ export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<Ap
     child,
     exited,
     output: () => output,
+    stdout: () => stdout,
     kill: (signal = 'SIGTERM') => {
       child.kill(signal);
       return exited;

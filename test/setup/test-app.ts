@@ -35,6 +35,8 @@ export async function startAppOn(
       JWT_SECRET: TEST_JWT_SECRET,
       // the suites send far more than a client would; the hardening suite turns it back on
       RATE_LIMIT_PER_MINUTE: '0',
+      // request lines stay out of the test output; errors and warnings show
+      LOG_LEVEL: 'warn',
       ...env,
     });
     const moduleRef = await Test.createTestingModule({
@@ -42,7 +44,7 @@ export async function startAppOn(
     }).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
       createHttpAdapter(config.bodyLimitBytes),
-      { ...APP_OPTIONS, logger: ['error', 'warn'] },
+      APP_OPTIONS,
     );
     await configureApp(app, config);
     await app.init();
