@@ -89,6 +89,15 @@ export async function configureApp(
           'Errors share one shape: { statusCode, error, message }.',
       )
       .setVersion('1.0.0')
+      .addServer('/', 'This server')
+      .addTag(
+        'workflows',
+        'Recruitment workflows; deleting one cascades to its interviews and todos',
+      )
+      .addTag('interviews', 'Interviews, optionally linked to a workflow')
+      .addTag('todos', 'Todos, optionally linked to a workflow')
+      .addTag('admin', 'Orphan repair and retention (admin role)')
+      .addTag('operations', 'Health check')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );

@@ -1,4 +1,9 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { OpenAPIV3 } from 'openapi-types';
 import { startTestApp, type TestApp } from './setup/test-app';
 
@@ -54,6 +59,30 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
   });
 
+  it("passes Spectral's spectral:oas ruleset (the project's .spectral.yaml) with no error or warning", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spectral-'));
+    try {
+      const document = join(dir, 'openapi.json');
+      const report = join(dir, 'report.json');
+      await writeFile(document, JSON.stringify(doc));
+      const root = join(__dirname, '..');
+      await promisify(execFile)(
+        join(root, 'node_modules', '.bin', 'spectral'),
+        ['lint', document, '--ruleset', join(root, '.spectral.yaml'), '-f', 'json', '-o', report],
+        { timeout: 60_000 },
+      ).catch(() => undefined); // it exits 1 when it finds errors: the report below names them
+      const results = JSON.parse(await readFile(report, 'utf8')) as Array<{
+        code: string;
+        severity: number;
+        path: string[];
+        message: string;
+      }>;
+      expect(results.map((r) => `${r.code} at ${r.path.join('.')}: ${r.message}`)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('documents exactly the routes of the API', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item ?? {}).map((method) => `${method} ${path}`),
@@ -79,9 +108,12 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
       expect(content?.schema).toHaveProperty('$ref');
       for (const status of [...errors, 500, 503]) {
         const response = operation.responses[String(status)] as OpenAPIV3.ResponseObject;
-        expect([status, response?.content?.['application/json']?.schema]).toEqual([
+        const json = response?.content?.['application/json'];
+        expect([status, json?.schema]).toEqual([status, { $ref: '#/components/schemas/ErrorDto' }]);
+        // each error answer shows an example of itself, not one shared example
+        expect([status, json?.example]).toEqual([
           status,
-          { $ref: '#/components/schemas/ErrorDto' },
+          { statusCode: status, error: expect.any(String), message: expect.anything() },
         ]);
       }
     },

@@ -21,6 +21,8 @@ export class AdminController {
   @Get('orphans')
   @ApiOperation({
     summary: 'List active interviews and todos whose workflow is soft-deleted or missing',
+    description:
+      'Role: admin. Such rows appear only when the cascade was bypassed (rows written by hand, foreign key checks turned off).',
   })
   @ApiErrors()
   findOrphans(): Promise<OrphansReportDto> {
@@ -32,6 +34,7 @@ export class AdminController {
   @ApiOperation({
     summary:
       'Soft-delete the active rows of deleted workflows (restorable with the workflow) and unlink rows whose workflow is gone',
+    description: 'Role: admin. One transaction; the answer counts the rows changed.',
   })
   @ApiErrors()
   repairOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphanRepairDto> {
@@ -43,6 +46,8 @@ export class AdminController {
   @ApiOperation({
     summary:
       'Hard-delete rows soft-deleted longer ago than olderThan, interviews and todos before workflows, in batches',
+    description:
+      'Role: admin. `olderThan` is an age such as `30d`, `12h` or `90m`; `dryRun: true` only counts. Batches of 1,000 rows, each its own transaction.',
   })
   @ApiErrors(400)
   purge(@Body() dto: PurgeRequestDto): Promise<PurgeReportDto> {

@@ -13,6 +13,7 @@ export class HealthController {
   @Get()
   @ApiOperation({
     summary: 'Liveness and database reachability; 503 when the database does not answer',
+    description: 'No token needed, for load balancers and orchestrators.',
   })
   @ApiErrors()
   check(): Promise<HealthDto> {

@@ -17,14 +17,22 @@ export class InterviewsController {
   constructor(private readonly interviews: InterviewsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an interview, optionally linked to an active workflow' })
+  @ApiOperation({
+    summary: 'Create an interview, optionally linked to an active workflow',
+    description:
+      'Role: editor. A `workflowId` that names no active workflow answers 422; the link is checked under a write of the workflow row, so it cannot race a delete of that workflow.',
+  })
   @ApiErrors(400, 422)
   create(@Body() dto: CreateInterviewDto): Promise<InterviewDto> {
     return this.interviews.create(dto);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List active interviews, keyset-paginated by id' })
+  @ApiOperation({
+    summary: 'List active interviews, keyset-paginated by id',
+    description:
+      "Role: viewer. Ordered by id; pass the answer's `nextCursor` as `cursor` for the next page. Filters: `workflowId`, `status`. Soft-deleted interviews are never listed.",
+  })
   @ApiErrors(400)
   list(@Query() query: ListInterviewsQueryDto): Promise<InterviewPageDto> {
     const { workflowId, status, limit, cursor } = query;
@@ -32,7 +40,10 @@ export class InterviewsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get an interview' })
+  @ApiOperation({
+    summary: 'Get an interview',
+    description: 'Role: viewer. A soft-deleted interview answers 404.',
+  })
   @ApiErrors(400, 404)
   @ApiIdParam()
   get(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
@@ -42,6 +53,8 @@ export class InterviewsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change an interview; workflowId null unlinks it, another id relinks it',
+    description:
+      'Role: editor. Only the fields sent change. A `workflowId` that names no active workflow answers 422. A soft-deleted interview answers 404.',
   })
   @ApiErrors(400, 404, 422)
   @ApiIdParam()
@@ -53,7 +66,11 @@ export class InterviewsController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Soft-delete one interview' })
+  @ApiOperation({
+    summary: 'Soft-delete one interview',
+    description:
+      'Role: editor. Marks this interview deleted (`isDeleted`, `deletedAt`, `deletedBy`); its workflow is not touched.',
+  })
   @ApiErrors(400, 404)
   @ApiIdParam()
   remove(

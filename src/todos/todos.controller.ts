@@ -17,14 +17,22 @@ export class TodosController {
   constructor(private readonly todos: TodosService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a todo, optionally linked to an active workflow' })
+  @ApiOperation({
+    summary: 'Create a todo, optionally linked to an active workflow',
+    description:
+      'Role: editor. A `workflowId` that names no active workflow answers 422; the link is checked under a write of the workflow row, so it cannot race a delete of that workflow.',
+  })
   @ApiErrors(400, 422)
   create(@Body() dto: CreateTodoDto): Promise<TodoDto> {
     return this.todos.create(dto);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List active todos, keyset-paginated by id' })
+  @ApiOperation({
+    summary: 'List active todos, keyset-paginated by id',
+    description:
+      "Role: viewer. Ordered by id; pass the answer's `nextCursor` as `cursor` for the next page. Filters: `workflowId`, `status`, `ownerId`. Soft-deleted todos are never listed.",
+  })
   @ApiErrors(400)
   list(@Query() query: ListTodosQueryDto): Promise<TodoPageDto> {
     const { workflowId, status, ownerId, limit, cursor } = query;
@@ -32,7 +40,10 @@ export class TodosController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a todo' })
+  @ApiOperation({
+    summary: 'Get a todo',
+    description: 'Role: viewer. A soft-deleted todo answers 404.',
+  })
   @ApiErrors(400, 404)
   @ApiIdParam()
   get(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
@@ -40,7 +51,11 @@ export class TodosController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a todo; workflowId null unlinks it, another id relinks it' })
+  @ApiOperation({
+    summary: 'Change a todo; workflowId null unlinks it, another id relinks it',
+    description:
+      'Role: editor. Only the fields sent change. A `workflowId` that names no active workflow answers 422. A soft-deleted todo answers 404.',
+  })
   @ApiErrors(400, 404, 422)
   @ApiIdParam()
   update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateTodoDto): Promise<TodoDto> {
@@ -48,7 +63,11 @@ export class TodosController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Soft-delete one todo' })
+  @ApiOperation({
+    summary: 'Soft-delete one todo',
+    description:
+      'Role: editor. Marks this todo deleted (`isDeleted`, `deletedAt`, `deletedBy`); its workflow is not touched.',
+  })
   @ApiErrors(400, 404)
   @ApiIdParam()
   remove(

@@ -23,7 +23,11 @@ export class WorkflowsController {
   constructor(private readonly workflows: WorkflowsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a workflow' })
+  @ApiOperation({
+    summary: 'Create a workflow',
+    description:
+      "Role: editor. `status` defaults to `draft`; `createdBy` is the caller's user id (the token's `sub`).",
+  })
   @ApiErrors(400)
   create(
     @Body() dto: CreateWorkflowDto,
@@ -33,14 +37,22 @@ export class WorkflowsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List active workflows, keyset-paginated by id' })
+  @ApiOperation({
+    summary: 'List active workflows, keyset-paginated by id',
+    description:
+      "Role: viewer. Ordered by id; pass the answer's `nextCursor` as `cursor` for the next page (`null` on the last). Filter by `status`. Soft-deleted workflows are never listed.",
+  })
   @ApiErrors(400)
   list(@Query() query: ListWorkflowsQueryDto): Promise<WorkflowPageDto> {
     return this.workflows.list(query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a workflow, optionally with its active interviews and todos' })
+  @ApiOperation({
+    summary: 'Get a workflow, optionally with its active interviews and todos',
+    description:
+      'Role: viewer. `include=interviews,todos` (either or both) embeds the active linked rows, read in a fixed number of queries however many are linked. A soft-deleted workflow answers 404.',
+  })
   @ApiErrors(400, 404)
   @ApiIdParam()
   get(
@@ -51,7 +63,10 @@ export class WorkflowsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change the name, description or status of a workflow' })
+  @ApiOperation({
+    summary: 'Change the name, description or status of a workflow',
+    description: 'Role: editor. Only the fields sent change. A soft-deleted workflow answers 404.',
+  })
   @ApiErrors(400, 404)
   @ApiIdParam()
   update(
@@ -64,6 +79,9 @@ export class WorkflowsController {
   @Delete(':id')
   @ApiOperation({
     summary: 'Soft-delete a workflow and, in the same transaction, its active interviews and todos',
+
+    description:
+      'Role: editor. Marks the workflow and every active linked interview and todo deleted with the same `deletedAt`, all or nothing; rows deleted earlier keep their own. `cascaded` counts the rows this delete soft-deleted.',
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
