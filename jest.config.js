@@ -1,6 +1,8 @@
 // Unit tests, then the e2e suites on SQLite and - when a MariaDB/MySQL server answers - on
-// MariaDB. With CI=true or REQUIRE_MARIADB=1 an unreachable server fails the run instead.
+// MariaDB, the Galera suite when the cluster answers, and the Swagger UI in Chromium when it is
+// installed. With CI=true or REQUIRE_MARIADB=1 a missing server or browser fails the run instead.
 const net = require('node:net');
+const { execFileSync } = require('node:child_process');
 
 const swaggerPlugin = {
   path: '<rootDir>/test/setup/swagger-plugin-transformer.js',
@@ -54,6 +56,16 @@ function galeraAddresses() {
   return [1, 2, 3].map((n) => ({ host: '127.0.0.1', port: base + n }));
 }
 
+/** Debian's Chromium for the browser suite: CHROMIUM_PATH, else what `which chromium` prints. */
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function reachable({ host, port }, timeoutMs = 1500) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -97,6 +109,24 @@ module.exports = async () => {
   } else if (process.env.REQUIRE_GALERA === '1') {
     throw new Error(
       `The Galera cluster is required (REQUIRE_GALERA=1) but ${galera.map((a) => `${a.host}:${a.port}`).join(', ')} do not all answer: scripts/galera-cluster.sh start`,
+    );
+  }
+  // the Swagger UI in headless Chromium: CI installs Debian's chromium and requires it
+  const chromium = chromiumPath();
+  if (chromium) {
+    process.env.CHROMIUM_PATH = chromium;
+    projects.push({
+      ...e2eProject('sqlite'),
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/**/*.browser-spec.ts'],
+    });
+  } else if (required) {
+    throw new Error(
+      'Chromium is required (CI=true or REQUIRE_MARIADB=1) for the Swagger UI suite: apt-get install chromium, or set CHROMIUM_PATH',
+    );
+  } else {
+    console.warn(
+      'No chromium on the PATH (or CHROMIUM_PATH): the Swagger UI browser suite does not run.',
     );
   }
   return { projects, testTimeout: 60_000 };
