@@ -4,7 +4,8 @@
 const http = require('node:http');
 const mysql = require('mysql2/promise');
 const jwt = require('jsonwebtoken');
-const { createSecretKey } = require('node:crypto');
+const { createSecretKey, randomUUID } = require('node:crypto');
+const { pino } = require('pino');
 
 const W =
   'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at';
@@ -290,7 +291,27 @@ function createBaseline(databaseUrl) {
     });
   }
 
+  // the service's request logging: an id from X-Request-Id or a new UUID, echoed in the
+  // response header, and one JSON line a request, written asynchronously as the service does
+  const logger = pino({}, pino.destination({ dest: 1, sync: false }));
+  const REQUEST_ID = /^[\w.:-]{1,128}$/;
   const server = http.createServer((req, res) => {
+    const started = performance.now();
+    const incoming = req.headers['x-request-id'];
+    const reqId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', reqId);
+    res.once('finish', () => {
+      const line = {
+        reqId,
+        req: { method: req.method, url: req.url, remoteAddress: req.socket.remoteAddress },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+      };
+      const message = `${req.method} ${req.url} ${res.statusCode}`;
+      if (res.statusCode >= 500) logger.error(line, message);
+      else logger.info(line, message);
+    });
     handle(req, res).catch((err) =>
       send(res, 500, {
         statusCode: 500,

@@ -10,18 +10,19 @@ import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InterviewsModule } from './interviews/interviews.module';
-import { loggerParams } from './logging/logging.options';
+import { createRootLogger, loggerParams, ROOT_LOGGER } from './logging/logging.options';
 import { TodosModule } from './todos/todos.module';
 import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const rootLogger = createRootLogger(config.logging);
     return {
       module: AppModule,
       global: true,
       imports: [
-        LoggerModule.forRoot(loggerParams(config.logging)),
+        LoggerModule.forRoot(loggerParams(rootLogger)),
         DatabaseModule.forRoot(config),
         AuthModule.forRoot(config.auth),
         EventEmitterModule.forRoot(),
@@ -35,13 +36,14 @@ export class AppModule {
         AdminModule,
       ],
       providers: [
+        { provide: ROOT_LOGGER, useValue: rootLogger },
         DomainEventPublisher,
         // RATE_LIMIT_PER_MINUTE=0 leaves the guard out altogether rather than running it to skip
         ...(config.rateLimitPerMinute > 0
           ? [{ provide: APP_GUARD, useClass: ThrottlerGuard }]
           : []),
       ],
-      exports: [DomainEventPublisher],
+      exports: [DomainEventPublisher, ROOT_LOGGER],
     };
   }
 }

@@ -3,13 +3,15 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
-import { requestIdOf } from './logging/logging.options';
+import { requestIdOf, ROOT_LOGGER } from './logging/logging.options';
+import { useRequestLogging } from './logging/request-logging';
 
 export const DOCS_PATH = 'docs';
 
@@ -48,13 +50,8 @@ export async function configureApp(
 ): Promise<NestFastifyApplication> {
   // every Nest log line through pino: JSON (or pretty), with the request id inside a request
   app.useLogger(app.get(Logger));
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      void reply.header('X-Request-Id', request.id);
-      done();
-    });
+  const rootLogger = app.get<Pino>(ROOT_LOGGER);
+  useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -76,7 +73,7 @@ export async function configureApp(
   }
   app.useGlobalPipes(new StrictValidationPipe());
   // also reached by fastify's own errors (malformed JSON, body too large) and unknown routes
-  app.useGlobalFilters(new ErrorShapeFilter());
+  app.useGlobalFilters(new ErrorShapeFilter(rootLogger));
   useDepthLimitedJsonParser(app.getHttpAdapter().getInstance());
 
   const document = SwaggerModule.createDocument(

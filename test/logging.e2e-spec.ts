@@ -68,7 +68,7 @@ describe('Structured logs (e2e)', () => {
     expect(line).toMatchObject({
       level: 30,
       msg: 'GET /workflows/424242 404',
-      req: { id: 'client-trace.42', method: 'GET', url: '/workflows/424242' },
+      req: { method: 'GET', url: '/workflows/424242', remoteAddress: '127.0.0.1' },
       res: { statusCode: 404 },
     });
     expect(logLines().length).toBeGreaterThan(1);
