@@ -30,6 +30,24 @@ export default tseslint.config(
     },
   },
   {
+    // continuation-local storage: on Node 20, once used, promise hooks tax every request
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['async_hooks', 'node:async_hooks', 'nestjs-cls', 'nestjs-pino/storage'].map(
+            (name) => ({
+              name,
+              message:
+                'No AsyncLocalStorage in the service: pass the Transaction (or the request id) explicitly; see Database.',
+            }),
+          ),
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { ...globals.node } },

@@ -24,10 +24,10 @@ export class AdminService {
 
   /** Repairs interviews and todos in one transaction. */
   repairOrphans(principal: Principal): Promise<OrphanRepairDto> {
-    return this.db.transaction(async () => {
+    return this.db.transaction(async (tx) => {
       const at = new Date();
-      const interviews = await this.links.owner('interviews').repairOrphans(at, principal.id);
-      const todos = await this.links.owner('todos').repairOrphans(at, principal.id);
+      const interviews = await this.links.owner('interviews').repairOrphans(tx, at, principal.id);
+      const todos = await this.links.owner('todos').repairOrphans(tx, at, principal.id);
       return { interviews, todos };
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowNotActiveError } from '../common/errors/domain-errors';
 import type { OrphanReport } from '../common/linked-rows/workflow-linked.repository';
+import type { Transaction } from '../common/persistence/database.service';
 import type { WorkflowInclude } from './dto/workflow-queries.dto';
 import { WorkflowsRepository } from './workflows.repository';
 
@@ -11,7 +12,11 @@ export interface LinkedRowsOwner {
   /** Active rows whose workflow is deleted or missing: counts, and the first `limit` of them. */
   findOrphans(limit: number): Promise<OrphanReport>;
   /** Repairs them inside the caller's transaction; see WorkflowLinkedRepository.repairOrphans. */
-  repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }>;
+  repairOrphans(
+    tx: Transaction,
+    at: Date,
+    by: number,
+  ): Promise<{ softDeleted: number; unlinked: number }>;
   /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff`; answers how many. */
   purgeDeletedBefore(cutoff: Date, batch: number): Promise<number>;
   countDeletedBefore(cutoff: Date): Promise<number>;
@@ -29,7 +34,7 @@ export class WorkflowLinks {
   constructor(private readonly workflows: WorkflowsRepository) {}
 
   /**
-   * Inside the caller's transaction, writes the workflow row (link_version + 1) if it is active.
+   * Inside the caller's transaction tx, writes the workflow row (link_version + 1) if it is active.
    * On a single server the UPDATE locks the row, so a concurrent soft delete either runs after
    * this transaction commits, and then cascades to the new link, or has committed before, and
    * the link fails with 422. On a multi-primary cluster, where row locks are local to a node,
@@ -37,8 +42,8 @@ export class WorkflowLinks {
    * aborts the other, which Database.transaction then re-runs. (SQLite runs one transaction at
    * a time.)
    */
-  async lockForLinking(workflowId: number): Promise<void> {
-    if (!(await this.workflows.bumpLinkVersion(workflowId))) {
+  async lockForLinking(tx: Transaction, workflowId: number): Promise<void> {
+    if (!(await this.workflows.bumpLinkVersion(tx, workflowId))) {
       throw new WorkflowNotActiveError(workflowId);
     }
   }

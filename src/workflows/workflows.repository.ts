@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../common/persistence/database.service';
+import { Database, type Transaction } from '../common/persistence/database.service';
 import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
 import { softDeletableFields, TableMapping } from '../common/persistence/table-mapping';
 import type { WorkflowDto } from './dto/workflow.dto';
@@ -21,9 +21,8 @@ export class WorkflowsRepository extends SoftDeletableRepository<WorkflowDto> {
   }
 
   /** Writes (and so locks) an active workflow's row for a link; answers false when there is none. */
-  async bumpLinkVersion(id: number): Promise<boolean> {
-    this.db.assertInTransaction(`linking to workflow ${id}`);
-    const { affected } = await this.db.execute(
+  async bumpLinkVersion(tx: Transaction, id: number): Promise<boolean> {
+    const { affected } = await tx.execute(
       // updated_at = updated_at: linking a child does not change the workflow as clients see it
       'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0',
       [id],

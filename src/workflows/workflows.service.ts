@@ -29,8 +29,9 @@ export class WorkflowsService {
 
   /** The creator is the authenticated caller; clients cannot set createdBy. */
   create(dto: CreateWorkflowDto, principal: Principal): Promise<WorkflowDto> {
-    return this.db.transaction(() =>
+    return this.db.transaction((tx) =>
       this.workflows.insert(
+        tx,
         {
           name: dto.name,
           description: dto.description ?? null,
@@ -59,12 +60,12 @@ export class WorkflowsService {
   }
 
   update(id: number, dto: UpdateWorkflowDto): Promise<WorkflowDto> {
-    return this.db.transaction(async () => {
-      const current = await this.workflows.lockActive(id);
+    return this.db.transaction(async (tx) => {
+      const current = await this.workflows.lockActive(tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       const changes = { name: dto.name, description: dto.description, status: dto.status };
       if (Object.values(changes).every((value) => value === undefined)) return current;
-      return this.workflows.update(current, changes, new Date());
+      return this.workflows.update(tx, current, changes, new Date());
     });
   }
 
@@ -73,13 +74,13 @@ export class WorkflowsService {
    * to it, in one transaction: if any handler fails, nothing changes.
    */
   softDelete(id: number, principal: Principal): Promise<DeletedWorkflowDto> {
-    return this.db.transaction(async () => {
-      const current = await this.workflows.lockActive(id);
+    return this.db.transaction(async (tx) => {
+      const current = await this.workflows.lockActive(tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       const deletedAt = new Date();
-      await this.workflows.softDelete(id, deletedAt, principal.id);
+      await this.workflows.softDelete(tx, id, deletedAt, principal.id);
       const event = new WorkflowSoftDeletedEvent(id, deletedAt, principal.id);
-      await this.events.publish(event);
+      await this.events.publish(event, tx);
       const at = deletedAt.toISOString();
       return {
         ...current,
@@ -97,14 +98,14 @@ export class WorkflowsService {
    * cascade deleted, in one transaction. 409 when the workflow is not deleted.
    */
   restore(id: number): Promise<RestoredWorkflowDto> {
-    return this.db.transaction(async () => {
-      const current = await this.workflows.lock(id);
+    return this.db.transaction(async (tx) => {
+      const current = await this.workflows.lock(tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       if (!current.isDeleted) throw new ConflictError(`Workflow ${id} is not deleted`);
       const restoredAt = new Date();
-      await this.workflows.restore(id, restoredAt);
+      await this.workflows.restore(tx, id, restoredAt);
       const event = new WorkflowRestoredEvent(id, restoredAt);
-      await this.events.publish(event);
+      await this.events.publish(event, tx);
       const at = restoredAt.toISOString();
       return {
         ...current,
@@ -119,7 +120,7 @@ export class WorkflowsService {
 
   /** Retention: hard-deletes up to `batch` workflows soft-deleted before `cutoff`. */
   purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
-    return this.db.transaction(() => this.workflows.purgeDeletedBefore(cutoff, batch));
+    return this.db.transaction((tx) => this.workflows.purgeDeletedBefore(tx, cutoff, batch));
   }
 
   countDeletedBefore(cutoff: Date): Promise<number> {

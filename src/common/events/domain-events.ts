@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import type { Transaction } from '../persistence/database.service';
 
 /** A fact one module announces and others react to, inside the announcer's transaction. */
 export interface DomainEvent {
@@ -7,8 +8,10 @@ export interface DomainEvent {
 }
 
 /**
- * Marks a method as a handler of a domain event. Errors are never suppressed
- * (@nestjs/event-emitter swallows them by default), so a failing handler fails the publisher.
+ * Marks a method as a handler of a domain event: `(event, tx: Transaction) => Promise<void>`,
+ * where tx is the publisher's transaction, the one the handler's writes must join. Errors are
+ * never suppressed (@nestjs/event-emitter swallows them by default), so a failing handler
+ * fails the publisher.
  */
 export const OnDomainEvent = (eventName: string): MethodDecorator =>
   OnEvent(eventName, { suppressErrors: false });
@@ -23,10 +26,10 @@ export const OnDomainEvent = (eventName: string): MethodDecorator =>
 export class DomainEventPublisher {
   constructor(private readonly emitter: EventEmitter2) {}
 
-  async publish(event: DomainEvent): Promise<void> {
+  async publish(event: DomainEvent, tx: Transaction): Promise<void> {
     for (const handler of this.emitter.listeners(event.eventName)) {
       // handlers registered through OnDomainEvent return their method's promise
-      await (handler(event) as unknown as Promise<void>);
+      await (handler(event, tx) as unknown as Promise<void>);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Transaction } from '../persistence/database.service';
 import { SoftDeletableRepository } from '../persistence/soft-deletable.repository';
 import { timestampToDb } from '../persistence/sql-values';
 import type { SoftDeletable } from '../persistence/table-mapping';
@@ -30,9 +31,14 @@ export abstract class WorkflowLinkedRepository<
   T extends WorkflowLinked,
 > extends SoftDeletableRepository<T> {
   /** One UPDATE however many rows are linked; answers how many it soft-deleted. */
-  async softDeleteWithWorkflow(workflowId: number, at: Date, by: number): Promise<number> {
+  async softDeleteWithWorkflow(
+    tx: Transaction,
+    workflowId: number,
+    at: Date,
+    by: number,
+  ): Promise<number> {
     const stamp = timestampToDb(at);
-    const { affected } = await this.db.execute(
+    const { affected } = await tx.execute(
       `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
         WHERE workflow_id = ? AND is_deleted = 0`,
       [stamp, by, stamp, workflowId],
@@ -41,8 +47,8 @@ export abstract class WorkflowLinkedRepository<
   }
 
   /** One UPDATE: the rows the workflow's cascade deleted become active again. */
-  async restoreWithWorkflow(workflowId: number, at: Date): Promise<number> {
-    const { affected } = await this.db.execute(
+  async restoreWithWorkflow(tx: Transaction, workflowId: number, at: Date): Promise<number> {
+    const { affected } = await tx.execute(
       `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
         WHERE workflow_id = ? AND is_deleted = 1 AND deleted_with_workflow = 1`,
       [timestampToDb(at), workflowId],
@@ -84,17 +90,21 @@ export abstract class WorkflowLinkedRepository<
    * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
    * every row whose workflow no longer exists (the guide's troubleshooting fix).
    */
-  async repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }> {
+  async repairOrphans(
+    tx: Transaction,
+    at: Date,
+    by: number,
+  ): Promise<{ softDeleted: number; unlinked: number }> {
     const table = this.mapping.table;
     const stamp = timestampToDb(at);
-    const softDeleted = await this.db.execute(
+    const softDeleted = await tx.execute(
       `UPDATE ${table}
           SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?,
               deleted_at = (SELECT w.deleted_at FROM recruitment_processes w WHERE w.id = ${table}.workflow_id)
         WHERE is_deleted = 0 AND workflow_id IN (SELECT id FROM recruitment_processes WHERE is_deleted = 1)`,
       [by, stamp],
     );
-    const unlinked = await this.db.execute(
+    const unlinked = await tx.execute(
       `UPDATE ${table} SET workflow_id = NULL, updated_at = ?
         WHERE workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM recruitment_processes)`,
       [stamp],

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors/domain-errors';
 import type { Page } from '../pagination/page';
-import { Database } from '../persistence/database.service';
+import { Database, type Transaction } from '../persistence/database.service';
 import type { Filter } from '../persistence/soft-deletable.repository';
 import type { SoftDeletable } from '../persistence/table-mapping';
 import type {
@@ -11,7 +11,7 @@ import type {
 
 /** Locks a workflow for linking (implemented by the Workflows module's WorkflowLinks port). */
 export interface WorkflowLinkLock {
-  lockForLinking(workflowId: number): Promise<void>;
+  lockForLinking(tx: Transaction, workflowId: number): Promise<void>;
 }
 
 /**
@@ -46,39 +46,45 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
 
   /** Soft-deletes one row on behalf of the user `by`. */
   remove(id: number, by: number): Promise<T> {
-    return this.db.transaction(async () => {
-      const current = await this.lockOrFail(id);
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockOrFail(tx, id);
       const at = new Date();
-      await this.rows.softDelete(id, at, by);
+      await this.rows.softDelete(tx, id, at, by);
       const stamp = at.toISOString();
       return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
     });
   }
 
   /** The cascade step of a workflow soft delete: one UPDATE, inside the publisher's transaction. */
-  softDeleteByWorkflow(workflowId: number, deletedAt: Date, deletedBy: number): Promise<number> {
-    this.db.assertInTransaction(`soft-deleting the ${this.resource}s of workflow ${workflowId}`);
-    return this.rows.softDeleteWithWorkflow(workflowId, deletedAt, deletedBy);
+  softDeleteByWorkflow(
+    tx: Transaction,
+    workflowId: number,
+    deletedAt: Date,
+    deletedBy: number,
+  ): Promise<number> {
+    return this.rows.softDeleteWithWorkflow(tx, workflowId, deletedAt, deletedBy);
   }
 
   /** The step of a workflow restore: brings back the rows its cascade deleted, in one UPDATE. */
-  restoreByWorkflow(workflowId: number, restoredAt: Date): Promise<number> {
-    this.db.assertInTransaction(`restoring the ${this.resource}s of workflow ${workflowId}`);
-    return this.rows.restoreWithWorkflow(workflowId, restoredAt);
+  restoreByWorkflow(tx: Transaction, workflowId: number, restoredAt: Date): Promise<number> {
+    return this.rows.restoreWithWorkflow(tx, workflowId, restoredAt);
   }
 
   findOrphans(limit: number): Promise<OrphanReport> {
     return this.db.read(() => this.rows.findOrphans(limit));
   }
 
-  repairOrphans(at: Date, by: number): Promise<{ softDeleted: number; unlinked: number }> {
-    this.db.assertInTransaction(`repairing orphaned ${this.resource}s`);
-    return this.rows.repairOrphans(at, by);
+  repairOrphans(
+    tx: Transaction,
+    at: Date,
+    by: number,
+  ): Promise<{ softDeleted: number; unlinked: number }> {
+    return this.rows.repairOrphans(tx, at, by);
   }
 
   /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff` (one transaction). */
   purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
-    return this.db.transaction(() => this.rows.purgeDeletedBefore(cutoff, batch));
+    return this.db.transaction((tx) => this.rows.purgeDeletedBefore(tx, cutoff, batch));
   }
 
   countDeletedBefore(cutoff: Date): Promise<number> {
@@ -86,9 +92,9 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
   }
 
   protected createRow(values: Omit<T, keyof SoftDeletable>): Promise<T> {
-    return this.db.transaction(async () => {
-      if (values.workflowId !== null) await this.linkLock.lockForLinking(values.workflowId);
-      return this.rows.insert(values, new Date());
+    return this.db.transaction(async (tx) => {
+      if (values.workflowId !== null) await this.linkLock.lockForLinking(tx, values.workflowId);
+      return this.rows.insert(tx, values, new Date());
     });
   }
 
@@ -97,21 +103,21 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
    * Linking to another workflow locks that workflow first, as creation does.
    */
   protected updateRow(id: number, changes: Partial<T>, check?: (merged: T) => void): Promise<T> {
-    return this.db.transaction(async () => {
-      const current = await this.lockOrFail(id);
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockOrFail(tx, id);
       const present = Object.entries(changes).filter(([, value]) => value !== undefined);
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
       const workflowId = changes.workflowId;
       if (workflowId !== undefined && workflowId !== null && workflowId !== current.workflowId) {
-        await this.linkLock.lockForLinking(workflowId);
+        await this.linkLock.lockForLinking(tx, workflowId);
       }
-      return this.rows.update(current, changes, new Date());
+      return this.rows.update(tx, current, changes, new Date());
     });
   }
 
-  private async lockOrFail(id: number): Promise<T> {
-    const row = await this.rows.lockActive(id);
+  private async lockOrFail(tx: Transaction, id: number): Promise<T> {
+    const row = await this.rows.lockActive(tx, id);
     if (!row) throw new NotFoundError(this.resource, id);
     return row;
   }

@@ -1,12 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
+import { SQL_DIALECT, SqlDialect } from './sql-dialect';
 
 /** Runs of a transaction that deadlocks or fails certification, the first included. */
 const MAX_ATTEMPTS = 6;
-import { SQL_DIALECT, SqlDialect } from './sql-dialect';
 
 /** The part of mysql2's callback pool (TypeORM's MysqlDriver.pool) that reads use. */
 interface MysqlPool {
@@ -16,6 +15,35 @@ interface MysqlPool {
 export interface WriteResult {
   affected: number;
   insertId: number;
+}
+
+/** Where a read can run: on the pool (Database) or inside a transaction (Transaction). */
+export interface Reader {
+  readonly dialect: SqlDialect;
+  select<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+/**
+ * One open transaction, handed to the work that Database.transaction runs and passed on
+ * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
+ * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
+ * of it. (Propagating it implicitly, through AsyncLocalStorage, would cost every request of the
+ * process once the first transaction had run: Node 20 keeps its promise hooks on.)
+ */
+export class Transaction implements Reader {
+  constructor(
+    private readonly manager: EntityManager,
+    readonly dialect: SqlDialect,
+  ) {}
+
+  select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.manager.query(sql, params);
+  }
+
+  async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
+    const result = await this.manager.queryRunner!.query(sql, params, true);
+    return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
+  }
 }
 
 /** Runs one piece of work at a time, in call order. */
@@ -29,17 +57,11 @@ class SerialQueue {
   }
 }
 
-/**
- * The services' only way to the database. Transactions propagate implicitly, through
- * continuation-local storage that exists only while a transaction runs (no per-request
- * middleware): every statement issued through this service inside `transaction(work)` -
- * including by event listeners in other modules - joins that transaction.
- */
+/** The services' only way to the database: reads on the pool, and transactions. */
 @Injectable()
-export class Database {
+export class Database implements Reader {
   private readonly queue = new SerialQueue();
   private readonly logger = new Logger('Database');
-  private readonly current = new AsyncLocalStorage<EntityManager>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,11 +73,10 @@ export class Database {
    * A deadlock or a cluster certification conflict rolls it back and runs all of work again
    * (never half of it), after a short jittered pause, up to MAX_ATTEMPTS times in all.
    */
-  transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.inTransaction()) return work();
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const run = () =>
       this.withConflictRetries(() =>
-        this.dataSource.transaction((manager) => this.current.run(manager, work)),
+        this.dataSource.transaction((manager) => work(new Transaction(manager, this.dialect))),
       );
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
   }
@@ -81,28 +102,19 @@ export class Database {
 
   /** Runs reads outside a transaction; on SQLite after the running transaction, never inside it. */
   read<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.dialect.serializesAccess || this.inTransaction()) return work();
-    return this.queue.run(work);
+    return this.dialect.serializesAccess ? this.queue.run(work) : work();
   }
 
-  /** Fails unless called inside transaction(): for code that must never write on its own. */
-  assertInTransaction(operation: string): void {
-    if (!this.inTransaction()) {
-      throw new Error(`${operation} must run inside a transaction`);
-    }
-  }
-
+  /** A read outside any transaction (inside one, use the Transaction's select). */
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    const transaction = this.current.getStore();
-    if (transaction) return transaction.query(sql, params);
     return this.dialect.serializesAccess
       ? this.dataSource.manager.query(sql, params)
       : this.selectFromPool<R>(sql, params);
   }
 
   /**
-   * A read outside any transaction, straight on the mysql2 pool: what TypeORM would do, less a
-   * query runner and its subscriber broadcasts per statement (measured by npm run bench).
+   * A read straight on the mysql2 pool: what TypeORM would do, less a query runner and its
+   * subscriber broadcasts per statement (measured by npm run bench).
    */
   private selectFromPool<R>(sql: string, params: unknown[]): Promise<R[]> {
     const pool = (this.dataSource.driver as unknown as { pool?: MysqlPool }).pool;
@@ -111,26 +123,6 @@ export class Database {
     return new Promise((resolve, reject) =>
       pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R[]))),
     );
-  }
-
-  private inTransaction(): boolean {
-    return this.current.getStore() !== undefined;
-  }
-
-  /** The running transaction's manager, else the data source's (one pooled connection per statement). */
-  private manager(): EntityManager {
-    return this.current.getStore() ?? this.dataSource.manager;
-  }
-
-  async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    const manager = this.manager();
-    const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
-    try {
-      const result = await runner.query(sql, params, true);
-      return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
-    } finally {
-      if (!manager.queryRunner) await runner.release();
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import type { Page } from '../pagination/page';
-import { Database } from './database.service';
+import { Database, type Transaction } from './database.service';
 import { timestampToDb } from './sql-values';
 import type { SoftDeletable, TableMapping } from './table-mapping';
 
@@ -10,7 +10,8 @@ export type Filter<T> = Partial<Record<keyof T & string, unknown>>;
 /**
  * The soft-delete rules in one place: reads see only rows with is_deleted = 0, and a soft
  * delete sets is_deleted and deleted_at together (and updated_at with them). Each module's
- * repository extends this with its table's mapping. Every method is one SQL statement.
+ * repository extends this with its table's mapping. Every method is one SQL statement; reads
+ * run on the pool, locks and writes in the Transaction they are given.
  */
 export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   protected constructor(
@@ -26,21 +27,19 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
     return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
   }
 
-  /** Reads an active row and locks it until the surrounding transaction ends. */
-  async lockActive(id: number): Promise<T | null> {
-    this.db.assertInTransaction(`locking ${this.mapping.table} ${id}`);
-    const rows = await this.db.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0${this.db.dialect.forUpdate}`,
+  /** Reads an active row and locks it until the transaction ends. */
+  async lockActive(tx: Transaction, id: number): Promise<T | null> {
+    const rows = await tx.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0${tx.dialect.forUpdate}`,
       [id],
     );
     return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
   }
 
-  /** Reads a row, deleted or not, and locks it until the surrounding transaction ends. */
-  async lock(id: number): Promise<T | null> {
-    this.db.assertInTransaction(`locking ${this.mapping.table} ${id}`);
-    const rows = await this.db.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ?${this.db.dialect.forUpdate}`,
+  /** Reads a row, deleted or not, and locks it until the transaction ends. */
+  async lock(tx: Transaction, id: number): Promise<T | null> {
+    const rows = await tx.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ?${tx.dialect.forUpdate}`,
       [id],
     );
     return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
@@ -74,7 +73,7 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   }
 
   /** Inserts a row; the answer is built from the values written, without reading back. */
-  async insert(values: Omit<T, keyof SoftDeletable>, now: Date): Promise<T> {
+  async insert(tx: Transaction, values: Omit<T, keyof SoftDeletable>, now: Date): Promise<T> {
     const at = now.toISOString();
     const row = {
       ...values,
@@ -85,7 +84,7 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
       deletedBy: null,
     };
     const { columns, params } = this.mapping.toColumns(row as Partial<T>);
-    const { insertId } = await this.db.execute(
+    const { insertId } = await tx.execute(
       `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       params,
     );
@@ -93,10 +92,10 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   }
 
   /** Writes changes to an active row already read (and locked) as current; answers the merged row. */
-  async update(current: T, changes: Partial<T>, now: Date): Promise<T> {
+  async update(tx: Transaction, current: T, changes: Partial<T>, now: Date): Promise<T> {
     const merged = { ...current, ...stripUndefined(changes), updatedAt: now.toISOString() };
     const { columns, params } = this.mapping.toColumns({ ...changes, updatedAt: merged.updatedAt });
-    await this.db.execute(
+    await tx.execute(
       `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND is_deleted = 0`,
       [...params, current.id],
     );
@@ -104,9 +103,9 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   }
 
   /** Soft-deletes one active row on behalf of a user; answers false when there was none. */
-  async softDelete(id: number, at: Date, by: number): Promise<boolean> {
+  async softDelete(tx: Transaction, id: number, at: Date, by: number): Promise<boolean> {
     const stamp = timestampToDb(at);
-    const { affected } = await this.db.execute(
+    const { affected } = await tx.execute(
       `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ? WHERE id = ? AND is_deleted = 0`,
       [stamp, by, stamp, id],
     );
@@ -114,8 +113,8 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
   }
 
   /** Brings back one soft-deleted row; answers false when there was none. */
-  async restore(id: number, at: Date): Promise<boolean> {
-    const { affected } = await this.db.execute(
+  async restore(tx: Transaction, id: number, at: Date): Promise<boolean> {
+    const { affected } = await tx.execute(
       `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ? WHERE id = ? AND is_deleted = 1`,
       [timestampToDb(at), id],
     );
@@ -126,14 +125,14 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
    * Hard-deletes up to `batch` rows soft-deleted before `cutoff`, oldest ids first; answers how
    * many. (Ids are read first: MySQL allows no LIMIT in an IN subquery, SQLite no DELETE LIMIT.)
    */
-  async purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
-    const rows = await this.db.select<{ id: number }>(
+  async purgeDeletedBefore(tx: Transaction, cutoff: Date, batch: number): Promise<number> {
+    const rows = await tx.select<{ id: number }>(
       `SELECT id FROM ${this.mapping.table} WHERE is_deleted = 1 AND deleted_at < ? ORDER BY id LIMIT ?`,
       [timestampToDb(cutoff), batch],
     );
     if (rows.length === 0) return 0;
     const ids = rows.map((row) => Number(row.id));
-    const { affected } = await this.db.execute(
+    const { affected } = await tx.execute(
       `DELETE FROM ${this.mapping.table} WHERE id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 1`,
       ids,
     );

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnDomainEvent } from '../../common/events/domain-events';
+import type { Transaction } from '../../common/persistence/database.service';
 import { WorkflowRestoredEvent } from '../../workflows/events/workflow-restored.event';
 import { InterviewsService } from '../interviews.service';
 
@@ -9,8 +10,8 @@ export class RestoreInterviewsWhenWorkflowRestoredListener {
   constructor(private readonly interviews: InterviewsService) {}
 
   @OnDomainEvent(WorkflowRestoredEvent.eventName)
-  async restoreLinkedInterviews(event: WorkflowRestoredEvent): Promise<void> {
-    const count = await this.interviews.restoreByWorkflow(event.workflowId, event.restoredAt);
+  async restoreLinkedInterviews(event: WorkflowRestoredEvent, tx: Transaction): Promise<void> {
+    const count = await this.interviews.restoreByWorkflow(tx, event.workflowId, event.restoredAt);
     event.record('interviews', count);
   }
 }

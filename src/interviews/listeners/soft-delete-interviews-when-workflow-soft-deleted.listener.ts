@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnDomainEvent } from '../../common/events/domain-events';
+import type { Transaction } from '../../common/persistence/database.service';
 import { WorkflowSoftDeletedEvent } from '../../workflows/events/workflow-soft-deleted.event';
 import { InterviewsService } from '../interviews.service';
 
@@ -9,8 +10,12 @@ export class SoftDeleteInterviewsWhenWorkflowSoftDeletedListener {
   constructor(private readonly interviews: InterviewsService) {}
 
   @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
-  async softDeleteLinkedInterviews(event: WorkflowSoftDeletedEvent): Promise<void> {
+  async softDeleteLinkedInterviews(
+    event: WorkflowSoftDeletedEvent,
+    tx: Transaction,
+  ): Promise<void> {
     const count = await this.interviews.softDeleteByWorkflow(
+      tx,
       event.workflowId,
       event.deletedAt,
       event.deletedBy,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnDomainEvent } from '../../common/events/domain-events';
+import type { Transaction } from '../../common/persistence/database.service';
 import { WorkflowRestoredEvent } from '../../workflows/events/workflow-restored.event';
 import { TodosService } from '../todos.service';
 
@@ -9,8 +10,8 @@ export class RestoreTodosWhenWorkflowRestoredListener {
   constructor(private readonly todos: TodosService) {}
 
   @OnDomainEvent(WorkflowRestoredEvent.eventName)
-  async restoreLinkedTodos(event: WorkflowRestoredEvent): Promise<void> {
-    const count = await this.todos.restoreByWorkflow(event.workflowId, event.restoredAt);
+  async restoreLinkedTodos(event: WorkflowRestoredEvent, tx: Transaction): Promise<void> {
+    const count = await this.todos.restoreByWorkflow(tx, event.workflowId, event.restoredAt);
     event.record('todos', count);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnDomainEvent } from '../../common/events/domain-events';
+import type { Transaction } from '../../common/persistence/database.service';
 import { WorkflowSoftDeletedEvent } from '../../workflows/events/workflow-soft-deleted.event';
 import { TodosService } from '../todos.service';
 
@@ -9,8 +10,9 @@ export class SoftDeleteTodosWhenWorkflowSoftDeletedListener {
   constructor(private readonly todos: TodosService) {}
 
   @OnDomainEvent(WorkflowSoftDeletedEvent.eventName)
-  async softDeleteLinkedTodos(event: WorkflowSoftDeletedEvent): Promise<void> {
+  async softDeleteLinkedTodos(event: WorkflowSoftDeletedEvent, tx: Transaction): Promise<void> {
     const count = await this.todos.softDeleteByWorkflow(
+      tx,
       event.workflowId,
       event.deletedAt,
       event.deletedBy,
