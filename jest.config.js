@@ -82,7 +82,8 @@ function reachable({ host, port }, timeoutMs = 1500) {
 module.exports = async () => {
   const projects = [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    e2eProject('sqlite'),
+    // *.sqlite-spec.ts: what only the embedded default shows (npm start with no configuration)
+    e2eProject('sqlite', ['<rootDir>/test/**/*.sqlite-spec.ts']),
   ];
   const address = mariadbAddress();
   const required = process.env.CI === 'true' || process.env.REQUIRE_MARIADB === '1';

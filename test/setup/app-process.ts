@@ -16,14 +16,22 @@ export interface AppProcess {
 }
 
 const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'src', 'main.ts');
+/** ts-node's hook by path, so that a process started in another directory finds it. */
+export const TS_NODE = require.resolve('ts-node/register/transpile-only');
 
 /**
  * The service as its own process (src/main.ts through ts-node, no build needed), for tests of
- * what only a process shows: signals, exit codes, several instances on one database.
+ * what only a process shows: signals, exit codes, several instances on one database. It runs in
+ * `cwd` (the project by default), and an env value of undefined leaves that variable unset.
  */
-export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
+export async function spawnApp(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  cwd: string = ROOT,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['-r', TS_NODE, MAIN], {
+    cwd,
     env: {
       ...process.env,
       JWT_SECRET: TEST_JWT_SECRET,
@@ -31,7 +39,7 @@ export async function spawnApp(env: NodeJS.ProcessEnv, port: number): Promise<Ap
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      TS_NODE_PROJECT: 'tsconfig.json',
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
