@@ -128,6 +128,15 @@ describe('Structured logs (e2e)', () => {
         expect.objectContaining({ level: 50, msg: `DELETE /workflows/${workflow.id} 500` }),
       ]),
     );
+    // the error's kind, message and stack, but not the statement's parameters (client data)
+    const errorLine = lines.find((line) => line.context === 'Errors');
+    expect(Object.keys(errorLine?.err as object).sort()).toEqual([
+      'code',
+      'message',
+      'stack',
+      'type',
+    ]);
+    expect(JSON.stringify(errorLine)).not.toMatch(/parameters|driverError/);
     // nothing about this failure was logged without the request's id
     const failureLines = logLines().filter((line) =>
       JSON.stringify(line).includes('rejected by test trigger'),

@@ -50,7 +50,7 @@ export class ErrorShapeFilter implements ExceptionFilter {
       );
       return errorBody(503, UNAVAILABLE_MESSAGE);
     }
-    this.logger.error({ reqId, context: 'Errors', err: exception }, describe(exception));
+    this.logger.error({ reqId, context: 'Errors', err: loggable(exception) }, describe(exception));
     return errorBody(500, 'An unexpected error occurred; the request was not completed.');
   }
 }
@@ -79,6 +79,16 @@ function isFrameworkClientError(e: unknown): e is { statusCode: number; message:
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';
+}
+
+/**
+ * What of an error goes into the log: its kind, message, driver code and stack. Not the SQL
+ * parameters TypeORM attaches to a failed query: they hold what clients sent (candidate data).
+ */
+function loggable(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { message: String(exception) };
+  const { code } = exception as { code?: unknown };
+  return { type: exception.name, message: exception.message, code, stack: exception.stack };
 }
 
 function describe(exception: unknown): string {
