@@ -48,7 +48,7 @@ export async function configureApp(
   app: NestFastifyApplication,
   config: Pick<AppConfig, 'corsOrigins'>,
 ): Promise<NestFastifyApplication> {
-  // every Nest log line through pino: JSON (or pretty), with the request id inside a request
+  // every Nest log line through the one pino logger (JSON, or pretty on a terminal)
   app.useLogger(app.get(Logger));
   const rootLogger = app.get<Pino>(ROOT_LOGGER);
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
