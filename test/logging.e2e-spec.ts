@@ -136,6 +136,10 @@ describe('Structured logs (e2e)', () => {
       'stack',
       'type',
     ]);
+    expect(errorLine?.err).toMatchObject({
+      type: 'QueryFailedError',
+      message: expect.stringContaining('rejected by test trigger'),
+    });
     expect(JSON.stringify(errorLine)).not.toMatch(/parameters|driverError/);
     // nothing about this failure was logged without the request's id
     const failureLines = logLines().filter((line) =>

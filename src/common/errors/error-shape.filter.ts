@@ -82,13 +82,18 @@ function isString(value: unknown): value is string {
 }
 
 /**
- * What of an error goes into the log: its kind, message, driver code and stack. Not the SQL
+ * What of an error goes into the log: its class, message, driver code and stack. Not the SQL
  * parameters TypeORM attaches to a failed query: they hold what clients sent (candidate data).
+ * The copy keeps the error's prototype, so that pino's err serializer names its class.
  */
-function loggable(exception: unknown): Record<string, unknown> {
+function loggable(exception: unknown): object {
   if (!(exception instanceof Error)) return { message: String(exception) };
   const { code } = exception as { code?: unknown };
-  return { type: exception.name, message: exception.message, code, stack: exception.stack };
+  return Object.assign(Object.create(Object.getPrototypeOf(exception) as object) as object, {
+    message: exception.message,
+    code,
+    stack: exception.stack,
+  });
 }
 
 function describe(exception: unknown): string {
