@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowNotActiveError } from '../common/errors/domain-errors';
-import type { OrphanReport } from '../common/linked-rows/workflow-linked.repository';
+import type { OrphanRepair, OrphanReport } from '../common/linked-rows/workflow-linked.repository';
 import type { Transaction } from '../common/persistence/database.service';
 import type { WorkflowInclude } from './dto/workflow-queries.dto';
 import { WorkflowsRepository } from './workflows.repository';
@@ -12,11 +12,7 @@ export interface LinkedRowsOwner {
   /** Active rows whose workflow is deleted or missing: counts, and the first `limit` of them. */
   findOrphans(limit: number): Promise<OrphanReport>;
   /** Repairs them inside the caller's transaction; see WorkflowLinkedRepository.repairOrphans. */
-  repairOrphans(
-    tx: Transaction,
-    at: Date,
-    by: number,
-  ): Promise<{ softDeleted: number; unlinked: number }>;
+  repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair>;
   /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff`; answers how many. */
   purgeDeletedBefore(cutoff: Date, batch: number): Promise<number>;
   countDeletedBefore(cutoff: Date): Promise<number>;

@@ -17,6 +17,12 @@ export interface Orphan {
   reason: OrphanReason;
 }
 
+/** What a repair changed: rows soft-deleted with their deleted workflow, rows unlinked. */
+export interface OrphanRepair {
+  softDeleted: number;
+  unlinked: number;
+}
+
 export interface OrphanReport {
   deletedWorkflow: number;
   missingWorkflow: number;
@@ -90,11 +96,7 @@ export abstract class WorkflowLinkedRepository<
    * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
    * every row whose workflow no longer exists (the guide's troubleshooting fix).
    */
-  async repairOrphans(
-    tx: Transaction,
-    at: Date,
-    by: number,
-  ): Promise<{ softDeleted: number; unlinked: number }> {
+  async repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
     const table = this.mapping.table;
     const stamp = timestampToDb(at);
     const softDeleted = await tx.execute(

@@ -4,6 +4,7 @@ import { Database, type Transaction } from '../persistence/database.service';
 import type { Filter } from '../persistence/soft-deletable.repository';
 import type { SoftDeletable } from '../persistence/table-mapping';
 import type {
+  OrphanRepair,
   OrphanReport,
   WorkflowLinked,
   WorkflowLinkedRepository,
@@ -74,11 +75,7 @@ export abstract class WorkflowLinkedService<T extends WorkflowLinked> {
     return this.db.read(() => this.rows.findOrphans(limit));
   }
 
-  repairOrphans(
-    tx: Transaction,
-    at: Date,
-    by: number,
-  ): Promise<{ softDeleted: number; unlinked: number }> {
+  repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
     return this.rows.repairOrphans(tx, at, by);
   }
 

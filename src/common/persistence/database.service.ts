@@ -17,12 +17,6 @@ export interface WriteResult {
   insertId: number;
 }
 
-/** Where a read can run: on the pool (Database) or inside a transaction (Transaction). */
-export interface Reader {
-  readonly dialect: SqlDialect;
-  select<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
-}
-
 /**
  * One open transaction, handed to the work that Database.transaction runs and passed on
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
@@ -30,7 +24,7 @@ export interface Reader {
  * of it. (Propagating it implicitly, through AsyncLocalStorage, would cost every request of the
  * process once the first transaction had run: Node 20 keeps its promise hooks on.)
  */
-export class Transaction implements Reader {
+export class Transaction {
   constructor(
     private readonly manager: EntityManager,
     readonly dialect: SqlDialect,
@@ -59,7 +53,7 @@ class SerialQueue {
 
 /** The services' only way to the database: reads on the pool, and transactions. */
 @Injectable()
-export class Database implements Reader {
+export class Database {
   private readonly queue = new SerialQueue();
   private readonly logger = new Logger('Database');
 
