@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, spawnApp, type AppProcess } from './setup/app-process';
+import { freePort, spawnApp, waitUntil, type AppProcess } from './setup/app-process';
 import { adminHeaders, TEST_JWT_SECRET } from './setup/auth';
 import { rejectUpdatesOf } from './setup/reject-updates';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
@@ -42,14 +42,9 @@ describe('Structured logs (e2e)', () => {
 
   /** The lines of one request, once its request line (written when the answer went out) is there. */
   async function linesOf(reqId: string): Promise<LogLine[]> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const lines = logLines().filter((line) => line.reqId === reqId);
-      if (lines.some((line) => typeof line.responseTime === 'number') || Date.now() > deadline) {
-        return lines;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const lines = () => logLines().filter((line) => line.reqId === reqId);
+    await waitUntil(() => lines().some((line) => typeof line.responseTime === 'number'));
+    return lines();
   }
 
   function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -196,10 +191,7 @@ describe('Structured logs (e2e)', () => {
         headers: { 'x-request-id': 'pretty-1' },
       });
       expect(res.status).toBe(200);
-      const deadline = Date.now() + 5_000;
-      while (!pretty.stdout().includes('pretty-1') && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitUntil(() => pretty.stdout().includes('pretty-1'));
       const line = pretty
         .stdout()
         .split('\n')

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, spawnApp, TS_NODE, type AppProcess } from './setup/app-process';
+import { freePort, spawnApp, TS_NODE, waitUntil, type AppProcess } from './setup/app-process';
 
 const ROOT = join(__dirname, '..');
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
@@ -47,10 +47,7 @@ describe('npm start with no configuration (e2e, SQLite)', () => {
   }
 
   async function printedToken(): Promise<string> {
-    const deadline = Date.now() + 5_000;
-    while (!JWT.test(app!.output()) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(() => JWT.test(app!.output()));
     return JWT.exec(app!.output())?.[0] ?? '';
   }
 

@@ -83,6 +83,17 @@ export async function spawnApp(
   };
 }
 
+/**
+ * Waits until condition() holds (a spawned app's output arrives through a pipe, some time after
+ * the answer that caused it), or timeoutMs has passed; the caller's assertions then tell.
+ */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A TCP port nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
