@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PinoLogger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter, DOCS_PATH } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
+import { ROOT_LOGGER } from './logging/logging.options';
 import { closeGracefullyOnSignals } from './shutdown';
 import { signToken } from './auth/tokens';
 
@@ -32,7 +33,7 @@ async function bootstrap(): Promise<void> {
     );
     // a convenience for trying the API, written beside the log rather than into it: tokens are
     // never logged. After the start-up lines have been written, so that it is the last thing seen.
-    await new Promise<void>((resolve) => PinoLogger.root.flush(() => resolve()));
+    await new Promise<void>((resolve) => app.get<Pino>(ROOT_LOGGER).flush(() => resolve()));
     process.stderr.write(
       `\nAdmin token for Swagger's Authorize button (development secret, valid 8 h):\n${signToken(config.auth, 1, 'admin')}\n` +
         'More: npm run token -- --sub 42 --role editor\n\n',
