@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { APP_GUARD } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { DomainEventPublisher } from './common/events/domain-events';
@@ -25,7 +24,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(rootLogger)),
         DatabaseModule.forRoot(config),
         AuthModule.forRoot(config.auth),
-        EventEmitterModule.forRoot(),
+        DiscoveryModule,
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute }],
         }),

@@ -12,6 +12,7 @@ import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { requestIdOf, ROOT_LOGGER } from './logging/logging.options';
 import { useRequestLogging } from './logging/request-logging';
+import { describeLinkedKinds, LinkedKinds, linkedKindModels } from './workflows';
 
 export const DOCS_PATH = 'docs';
 
@@ -76,28 +77,26 @@ export async function configureApp(
   app.useGlobalFilters(new ErrorShapeFilter(rootLogger));
   useDepthLimitedJsonParser(app.getHttpAdapter().getInstance());
 
+  const kinds = app.get(LinkedKinds).kinds();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Recruitment workflows')
       .setDescription(
-        'Workflows own interviews and todos. Deleting a workflow soft-deletes it and, in the same ' +
-          'transaction, every active interview and todo linked to it. Soft-deleted rows answer 404. ' +
-          'Errors share one shape: { statusCode, error, message }.',
+        'Workflows own rows of several linked kinds (each has its tag). Deleting a workflow ' +
+          'soft-deletes it and, in the same transaction, every active row linked to it. ' +
+          'Soft-deleted rows answer 404. Errors share one shape: { statusCode, error, message }.',
       )
       .setVersion('1.0.0')
       .addServer('/', 'This server')
-      .addTag(
-        'workflows',
-        'Recruitment workflows; deleting one cascades to its interviews and todos',
-      )
-      .addTag('interviews', 'Interviews, optionally linked to a workflow')
-      .addTag('todos', 'Todos, optionally linked to a workflow')
+      .addTag('workflows', 'Recruitment workflows; deleting one cascades to its linked rows')
       .addTag('admin', 'Orphan repair and retention (admin role)')
       .addTag('operations', 'Health check')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
+    { extraModels: linkedKindModels(kinds) },
   );
+  describeLinkedKinds(document, kinds);
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
   return app;
 }

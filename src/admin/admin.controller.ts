@@ -20,7 +20,8 @@ export class AdminController {
 
   @Get('orphans')
   @ApiOperation({
-    summary: 'List active interviews and todos whose workflow is soft-deleted or missing',
+    summary:
+      'List the active linked rows whose workflow is soft-deleted or missing, per linked kind',
     description:
       'Role: admin. Such rows appear only when the cascade was bypassed (rows written by hand, foreign key checks turned off).',
   })
@@ -45,7 +46,7 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Hard-delete rows soft-deleted longer ago than olderThan, interviews and todos before workflows, in batches',
+      'Hard-delete rows soft-deleted longer ago than olderThan, linked rows before workflows, in batches',
     description:
       'Role: admin. `olderThan` is an age such as `30d`, `12h` or `90m`; `dryRun: true` only counts. Batches of 1,000 rows, each its own transaction.',
   })

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { WorkflowsModule } from '../workflows/workflows.module';
+import { WorkflowsModule } from '../workflows';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 import { PurgeService } from './purge.service';
 
-/** Maintenance routes; reaches interviews and todos only through the WorkflowLinks port. */
+/** Maintenance routes; reaches the linked kinds only through the Workflows module's LinkedKinds. */
 @Module({
   imports: [WorkflowsModule],
   controllers: [AdminController],

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/errors/domain-errors';
-import { WORKFLOW_INCLUDES } from '../workflows/dto/workflow-queries.dto';
-import { WorkflowLinks } from '../workflows/workflow-links';
-import { WorkflowsService } from '../workflows/workflows.service';
+import { LinkedKinds, WorkflowsService } from '../workflows';
 import type { PurgeReportDto } from './dto/purge.dto';
 
 const BATCH = 1000;
@@ -16,13 +14,14 @@ export function parseAge(text: string): number {
 }
 
 /**
- * Retention: hard-deletes rows soft-deleted longer ago than a given age, interviews and todos
- * before workflows, in batches of 1000 (each its own short transaction), and reports counts.
+ * Retention: hard-deletes rows soft-deleted longer ago than a given age, the rows of every
+ * linked kind before workflows, in batches of 1000 (each its own short transaction), and
+ * reports counts.
  */
 @Injectable()
 export class PurgeService {
   constructor(
-    private readonly links: WorkflowLinks,
+    private readonly kinds: LinkedKinds,
     private readonly workflows: WorkflowsService,
   ) {}
 
@@ -34,14 +33,12 @@ export class PurgeService {
       for (let deleted = await purge(); deleted > 0; deleted = await purge()) total += deleted;
       return total;
     };
-    const children: Record<string, number> = {};
-    for (const kind of WORKFLOW_INCLUDES) {
-      const owner = this.links.owner(kind);
-      children[kind] = await counted(
-        () => owner.countDeletedBefore(cutoff),
-        () => owner.purgeDeletedBefore(cutoff, BATCH),
-      );
-    }
+    const linked = await this.kinds.collect((rows) =>
+      counted(
+        () => rows.countDeletedBefore(cutoff),
+        () => rows.purgeDeletedBefore(cutoff, BATCH),
+      ),
+    );
     const workflows = await counted(
       () => this.workflows.countDeletedBefore(cutoff),
       () => this.workflows.purgeDeletedBefore(cutoff, BATCH),
@@ -49,8 +46,7 @@ export class PurgeService {
     return {
       dryRun,
       deletedBefore: cutoff.toISOString(),
-      interviews: children.interviews,
-      todos: children.todos,
+      ...linked,
       workflows,
     };
   }

@@ -10,7 +10,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
-import { MAX_ID } from '../common/pagination/cursor';
+import { MAX_ID } from '../common/validation/limits';
 import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
 import { isRole, satisfies, type Principal, type Role } from './roles';

@@ -22,6 +22,9 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
             ...buildDataSourceOptions(config.database, { poolSize: config.poolSize }),
+            // each module registers its entities (TypeOrmModule.forFeature)
+            entities: [],
+            autoLoadEntities: true,
             retryAttempts: config.connectRetries,
             retryDelay: 2000,
           }),

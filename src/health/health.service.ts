@@ -29,7 +29,7 @@ export class HealthService {
       );
     });
     try {
-      await Promise.race([this.db.read(() => this.db.select('SELECT 1 AS ok')), timeout]);
+      await Promise.race([this.db.select('SELECT 1 AS ok'), timeout]);
     } catch (err) {
       if (err instanceof DatabaseUnavailableError) throw err;
       throw new DatabaseUnavailableError(`the database does not answer: ${(err as Error).message}`);

@@ -35,8 +35,7 @@ export class InterviewsController {
   })
   @ApiErrors(400)
   list(@Query() query: ListInterviewsQueryDto): Promise<InterviewPageDto> {
-    const { workflowId, status, limit, cursor } = query;
-    return this.interviews.list({ workflowId, status }, limit, cursor);
+    return this.interviews.list(query);
   }
 
   @Get(':id')

@@ -1,19 +1,12 @@
 import { Module } from '@nestjs/common';
-import { WorkflowsModule } from '../workflows/workflows.module';
+import { LinkedKindsModule } from '../workflows';
 import { InterviewsController } from './interviews.controller';
-import { InterviewsRepository } from './interviews.repository';
+import { INTERVIEWS } from './interviews.kind';
 import { InterviewsService } from './interviews.service';
-import { RestoreInterviewsWhenWorkflowRestoredListener } from './listeners/restore-interviews-when-workflow-restored.listener';
-import { SoftDeleteInterviewsWhenWorkflowSoftDeletedListener } from './listeners/soft-delete-interviews-when-workflow-soft-deleted.listener';
 
 @Module({
-  imports: [WorkflowsModule],
+  imports: [LinkedKindsModule.forFeature(INTERVIEWS)],
   controllers: [InterviewsController],
-  providers: [
-    InterviewsService,
-    InterviewsRepository,
-    SoftDeleteInterviewsWhenWorkflowSoftDeletedListener,
-    RestoreInterviewsWhenWorkflowRestoredListener,
-  ],
+  providers: [InterviewsService],
 })
 export class InterviewsModule {}

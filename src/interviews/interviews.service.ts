@@ -1,28 +1,22 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/errors/domain-errors';
-import { toUtcIso, WorkflowLinkedService } from '../common/linked-rows/workflow-linked.service';
-import { Database } from '../common/persistence/database.service';
-import { WorkflowLinks } from '../workflows/workflow-links';
+import type { Page } from '../common/pagination/page';
+import type { Row } from '../common/persistence/table-mapping';
+import { toUtcIso } from '../common/validation/utc';
+import { InjectLinkedRows, type LinkedRows } from '../workflows';
 import type { CreateInterviewDto } from './dto/create-interview.dto';
-import type { InterviewDto } from './dto/interview.dto';
+import type { ListInterviewsQueryDto } from './dto/list-interviews-query.dto';
 import type { UpdateInterviewDto } from './dto/update-interview.dto';
-import { InterviewsRepository } from './interviews.repository';
+import type { InterviewEntity } from './entities/interview.entity';
+import { INTERVIEWS } from './interviews.kind';
+
+export type Interview = Row<InterviewEntity>;
 
 @Injectable()
-export class InterviewsService extends WorkflowLinkedService<InterviewDto> implements OnModuleInit {
-  constructor(
-    db: Database,
-    interviews: InterviewsRepository,
-    private readonly links: WorkflowLinks,
-  ) {
-    super(db, interviews, links, 'Interview');
-  }
+export class InterviewsService {
+  constructor(@InjectLinkedRows(INTERVIEWS) private readonly rows: LinkedRows<InterviewEntity>) {}
 
-  onModuleInit(): void {
-    this.links.register('interviews', this);
-  }
-
-  create(dto: CreateInterviewDto): Promise<InterviewDto> {
+  create(dto: CreateInterviewDto): Promise<Interview> {
     const values = {
       workflowId: dto.workflowId ?? null,
       title: dto.title,
@@ -36,22 +30,33 @@ export class InterviewsService extends WorkflowLinkedService<InterviewDto> imple
       meetingUrl: dto.meetingUrl ?? null,
     };
     assertEndsAfterStart(values);
-    return this.createRow(values);
+    return this.rows.create(values);
   }
 
-  update(id: number, dto: UpdateInterviewDto): Promise<InterviewDto> {
+  list(query: ListInterviewsQueryDto): Promise<Page<Interview>> {
+    const { workflowId, status, limit, cursor } = query;
+    return this.rows.list({ workflowId, status }, limit, cursor);
+  }
+
+  get(id: number): Promise<Interview> {
+    return this.rows.get(id);
+  }
+
+  update(id: number, dto: UpdateInterviewDto): Promise<Interview> {
     const changes = {
       ...dto,
       scheduledStart: toUtcIso(dto.scheduledStart),
       scheduledEnd: toUtcIso(dto.scheduledEnd),
     };
-    return this.updateRow(id, changes, assertEndsAfterStart);
+    return this.rows.update(id, changes, assertEndsAfterStart);
+  }
+
+  remove(id: number, by: number): Promise<Interview> {
+    return this.rows.remove(id, by);
   }
 }
 
-function assertEndsAfterStart(
-  interview: Pick<InterviewDto, 'scheduledStart' | 'scheduledEnd'>,
-): void {
+function assertEndsAfterStart(interview: Pick<Interview, 'scheduledStart' | 'scheduledEnd'>): void {
   const { scheduledStart, scheduledEnd } = interview;
   if (scheduledStart !== null && scheduledEnd !== null && scheduledEnd <= scheduledStart) {
     throw new InvalidInputError(

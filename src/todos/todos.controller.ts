@@ -35,8 +35,7 @@ export class TodosController {
   })
   @ApiErrors(400)
   list(@Query() query: ListTodosQueryDto): Promise<TodoPageDto> {
-    const { workflowId, status, ownerId, limit, cursor } = query;
-    return this.todos.list({ workflowId, status, ownerId }, limit, cursor);
+    return this.todos.list(query);
   }
 
   @Get(':id')

@@ -1,19 +1,12 @@
 import { Module } from '@nestjs/common';
-import { WorkflowsModule } from '../workflows/workflows.module';
-import { RestoreTodosWhenWorkflowRestoredListener } from './listeners/restore-todos-when-workflow-restored.listener';
-import { SoftDeleteTodosWhenWorkflowSoftDeletedListener } from './listeners/soft-delete-todos-when-workflow-soft-deleted.listener';
+import { LinkedKindsModule } from '../workflows';
 import { TodosController } from './todos.controller';
-import { TodosRepository } from './todos.repository';
+import { TODOS } from './todos.kind';
 import { TodosService } from './todos.service';
 
 @Module({
-  imports: [WorkflowsModule],
+  imports: [LinkedKindsModule.forFeature(TODOS)],
   controllers: [TodosController],
-  providers: [
-    TodosService,
-    TodosRepository,
-    SoftDeleteTodosWhenWorkflowSoftDeletedListener,
-    RestoreTodosWhenWorkflowRestoredListener,
-  ],
+  providers: [TodosService],
 })
 export class TodosModule {}

@@ -1,28 +1,22 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { toUtcIso, WorkflowLinkedService } from '../common/linked-rows/workflow-linked.service';
-import { Database } from '../common/persistence/database.service';
-import { WorkflowLinks } from '../workflows/workflow-links';
+import { Injectable } from '@nestjs/common';
+import type { Page } from '../common/pagination/page';
+import type { Row } from '../common/persistence/table-mapping';
+import { toUtcIso } from '../common/validation/utc';
+import { InjectLinkedRows, type LinkedRows } from '../workflows';
 import type { CreateTodoDto } from './dto/create-todo.dto';
-import type { TodoDto } from './dto/todo.dto';
+import type { ListTodosQueryDto } from './dto/list-todos-query.dto';
 import type { UpdateTodoDto } from './dto/update-todo.dto';
-import { TodosRepository } from './todos.repository';
+import type { TodoEntity } from './entities/todo.entity';
+import { TODOS } from './todos.kind';
+
+export type Todo = Row<TodoEntity>;
 
 @Injectable()
-export class TodosService extends WorkflowLinkedService<TodoDto> implements OnModuleInit {
-  constructor(
-    db: Database,
-    todos: TodosRepository,
-    private readonly links: WorkflowLinks,
-  ) {
-    super(db, todos, links, 'Todo');
-  }
+export class TodosService {
+  constructor(@InjectLinkedRows(TODOS) private readonly rows: LinkedRows<TodoEntity>) {}
 
-  onModuleInit(): void {
-    this.links.register('todos', this);
-  }
-
-  create(dto: CreateTodoDto): Promise<TodoDto> {
-    return this.createRow({
+  create(dto: CreateTodoDto): Promise<Todo> {
+    return this.rows.create({
       workflowId: dto.workflowId ?? null,
       title: dto.title,
       description: dto.description ?? null,
@@ -32,7 +26,20 @@ export class TodosService extends WorkflowLinkedService<TodoDto> implements OnMo
     });
   }
 
-  update(id: number, dto: UpdateTodoDto): Promise<TodoDto> {
-    return this.updateRow(id, { ...dto, dueDate: toUtcIso(dto.dueDate) });
+  list(query: ListTodosQueryDto): Promise<Page<Todo>> {
+    const { workflowId, status, ownerId, limit, cursor } = query;
+    return this.rows.list({ workflowId, status, ownerId }, limit, cursor);
+  }
+
+  get(id: number): Promise<Todo> {
+    return this.rows.get(id);
+  }
+
+  update(id: number, dto: UpdateTodoDto): Promise<Todo> {
+    return this.rows.update(id, { ...dto, dueDate: toUtcIso(dto.dueDate) });
+  }
+
+  remove(id: number, by: number): Promise<Todo> {
+    return this.rows.remove(id, by);
   }
 }

@@ -49,9 +49,9 @@ export class WorkflowsController {
 
   @Get(':id')
   @ApiOperation({
-    summary: 'Get a workflow, optionally with its active interviews and todos',
+    summary: 'Get a workflow, optionally with the active rows linked to it',
     description:
-      'Role: viewer. `include=interviews,todos` (either or both) embeds the active linked rows, read in a fixed number of queries however many are linked. A soft-deleted workflow answers 404.',
+      'Role: viewer. `include` names linked kinds (comma-separated) whose active rows to embed, read in one query per kind however many are linked. A soft-deleted workflow answers 404.',
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
@@ -78,10 +78,10 @@ export class WorkflowsController {
 
   @Delete(':id')
   @ApiOperation({
-    summary: 'Soft-delete a workflow and, in the same transaction, its active interviews and todos',
+    summary: 'Soft-delete a workflow and, in the same transaction, the active rows linked to it',
 
     description:
-      'Role: editor. Marks the workflow and every active linked interview and todo deleted with the same `deletedAt`, all or nothing; rows deleted earlier keep their own. `cascaded` counts the rows this delete soft-deleted.',
+      'Role: editor. Marks the workflow and every active linked row (of every linked kind) deleted with the same `deletedAt`, all or nothing; rows deleted earlier keep their own. `cascaded` counts, per kind, the rows this delete soft-deleted.',
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
@@ -97,9 +97,9 @@ export class WorkflowsController {
   @RequireRole('admin')
   @ApiOperation({
     summary:
-      'Restore a soft-deleted workflow and, in the same transaction, the interviews and todos its delete soft-deleted',
+      'Restore a soft-deleted workflow and, in the same transaction, the linked rows its delete soft-deleted',
     description:
-      'Rows deleted on their own before the workflow stay deleted. 409 when the workflow is not deleted.',
+      'Role: admin. Rows deleted on their own before the workflow stay deleted. `restored` counts, per kind, the rows brought back. 409 when the workflow is not deleted.',
   })
   @ApiErrors(400, 404, 409)
   @ApiIdParam()

@@ -1,30 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Transaction } from '../common/persistence/database.service';
 import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
-import { softDeletableFields, TableMapping } from '../common/persistence/table-mapping';
-import type { WorkflowDto } from './dto/workflow.dto';
-
-const WORKFLOWS = new TableMapping<WorkflowDto>(
-  'recruitment_processes',
-  softDeletableFields({
-    name: { column: 'name', type: 'string' },
-    description: { column: 'description', type: 'string' },
-    status: { column: 'status', type: 'string' },
-    createdBy: { column: 'created_by', type: 'int' },
-  }),
-);
+import { WorkflowEntity } from './entities/workflow.entity';
 
 @Injectable()
-export class WorkflowsRepository extends SoftDeletableRepository<WorkflowDto> {
+export class WorkflowsRepository extends SoftDeletableRepository<WorkflowEntity> {
   constructor(db: Database) {
-    super(db, WORKFLOWS);
+    super(db, WorkflowEntity);
   }
 
   /** Writes (and so locks) an active workflow's row for a link; answers false when there is none. */
   async bumpLinkVersion(tx: Transaction, id: number): Promise<boolean> {
     const { affected } = await tx.execute(
       // updated_at = updated_at: linking a child does not change the workflow as clients see it
-      'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0',
+      `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0`,
       [id],
     );
     return affected > 0;

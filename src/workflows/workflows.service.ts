@@ -6,29 +6,33 @@ import type { Page } from '../common/pagination/page';
 import { Database } from '../common/persistence/database.service';
 import type { CreateWorkflowDto } from './dto/create-workflow.dto';
 import type { UpdateWorkflowDto } from './dto/update-workflow.dto';
-import type { WorkflowDto } from './dto/workflow.dto';
-import type { ListWorkflowsQueryDto, WorkflowInclude } from './dto/workflow-queries.dto';
+import type { Row } from '../common/persistence/table-mapping';
+import type { ListWorkflowsQueryDto } from './dto/workflow-queries.dto';
 import type {
   DeletedWorkflowDto,
   RestoredWorkflowDto,
   WorkflowWithLinksDto,
 } from './dto/workflow-responses.dto';
+import type { WorkflowEntity } from './entities/workflow.entity';
+import { countsByKind } from './events/linked-row-count';
 import { WorkflowRestoredEvent } from './events/workflow-restored.event';
 import { WorkflowSoftDeletedEvent } from './events/workflow-soft-deleted.event';
-import { WorkflowLinks } from './workflow-links';
+import { LinkedKinds } from './linked-kinds/linked-kinds';
 import { WorkflowsRepository } from './workflows.repository';
+
+export type Workflow = Row<WorkflowEntity>;
 
 @Injectable()
 export class WorkflowsService {
   constructor(
     private readonly db: Database,
     private readonly workflows: WorkflowsRepository,
-    private readonly links: WorkflowLinks,
+    private readonly kinds: LinkedKinds,
     private readonly events: DomainEventPublisher,
   ) {}
 
   /** The creator is the authenticated caller; clients cannot set createdBy. */
-  create(dto: CreateWorkflowDto, principal: Principal): Promise<WorkflowDto> {
+  create(dto: CreateWorkflowDto, principal: Principal): Promise<Workflow> {
     return this.db.transaction((tx) =>
       this.workflows.insert(
         tx,
@@ -43,23 +47,19 @@ export class WorkflowsService {
     );
   }
 
-  list(query: ListWorkflowsQueryDto): Promise<Page<WorkflowDto>> {
-    return this.db.read(() =>
-      this.workflows.findPage({ status: query.status }, query.limit, query.cursor),
-    );
+  list(query: ListWorkflowsQueryDto): Promise<Page<Workflow>> {
+    return this.workflows.findPage({ status: query.status }, query.limit, query.cursor);
   }
 
-  get(id: number, include: readonly WorkflowInclude[] = []): Promise<WorkflowWithLinksDto> {
-    return this.db.read(async () => {
-      const workflow: WorkflowWithLinksDto = await this.findOrFail(id);
-      for (const kind of new Set(include)) {
-        workflow[kind] = await this.links.owner(kind).findActiveByWorkflow(id);
-      }
-      return workflow;
-    });
+  /** The workflow and, for each linked kind named in include, its active rows. */
+  async get(id: number, include: readonly string[] = []): Promise<WorkflowWithLinksDto> {
+    const kinds = this.kinds.named(include, 'include');
+    const workflow: WorkflowWithLinksDto = await this.findOrFail(id);
+    for (const rows of kinds) workflow[rows.kind.name] = await rows.findActiveByWorkflow(id);
+    return workflow;
   }
 
-  update(id: number, dto: UpdateWorkflowDto): Promise<WorkflowDto> {
+  update(id: number, dto: UpdateWorkflowDto): Promise<Workflow> {
     return this.db.transaction(async (tx) => {
       const current = await this.workflows.lockActive(tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
@@ -70,8 +70,8 @@ export class WorkflowsService {
   }
 
   /**
-   * Soft-deletes the workflow and, through WorkflowSoftDeletedEvent, every active row linked
-   * to it, in one transaction: if any handler fails, nothing changes.
+   * Soft-deletes the workflow and, through WorkflowSoftDeletedEvent, every active row of every
+   * linked kind linked to it, in one transaction: if any handler fails, nothing changes.
    */
   softDelete(id: number, principal: Principal): Promise<DeletedWorkflowDto> {
     return this.db.transaction(async (tx) => {
@@ -79,8 +79,10 @@ export class WorkflowsService {
       if (!current) throw new NotFoundError('Workflow', id);
       const deletedAt = new Date();
       await this.workflows.softDelete(tx, id, deletedAt, principal.id);
-      const event = new WorkflowSoftDeletedEvent(id, deletedAt, principal.id);
-      await this.events.publish(event, tx);
+      const cascaded = await this.events.publish(
+        new WorkflowSoftDeletedEvent(id, deletedAt, principal.id),
+        tx,
+      );
       const at = deletedAt.toISOString();
       return {
         ...current,
@@ -88,7 +90,7 @@ export class WorkflowsService {
         isDeleted: true,
         deletedAt: at,
         deletedBy: principal.id,
-        cascaded: event.counts,
+        cascaded: countsByKind(cascaded),
       };
     });
   }
@@ -104,8 +106,7 @@ export class WorkflowsService {
       if (!current.isDeleted) throw new ConflictError(`Workflow ${id} is not deleted`);
       const restoredAt = new Date();
       await this.workflows.restore(tx, id, restoredAt);
-      const event = new WorkflowRestoredEvent(id, restoredAt);
-      await this.events.publish(event, tx);
+      const restored = await this.events.publish(new WorkflowRestoredEvent(id, restoredAt), tx);
       const at = restoredAt.toISOString();
       return {
         ...current,
@@ -113,7 +114,7 @@ export class WorkflowsService {
         isDeleted: false,
         deletedAt: null,
         deletedBy: null,
-        restored: event.counts,
+        restored: countsByKind(restored),
       };
     });
   }
@@ -124,10 +125,10 @@ export class WorkflowsService {
   }
 
   countDeletedBefore(cutoff: Date): Promise<number> {
-    return this.db.read(() => this.workflows.countDeletedBefore(cutoff));
+    return this.workflows.countDeletedBefore(cutoff);
   }
 
-  private async findOrFail(id: number): Promise<WorkflowDto> {
+  private async findOrFail(id: number): Promise<Workflow> {
     const workflow = await this.workflows.findActive(id);
     if (!workflow) throw new NotFoundError('Workflow', id);
     return workflow;

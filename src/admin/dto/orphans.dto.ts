@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiPropertyPerLinkedKind, schemaRef } from '../../workflows';
 
 export class OrphanDto {
   /** @example 17 */
@@ -22,9 +23,10 @@ export class OrphanListDto {
   items!: OrphanDto[];
 }
 
+/** One property per linked kind. */
+@ApiPropertyPerLinkedKind({ property: () => schemaRef(OrphanListDto), models: [OrphanListDto] })
 export class OrphansReportDto {
-  interviews!: OrphanListDto;
-  todos!: OrphanListDto;
+  [kind: string]: OrphanListDto;
 }
 
 export class OrphanRepairCountsDto {
@@ -35,7 +37,11 @@ export class OrphanRepairCountsDto {
   unlinked!: number;
 }
 
+/** One property per linked kind. */
+@ApiPropertyPerLinkedKind({
+  property: () => schemaRef(OrphanRepairCountsDto),
+  models: [OrphanRepairCountsDto],
+})
 export class OrphanRepairDto {
-  interviews!: OrphanRepairCountsDto;
-  todos!: OrphanRepairCountsDto;
+  [kind: string]: OrphanRepairCountsDto;
 }

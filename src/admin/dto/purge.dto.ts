@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { ApiPropertyPerLinkedKind } from '../../workflows';
 
 export class PurgeRequestDto {
   /** Rows soft-deleted longer ago than this: `30d`, `12h` or `90m`. @example "30d" */
@@ -13,18 +14,23 @@ export class PurgeRequestDto {
   dryRun?: boolean;
 }
 
+/** Also one count per linked kind. */
+@ApiPropertyPerLinkedKind({
+  property: (kind) => ({
+    type: 'integer',
+    minimum: 0,
+    example: kind.exampleCount ?? 3,
+    description: `${kind.label} rows hard-deleted (or, in a dry run, that would be).`,
+  }),
+})
 export class PurgeReportDto {
+  [kind: string]: boolean | string | number;
+
   /** @example false */
   dryRun!: boolean;
 
   @ApiProperty({ format: 'date-time', example: '2025-09-02T09:30:00.000Z' })
   deletedBefore!: string;
-
-  /** Interviews hard-deleted (or, in a dry run, that would be). @example 120 */
-  interviews!: number;
-
-  /** @example 340 */
-  todos!: number;
 
   /** @example 12 */
   workflows!: number;

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiResponse } from '@nestjs/swagger';
-import { MAX_ID } from '../pagination/cursor';
+import { MAX_ID } from '../validation/limits';
 import { ErrorDto } from './error.dto';
 
 /** What each error answer means, and an example body of it in the one error shape. */

@@ -1,12 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitterModule } from '@nestjs/event-emitter';
+import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Transaction } from '../persistence/database.service';
-import { DomainEventPublisher, OnDomainEvent, type DomainEvent } from './domain-events';
+import { DomainEvent, DomainEventPublisher, OnDomainEvent } from './domain-events';
 
-class Happened implements DomainEvent {
-  readonly eventName = 'test.happened';
-  constructor(readonly failIn?: string) {}
+/** A handler answers which handler it was. */
+class Happened extends DomainEvent<string> {
+  constructor(readonly failIn?: string) {
+    super();
+  }
+
+  accepts(result: unknown): result is string {
+    return typeof result === 'string';
+  }
+}
+
+/** An event nobody handles. */
+class Ignored extends DomainEvent<number> {
+  accepts(result: unknown): result is number {
+    return typeof result === 'number';
+  }
 }
 
 const trace: string[] = [];
@@ -17,25 +30,27 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 @Injectable()
 class SlowFirstHandler {
-  @OnDomainEvent('test.happened')
-  async handle(event: Happened, transaction: Transaction): Promise<void> {
+  @OnDomainEvent(Happened)
+  async handle(event: Happened, transaction: Transaction): Promise<string> {
     received.push(transaction);
     trace.push('first:start');
     await tick();
     if (event.failIn === 'first') throw new Error('first failed');
     trace.push('first:end');
+    return 'first';
   }
 }
 
 @Injectable()
 class SecondHandler {
-  @OnDomainEvent('test.happened')
-  async handle(event: Happened, transaction: Transaction): Promise<void> {
+  @OnDomainEvent(Happened)
+  async handle(event: Happened, transaction: Transaction): Promise<string> {
     received.push(transaction);
     trace.push('second:start');
     await tick();
     if (event.failIn === 'second') throw new Error('second failed');
     trace.push('second:end');
+    return 'second';
   }
 }
 
@@ -44,7 +59,7 @@ describe('DomainEventPublisher', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [EventEmitterModule.forRoot()],
+      imports: [DiscoveryModule],
       providers: [DomainEventPublisher, SlowFirstHandler, SecondHandler],
     }).compile();
     await moduleRef.init();
@@ -56,8 +71,9 @@ describe('DomainEventPublisher', () => {
     received.length = 0;
   });
 
-  it("awaits each handler before starting the next, each with the publisher's transaction", async () => {
-    await publisher.publish(new Happened(), tx);
+  it("awaits each handler before starting the next, each with the publisher's transaction, and answers what each returned", async () => {
+    const results: string[] = await publisher.publish(new Happened(), tx);
+    expect(results).toEqual(['first', 'second']);
     expect(trace).toEqual(['first:start', 'first:end', 'second:start', 'second:end']);
     expect(received).toEqual([tx, tx]);
     expect(received[0]).toBe(tx);
@@ -71,5 +87,22 @@ describe('DomainEventPublisher', () => {
   it('propagates the error of the last handler', async () => {
     await expect(publisher.publish(new Happened('second'), tx)).rejects.toThrow('second failed');
     expect(trace).toEqual(['first:start', 'first:end', 'second:start']);
+  });
+
+  it('answers no results for an event without handlers', async () => {
+    expect(await publisher.publish(new Ignored(), tx)).toEqual([]);
+  });
+});
+
+describe('OnDomainEvent', () => {
+  it('refuses, at compile time, a handler whose answer is not the result type of its event', () => {
+    class WrongAnswer {
+      // @ts-expect-error a handler of Happened must answer Promise<string>
+      @OnDomainEvent(Happened)
+      handle(): Promise<number> {
+        return Promise.resolve(1);
+      }
+    }
+    expect(new WrongAnswer()).toBeInstanceOf(WrongAnswer);
   });
 });

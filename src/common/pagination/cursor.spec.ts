@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors/domain-errors';
-import { decodeCursor, encodeCursor, MAX_ID, tryDecodeCursor } from './cursor';
+import { MAX_ID } from '../validation/limits';
+import { decodeCursor, encodeCursor, tryDecodeCursor } from './cursor';
 
 describe('page cursors', () => {
   it.each([0, 1, 20, 123_456, MAX_ID])('round-trips the id %d', (id) => {

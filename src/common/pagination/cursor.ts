@@ -1,7 +1,5 @@
 import { InvalidInputError } from '../errors/domain-errors';
-
-/** Largest id the INT columns hold. */
-export const MAX_ID = 2_147_483_647;
+import { MAX_ID } from '../validation/limits';
 
 const PREFIX = 'id:';
 

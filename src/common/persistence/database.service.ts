@@ -1,41 +1,49 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import BetterSqlite3 from 'better-sqlite3';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
+import type { SoftDeletableEntity } from './soft-deletable.entity';
+import { TableMapping, type EntityClass, type StoredRow } from './table-mapping';
 
 /** Runs of a transaction that deadlocks or fails certification, the first included. */
 const MAX_ATTEMPTS = 6;
-
-/** The part of mysql2's callback pool (TypeORM's MysqlDriver.pool) that reads use. */
-interface MysqlPool {
-  query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
-}
 
 export interface WriteResult {
   affected: number;
   insertId: number;
 }
 
+/** What can run a read: the Database (outside any transaction) or an open Transaction. */
+export interface Reader {
+  select<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
 /**
  * One open transaction, handed to the work that Database.transaction runs and passed on
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
- * of it. (Propagating it implicitly, through AsyncLocalStorage, would cost every request of the
- * process once the first transaction had run: Node 20 keeps its promise hooks on.)
+ * of it. (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
+ * docs/architecture.md.)
  */
-export class Transaction {
+export class Transaction implements Reader {
   constructor(
-    private readonly manager: EntityManager,
+    private readonly runner: QueryRunner,
     readonly dialect: SqlDialect,
   ) {}
 
+  /** The transaction's EntityManager, for TypeORM's query builder. */
+  get manager(): EntityManager {
+    return this.runner.manager;
+  }
+
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.manager.query(sql, params);
+    return this.runner.query(sql, params);
   }
 
   async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    const result = await this.manager.queryRunner!.query(sql, params, true);
+    const result = await this.runner.query(sql, params, true);
     return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
   }
 }
@@ -51,16 +59,31 @@ class SerialQueue {
   }
 }
 
-/** The services' only way to the database: reads on the pool, and transactions. */
+/**
+ * The services' only way to the database: reads, and transactions.
+ *
+ * Reads never wait for anything of the service's own, so a read inside a read, or inside a
+ * transaction, cannot deadlock: on MariaDB/MySQL they run on the pool; on SQLite on a read-only
+ * connection of their own, which (in WAL mode) sees only committed data while a transaction is
+ * open on the writing connection. On SQLite, transactions run one at a time (one writer).
+ */
 @Injectable()
-export class Database {
+export class Database implements Reader, OnModuleDestroy {
   private readonly queue = new SerialQueue();
   private readonly logger = new Logger('Database');
+  private sqliteReader: SqliteReader | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(SQL_DIALECT) readonly dialect: SqlDialect,
   ) {}
+
+  /** The row mapping of an entity, from TypeORM's metadata of it. */
+  table<E extends SoftDeletableEntity, R extends StoredRow<E> = StoredRow<E>>(
+    entity: EntityClass<E>,
+  ): TableMapping<R> {
+    return new TableMapping(this.dataSource.getMetadata(entity));
+  }
 
   /**
    * Runs work as one transaction: committed when it resolves, rolled back when it throws.
@@ -68,11 +91,39 @@ export class Database {
    * (never half of it), after a short jittered pause, up to MAX_ATTEMPTS times in all.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const run = () =>
-      this.withConflictRetries(() =>
-        this.dataSource.transaction((manager) => work(new Transaction(manager, this.dialect))),
-      );
+    const run = () => this.withConflictRetries(() => this.runTransaction(work));
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
+  }
+
+  /** A read outside any transaction (inside one, use the Transaction's select). */
+  select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    this.dataSource.logger.logQuery(sql, params);
+    if (this.dialect.serializesAccess) return this.readSqlite<R>(sql, params);
+    return selectOnPool<R>(this.dataSource, sql, params);
+  }
+
+  onModuleDestroy(): void {
+    this.sqliteReader?.close();
+    this.sqliteReader = undefined;
+  }
+
+  private async runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      const result = await work(new Transaction(runner, this.dialect));
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner.isTransactionActive) {
+        // a rollback on a broken connection fails too; the first error is the one that matters
+        await runner.rollbackTransaction().catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      await runner.release();
+    }
   }
 
   private async withConflictRetries<T>(attempt: () => Promise<T>): Promise<T> {
@@ -94,30 +145,68 @@ export class Database {
     }
   }
 
-  /** Runs reads outside a transaction; on SQLite after the running transaction, never inside it. */
-  read<T>(work: () => Promise<T>): Promise<T> {
-    return this.dialect.serializesAccess ? this.queue.run(work) : work();
+  private readSqlite<R>(sql: string, params: unknown[]): Promise<R[]> {
+    try {
+      if (!this.dataSource.isInitialized) {
+        throw new DatabaseUnavailableError('the database is closed');
+      }
+      this.sqliteReader ??= new SqliteReader(String(this.dataSource.options.database));
+      return Promise.resolve(this.sqliteReader.all<R>(sql, params));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+/**
+ * SQLite's read connection: read-only, its prepared statements kept (the service issues a
+ * small, fixed set of statements).
+ */
+class SqliteReader {
+  private readonly connection: BetterSqlite3.Database;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(file: string) {
+    this.connection = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    // the writer may hold the lock for a checkpoint: wait as the writing connection does
+    this.connection.pragma('busy_timeout = 5000');
   }
 
-  /** A read outside any transaction (inside one, use the Transaction's select). */
-  select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.dialect.serializesAccess
-      ? this.dataSource.manager.query(sql, params)
-      : this.selectFromPool<R>(sql, params);
+  all<R>(sql: string, params: unknown[]): R[] {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.connection.prepare(sql);
+      if (this.statements.size >= 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement.all(...params) as R[];
   }
 
-  /**
-   * A read straight on the mysql2 pool: what TypeORM would do, less a query runner and its
-   * subscriber broadcasts per statement (measured by npm run bench).
-   */
-  private selectFromPool<R>(sql: string, params: unknown[]): Promise<R[]> {
-    const pool = (this.dataSource.driver as unknown as { pool?: MysqlPool }).pool;
-    if (!pool) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'));
-    this.dataSource.logger.logQuery(sql, params);
-    return new Promise((resolve, reject) =>
-      pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R[]))),
-    );
+  close(): void {
+    this.statements.clear();
+    this.connection.close();
   }
+}
+
+/** The part of mysql2's callback pool that reads use. */
+interface MysqlPool {
+  query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
+}
+
+/**
+ * The one place that reaches into a TypeORM internal: a read straight on the mysql2 pool of
+ * TypeORM's MysqlDriver (`driver.pool`, not a public API). It is what `DataSource.query` does,
+ * less a query runner and its subscriber broadcasts per statement; docs/performance.md has the
+ * figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
+ * and the e2e suites on MariaDB fail.
+ */
+function selectOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]): Promise<R[]> {
+  const driver: object = dataSource.driver;
+  const pool = 'pool' in driver ? (driver.pool as MysqlPool | undefined) : undefined;
+  if (!pool) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'));
+  return new Promise((resolve, reject) =>
+    pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R[]))),
+  );
 }
 
 /** mysql2 answers a ResultSetHeader, better-sqlite3 the last row id. */

@@ -1,10 +1,10 @@
 import { Column, CreateDateColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /**
- * Columns every table of the service shares: the integer key, the timestamps and the two
- * soft-delete columns, which are always written together (see soft-delete.sql.ts).
- * The entities only describe the schema the migrations create; the schema-drift test holds
- * them to it. Reads and writes go through SoftDeletableRepository.
+ * Columns every table of the service shares: the integer key, the timestamps and the
+ * soft-delete columns, which are always written together (SoftDeletableRepository).
+ * The entities describe the schema the migrations create (the schema-drift test holds them to
+ * it) and, through TypeORM's metadata, the row mapping of every repository (TableMapping).
  */
 export abstract class SoftDeletableEntity {
   @PrimaryGeneratedColumn({ type: 'int' })
@@ -25,11 +25,4 @@ export abstract class SoftDeletableEntity {
   /** The user id that soft-deleted the row, directly or by a workflow's cascade. */
   @Column({ name: 'deleted_by', type: 'int', nullable: true })
   deletedBy!: number | null;
-}
-
-/** Rows that may belong to a workflow and are soft-deleted with it (Interviews, Todos). */
-export abstract class WorkflowLinkedEntity extends SoftDeletableEntity {
-  /** 1 when the workflow's cascading soft delete deleted this row; its restore brings it back. */
-  @Column({ name: 'deleted_with_workflow', type: 'boolean', width: 1, default: false })
-  deletedWithWorkflow!: boolean;
 }

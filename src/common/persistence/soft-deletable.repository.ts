@@ -1,52 +1,68 @@
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import type { Page } from '../pagination/page';
-import { Database, type Transaction } from './database.service';
+import type { Database, Reader, Transaction } from './database.service';
+import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { timestampToDb } from './sql-values';
-import type { SoftDeletable, TableMapping } from './table-mapping';
+import type { EntityClass, Row, StoredRow, TableMapping } from './table-mapping';
 
 /** A column filter for lists: rows whose column equals value. */
-export type Filter<T> = Partial<Record<keyof T & string, unknown>>;
+export type Filter<R> = { [K in keyof R]?: R[K] };
+
+/** What an insert writes: a row less what the database and the soft-delete rules set. */
+export type NewRow<R> = Omit<R, keyof Row<SoftDeletableEntity>>;
 
 /**
  * The soft-delete rules in one place: reads see only rows with is_deleted = 0, and a soft
- * delete sets is_deleted and deleted_at together (and updated_at with them). Each module's
- * repository extends this with its table's mapping. Every method is one SQL statement; reads
- * run on the pool, locks and writes in the Transaction they are given.
+ * delete sets is_deleted, deleted_at and deleted_by together (and updated_at with them). Each
+ * repository is this class on one entity, whose metadata gives the table and its columns. Every
+ * method is one SQL statement; reads run on the Database (or the Reader they are given), locks
+ * and writes in the Transaction they are given.
  */
-export abstract class SoftDeletableRepository<T extends SoftDeletable> {
-  protected constructor(
-    protected readonly db: Database,
-    protected readonly mapping: TableMapping<T>,
-  ) {}
+export class SoftDeletableRepository<
+  E extends SoftDeletableEntity,
+  R extends StoredRow<E> = StoredRow<E>,
+> {
+  protected readonly mapping: TableMapping<R>;
 
-  async findActive(id: number): Promise<T | null> {
-    const rows = await this.db.select(
+  constructor(
+    protected readonly db: Database,
+    entity: EntityClass<E>,
+  ) {
+    this.mapping = db.table<E, R>(entity);
+  }
+
+  get table(): string {
+    return this.mapping.table;
+  }
+
+  async findActive(id: number, reader: Reader = this.db): Promise<R | null> {
+    const rows = await reader.select(
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0`,
       [id],
     );
-    return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
+    return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
   /** Reads an active row and locks it until the transaction ends. */
-  async lockActive(tx: Transaction, id: number): Promise<T | null> {
+  async lockActive(tx: Transaction, id: number): Promise<R | null> {
     const rows = await tx.select(
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0${tx.dialect.forUpdate}`,
       [id],
     );
-    return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
+    return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
   /** Reads a row, deleted or not, and locks it until the transaction ends. */
-  async lock(tx: Transaction, id: number): Promise<T | null> {
+  async lock(tx: Transaction, id: number): Promise<R | null> {
     const rows = await tx.select(
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ?${tx.dialect.forUpdate}`,
       [id],
     );
-    return rows.length === 0 ? null : this.mapping.fromRow(rows[0]);
+    return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
   /** One keyset page of active rows in id order; fetches one row more to know if another page exists. */
-  async findPage(filter: Filter<T>, limit: number, cursor: string | undefined): Promise<Page<T>> {
+  async findPage(filter: Filter<R>, limit: number, cursor: string | undefined): Promise<Page<R>> {
     const { where, params } = this.whereActive(filter);
     if (cursor !== undefined) {
       where.push('id > ?');
@@ -57,23 +73,23 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
       params,
     );
-    const items = rows.slice(0, limit).map((row) => this.mapping.fromRow(row));
+    const items = rows.slice(0, limit).map((row) => this.fromRow(row));
     const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, nextCursor };
   }
 
   /** Every active row matching filter, in id order. */
-  async findAllActive(filter: Filter<T>): Promise<T[]> {
+  async findAllActive(filter: Filter<R>, reader: Reader = this.db): Promise<R[]> {
     const { where, params } = this.whereActive(filter);
-    const rows = await this.db.select(
+    const rows = await reader.select(
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where.join(' AND ')} ORDER BY id`,
       params,
     );
-    return rows.map((row) => this.mapping.fromRow(row));
+    return rows.map((row) => this.fromRow(row));
   }
 
   /** Inserts a row; the answer is built from the values written, without reading back. */
-  async insert(tx: Transaction, values: Omit<T, keyof SoftDeletable>, now: Date): Promise<T> {
+  async insert(tx: Transaction, values: NewRow<R>, now: Date): Promise<R> {
     const at = now.toISOString();
     const row = {
       ...values,
@@ -83,23 +99,24 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
       deletedAt: null,
       deletedBy: null,
     };
-    const { columns, params } = this.mapping.toColumns(row as Partial<T>);
+    const { columns, params } = this.mapping.toColumns(row);
     const { insertId } = await tx.execute(
       `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       params,
     );
-    return this.mapping.ordered({ id: insertId, ...row } as T);
+    return this.mapping.ordered({ id: insertId, ...row } as R);
   }
 
   /** Writes changes to an active row already read (and locked) as current; answers the merged row. */
-  async update(tx: Transaction, current: T, changes: Partial<T>, now: Date): Promise<T> {
-    const merged = { ...current, ...stripUndefined(changes), updatedAt: now.toISOString() };
-    const { columns, params } = this.mapping.toColumns({ ...changes, updatedAt: merged.updatedAt });
+  async update(tx: Transaction, current: R, changes: Partial<R>, now: Date): Promise<R> {
+    const updatedAt = now.toISOString();
+    const present = stripUndefined({ ...changes, updatedAt });
+    const { columns, params } = this.mapping.toColumns(present);
     await tx.execute(
       `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND is_deleted = 0`,
       [...params, current.id],
     );
-    return merged;
+    return { ...current, ...present };
   }
 
   /** Soft-deletes one active row on behalf of a user; answers false when there was none. */
@@ -148,12 +165,16 @@ export abstract class SoftDeletableRepository<T extends SoftDeletable> {
     return Number(row.n);
   }
 
-  private whereActive(filter: Filter<T>): { where: string[]; params: unknown[] } {
+  private fromRow(row: Record<string, unknown>): R {
+    return this.mapping.fromRow(row);
+  }
+
+  private whereActive(filter: Filter<R>): { where: string[]; params: unknown[] } {
     const where = ['is_deleted = 0'];
     const params: unknown[] = [];
     for (const [property, value] of Object.entries(filter)) {
       if (value === undefined) continue;
-      where.push(`${this.mapping.column(property as keyof T & string)} = ?`);
+      where.push(`${this.mapping.column(property)} = ?`);
       params.push(value);
     }
     return { where, params };

@@ -15,8 +15,3 @@ export function timestampFromDb(value: unknown): string | null {
   const fraction = text.length > 20 ? text.slice(20, 23).padEnd(3, '0') : '000';
   return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z`;
 }
-
-/** Current time at the API's precision, so that what is stored is exactly what is answered. */
-export function nowToTheMillisecond(): Date {
-  return new Date();
-}

@@ -1,80 +1,98 @@
+import type { EntityMetadata } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { timestampFromDb, timestampToDb } from './sql-values';
 
-export type FieldType = 'int' | 'string' | 'timestamp' | 'boolean';
+type FieldType = 'int' | 'string' | 'timestamp' | 'boolean';
 
-export interface Field {
+interface Field {
+  property: string;
   column: string;
   type: FieldType;
 }
 
-/** Every property of the API object T, with the column that stores it. */
-export type FieldMap<T> = { [K in keyof T & string]-?: Field };
+export type EntityClass<E> = new () => E;
+
+declare const hidden: unique symbol;
+/**
+ * The type of an entity column that the API never shows (declare it with `select: false`):
+ * `Row<E>` leaves it out.
+ */
+export type Hidden<T> = T & { readonly [hidden]?: never };
+
+type VisibleKeys<E> = {
+  [K in keyof E]-?: typeof hidden extends keyof E[K] ? never : K;
+}[keyof E];
 
 /**
- * A table's own fields between the columns every soft-deletable table shares
- * (see SoftDeletableEntity), in the order the API answers them.
+ * An entity's row as the service handles it: the columns the API shows, timestamps as
+ * ISO 8601 UTC strings with milliseconds.
  */
-export function softDeletableFields<F extends Record<string, Field>>(own: F) {
-  return {
-    id: { column: 'id', type: 'int' },
-    ...own,
-    createdAt: { column: 'created_at', type: 'timestamp' },
-    updatedAt: { column: 'updated_at', type: 'timestamp' },
-    isDeleted: { column: 'is_deleted', type: 'boolean' },
-    deletedAt: { column: 'deleted_at', type: 'timestamp' },
-    deletedBy: { column: 'deleted_by', type: 'int' },
-  } as const satisfies Record<string, Field>;
-}
-
-export interface SoftDeletable {
-  id: number;
-  createdAt: string;
-  updatedAt: string;
-  isDeleted: boolean;
-  deletedAt: string | null;
-  deletedBy: number | null;
-}
+export type Row<E> = {
+  -readonly [K in VisibleKeys<E>]: E[K] extends Date
+    ? string
+    : E[K] extends Date | null
+      ? string | null
+      : E[K];
+};
 
 /**
- * Maps between a table's rows and the camelCase objects of the API, selecting only the
- * columns the API shows (no entity hydration on the hot paths).
+ * The row of an entity E of the service, with the columns every table shares known to the
+ * compiler even where E is a type parameter.
  */
-export class TableMapping<T extends SoftDeletable> {
+export type StoredRow<E extends SoftDeletableEntity> = Row<E> & Row<SoftDeletableEntity>;
+
+/**
+ * Maps between a table's rows and the service's rows, derived from TypeORM's metadata of the
+ * entity: the columns, their names and types are declared once, on the entity. Columns declared
+ * with `select: false` are internal (never read into a row). Only the columns the rows show are
+ * selected, and nothing is hydrated into entity objects on the hot paths.
+ */
+export class TableMapping<R extends object> {
+  readonly table: string;
   /** "id, name, ..." for SELECT lists. */
   readonly selectList: string;
-  private readonly fields: ReadonlyArray<readonly [keyof T & string, Field]>;
+  private readonly fields: readonly Field[];
   private readonly byProperty: ReadonlyMap<string, Field>;
 
-  constructor(
-    readonly table: string,
-    fields: FieldMap<T>,
-  ) {
-    this.fields = Object.entries(fields) as Array<[keyof T & string, Field]>;
-    this.byProperty = new Map(this.fields);
-    this.selectList = this.fields.map(([, field]) => field.column).join(', ');
+  constructor(metadata: EntityMetadata) {
+    this.table = metadata.tableName;
+    const own = (column: ColumnMetadata) => column.target === metadata.target;
+    // API order: the key, the entity's own columns, then those it inherits (timestamps, soft delete)
+    const columns = metadata.columns
+      .filter((column) => column.isSelect)
+      .sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || Number(own(b)) - Number(own(a)));
+    this.fields = columns.map((column) => ({
+      property: column.propertyName,
+      column: column.databaseName,
+      type: fieldType(metadata.tableName, column),
+    }));
+    this.byProperty = new Map(this.fields.map((field) => [field.property, field]));
+    this.selectList = this.fields.map((field) => field.column).join(', ');
   }
 
-  fromRow(row: Record<string, unknown>): T {
+  fromRow(row: Record<string, unknown>): R {
     const result: Record<string, unknown> = {};
-    for (const [property, { column, type }] of this.fields) {
+    for (const { property, column, type } of this.fields) {
       result[property] = fromDb(type, row[column]);
     }
-    return result as T;
+    return result as R;
   }
 
-  /** The same object with its properties in the API's order. */
-  ordered(values: T): T {
+  /** The same row with its properties in the API's order. */
+  ordered(values: R): R {
     const result: Record<string, unknown> = {};
-    for (const [property] of this.fields) result[property] = values[property];
-    return result as T;
+    const source = new Map(Object.entries(values));
+    for (const { property } of this.fields) result[property] = source.get(property);
+    return result as R;
   }
 
-  column(property: keyof T & string): string {
+  column(property: string): string {
     return this.field(property).column;
   }
 
   /** Columns and values for the properties present in values (undefined means "leave as is"). */
-  toColumns(values: Partial<T>): { columns: string[]; params: unknown[] } {
+  toColumns(values: object): { columns: string[]; params: unknown[] } {
     const columns: string[] = [];
     const params: unknown[] = [];
     for (const [property, value] of Object.entries(values)) {
@@ -88,8 +106,29 @@ export class TableMapping<T extends SoftDeletable> {
 
   private field(property: string): Field {
     const field = this.byProperty.get(property);
-    if (!field) throw new Error(`${this.table} has no field ${property}`);
+    if (!field) throw new Error(`${this.table} has no column for ${property}`);
     return field;
+  }
+}
+
+function fieldType(table: string, column: ColumnMetadata): FieldType {
+  const type = typeof column.type === 'function' ? column.type.name.toLowerCase() : column.type;
+  switch (type) {
+    case 'int':
+    case 'integer':
+    case 'number':
+      return 'int';
+    case 'varchar':
+    case 'text':
+    case 'string':
+      return 'string';
+    case 'datetime':
+    case 'date':
+      return 'timestamp';
+    case 'boolean':
+      return 'boolean';
+    default:
+      throw new Error(`${table}.${column.databaseName}: no row mapping for column type ${type}`);
   }
 }
 

@@ -9,7 +9,8 @@ import {
   ValidationOptions,
   buildMessage,
 } from 'class-validator';
-import { MAX_ID, tryDecodeCursor } from '../pagination/cursor';
+import { tryDecodeCursor } from '../pagination/cursor';
+import { MAX_ID } from './limits';
 
 /** Absent is fine, null is not: for optional fields of columns that are NOT NULL. */
 export const IsOptionalNotNull = (): PropertyDecorator =>

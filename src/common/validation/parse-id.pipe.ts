@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { MAX_ID } from '../pagination/cursor';
+import { MAX_ID } from './limits';
 
 /** Path ids: a positive integer that fits the INT id columns, else 400. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsUrl, MaxLength } from 'class-validator';
-import { LinkedRowInputDto } from '../../common/linked-rows/linked-row-input.dto';
+import { LinkedRowInputDto } from '../../workflows';
 import {
   IsEntityId,
   IsOptionalNotNull,

@@ -1,8 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
-import { INTERVIEW_STATUSES, type InterviewStatus } from '../entities/interview.entity';
+import type { Row } from '../../common/persistence/table-mapping';
+import {
+  INTERVIEW_STATUSES,
+  type InterviewEntity,
+  type InterviewStatus,
+} from '../entities/interview.entity';
 
-export class InterviewDto extends SoftDeletableDto {
+export class InterviewDto extends SoftDeletableDto implements Row<InterviewEntity> {
   /** @example 1 */
   workflowId!: number | null;
 

@@ -1,12 +1,12 @@
 import { Column, Entity, ForeignKey, Index } from 'typeorm';
-import { WorkflowLinkedEntity } from '../../common/persistence/soft-deletable.entity';
+import { WorkflowLinkedEntity } from '../../workflows';
 
 export const INTERVIEW_STATUSES = ['scheduled', 'completed', 'cancelled', 'no_show'] as const;
 export type InterviewStatus = (typeof INTERVIEW_STATUSES)[number];
 
 @Entity({ name: 'interviews' })
 export class InterviewEntity extends WorkflowLinkedEntity {
-  /** The owning workflow; named by table so that this module does not import the Workflows module. */
+  /** The owning workflow; the foreign key names its entity, not its class, to keep the modules apart. */
   @Index('ix_interviews_workflow_id')
   @ForeignKey('WorkflowEntity', {
     name: 'fk_interviews_workflow_id',

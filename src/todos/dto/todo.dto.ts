@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
-import { TODO_STATUSES, type TodoStatus } from '../entities/todo.entity';
+import type { Row } from '../../common/persistence/table-mapping';
+import { TODO_STATUSES, type TodoEntity, type TodoStatus } from '../entities/todo.entity';
 
-export class TodoDto extends SoftDeletableDto {
+export class TodoDto extends SoftDeletableDto implements Row<TodoEntity> {
   /** @example 1 */
   workflowId!: number | null;
 

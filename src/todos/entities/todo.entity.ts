@@ -1,12 +1,12 @@
 import { Column, Entity, ForeignKey, Index } from 'typeorm';
-import { WorkflowLinkedEntity } from '../../common/persistence/soft-deletable.entity';
+import { WorkflowLinkedEntity } from '../../workflows';
 
 export const TODO_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
 export type TodoStatus = (typeof TODO_STATUSES)[number];
 
 @Entity({ name: 'todos' })
 export class TodoEntity extends WorkflowLinkedEntity {
-  /** The owning workflow; named by table so that this module does not import the Workflows module. */
+  /** The owning workflow; the foreign key names its entity, not its class, to keep the modules apart. */
   @Index('ix_todos_workflow_id')
   @ForeignKey('WorkflowEntity', {
     name: 'fk_todos_workflow_id',

@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { IsOptionalNotNull, IsOptionalOrNull, IsText } from '../../common/validation/decorators';
+import { MAX_DESCRIPTION_LENGTH } from '../../common/validation/limits';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.entity';
-
-import { MAX_DESCRIPTION_LENGTH } from '../../common/linked-rows/linked-row-input.dto';
 
 export class CreateWorkflowDto {
   /** @example "Backend engineer, 2025 Q4" */

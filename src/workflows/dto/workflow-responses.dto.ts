@@ -1,4 +1,5 @@
-import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiPropertyPerLinkedKind, schemaRef } from '../linked-kinds/linked-kinds.openapi';
 import { WorkflowDto } from './workflow.dto';
 
 export class WorkflowPageDto {
@@ -9,41 +10,38 @@ export class WorkflowPageDto {
 }
 
 /**
- * GET /workflows/:id?include=...: the linked rows are owned by the Interviews and Todos
- * modules, so their schemas are referenced by name rather than imported.
+ * GET /workflows/:id?include=...: one array of active rows per linked kind named. The linked
+ * kinds are declared by other modules, so their properties are added to the OpenAPI document
+ * from the declarations (describeLinkedKinds).
  */
+@ApiPropertyPerLinkedKind({
+  property: (kind) => ({
+    type: 'array',
+    items: schemaRef(kind.dto),
+    description: `Active linked ${kind.name}, by id; present when include names ${kind.name}.`,
+  }),
+  required: false,
+})
 export class WorkflowWithLinksDto extends WorkflowDto {
-  @ApiProperty({
-    required: false,
-    type: 'array',
-    items: { $ref: getSchemaPath('InterviewDto') },
-    description: 'Active linked interviews, by id; present when include names interviews.',
-  })
-  interviews?: unknown[];
-
-  @ApiProperty({
-    required: false,
-    type: 'array',
-    items: { $ref: getSchemaPath('TodoDto') },
-    description: 'Active linked todos, by id; present when include names todos.',
-  })
-  todos?: unknown[];
+  [kind: string]: unknown;
 }
 
+/** How many rows of each linked kind a delete or restore changed: one property per kind. */
+@ApiPropertyPerLinkedKind({
+  property: (kind) => ({ type: 'integer', minimum: 0, example: kind.exampleCount ?? 3 }),
+})
 export class LinkedRowCountsDto {
-  /** @example 3 */
-  interviews!: number;
-
-  /** @example 5 */
-  todos!: number;
+  [kind: string]: number;
 }
 
 export class DeletedWorkflowDto extends WorkflowDto {
   /** The linked rows this delete soft-deleted (rows deleted before are not counted). */
+  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)] })
   cascaded!: LinkedRowCountsDto;
 }
 
 export class RestoredWorkflowDto extends WorkflowDto {
   /** The linked rows this restore brought back: those the workflow's delete had soft-deleted. */
+  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)] })
   restored!: LinkedRowCountsDto;
 }

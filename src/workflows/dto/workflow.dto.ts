@@ -1,9 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
-import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.entity';
+import type { Row } from '../../common/persistence/table-mapping';
+import {
+  WORKFLOW_STATUSES,
+  type WorkflowEntity,
+  type WorkflowStatus,
+} from '../entities/workflow.entity';
 
 /** A recruitment workflow (table recruitment_processes). */
-export class WorkflowDto extends SoftDeletableDto {
+export class WorkflowDto extends SoftDeletableDto implements Row<WorkflowEntity> {
   /** @example "Backend engineer, 2025 Q4" */
   name!: string;
 

@@ -1,10 +1,11 @@
 import { Column, Entity, Index } from 'typeorm';
 import { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+import type { Hidden } from '../../common/persistence/table-mapping';
 
 export const WORKFLOW_STATUSES = ['draft', 'active', 'closed', 'archived'] as const;
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
-/** A recruitment workflow; the guide's RecruitmentProcess (table recruitment_processes). */
+/** A recruitment workflow (table recruitment_processes, the RecruitmentProcess of docs/schema.md). */
 @Entity({ name: 'recruitment_processes' })
 export class WorkflowEntity extends SoftDeletableEntity {
   @Column({ type: 'varchar', length: 255 })
@@ -21,6 +22,6 @@ export class WorkflowEntity extends SoftDeletableEntity {
   createdBy!: number | null;
 
   /** Incremented by every link of a child: see WorkflowLinks.lockForLinking. */
-  @Column({ name: 'link_version', type: 'int', default: 0 })
-  linkVersion!: number;
+  @Column({ name: 'link_version', type: 'int', default: 0, select: false })
+  linkVersion!: Hidden<number>;
 }

@@ -1,20 +1,20 @@
-import type { DomainEvent } from '../../common/events/domain-events';
-import { CountingWorkflowEvent } from './linked-row-counts';
+import { DomainEvent } from '../../common/events/domain-events';
+import { isLinkedRowCount, type LinkedRowCount } from './linked-row-count';
 
 /**
  * Published by WorkflowsService.restore inside its transaction, after the workflow row is
- * active again. Handlers bring back the rows the workflow's cascade soft-deleted (and only
- * those), through the same transaction, and record how many.
- * Handlers: RestoreInterviewsWhenWorkflowRestored, RestoreTodosWhenWorkflowRestored.
+ * active again. Each linked kind's handler brings back the rows the workflow's cascade
+ * soft-deleted (and only those), through the same transaction, and answers how many.
  */
-export class WorkflowRestoredEvent extends CountingWorkflowEvent implements DomainEvent {
-  static readonly eventName = 'workflow.restored';
-  readonly eventName = WorkflowRestoredEvent.eventName;
-
+export class WorkflowRestoredEvent extends DomainEvent<LinkedRowCount> {
   constructor(
     readonly workflowId: number,
     readonly restoredAt: Date,
   ) {
     super();
+  }
+
+  accepts(result: unknown): result is LinkedRowCount {
+    return isLinkedRowCount(result);
   }
 }

@@ -1,16 +1,12 @@
-import type { DomainEvent } from '../../common/events/domain-events';
-import { CountingWorkflowEvent } from './linked-row-counts';
+import { DomainEvent } from '../../common/events/domain-events';
+import { isLinkedRowCount, type LinkedRowCount } from './linked-row-count';
 
 /**
  * Published by WorkflowsService.softDelete inside its transaction, after the workflow row is
- * marked deleted. Handlers soft-delete the rows they own that link to the workflow, with the
- * same deletedAt, through the same transaction, and record how many they deleted.
- * Handlers: SoftDeleteInterviewsWhenWorkflowSoftDeleted, SoftDeleteTodosWhenWorkflowSoftDeleted.
+ * marked deleted. Each linked kind's handler soft-deletes its rows that link to the workflow,
+ * with the same deletedAt, through the same transaction, and answers how many it deleted.
  */
-export class WorkflowSoftDeletedEvent extends CountingWorkflowEvent implements DomainEvent {
-  static readonly eventName = 'workflow.soft-deleted';
-  readonly eventName = WorkflowSoftDeletedEvent.eventName;
-
+export class WorkflowSoftDeletedEvent extends DomainEvent<LinkedRowCount> {
   constructor(
     readonly workflowId: number,
     readonly deletedAt: Date,
@@ -18,5 +14,9 @@ export class WorkflowSoftDeletedEvent extends CountingWorkflowEvent implements D
     readonly deletedBy: number,
   ) {
     super();
+  }
+
+  accepts(result: unknown): result is LinkedRowCount {
+    return isLinkedRowCount(result);
   }
 }

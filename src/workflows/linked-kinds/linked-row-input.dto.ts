@@ -1,10 +1,9 @@
-import { IsEntityId, IsOptionalOrNull, IsText } from '../validation/decorators';
+import { IsEntityId, IsOptionalOrNull, IsText } from '../../common/validation/decorators';
+import { MAX_DESCRIPTION_LENGTH } from '../../common/validation/limits';
 
-export const MAX_DESCRIPTION_LENGTH = 10_000;
-
-/** Fields interviews and todos both take on creation. */
+/** Fields that the linked kinds of this service share on creation: a title, a description, the link. */
 export abstract class LinkedRowInputDto {
-  /** @example "Technical interview" */
+  /** @example "Technical screen" */
   @IsText(1, 255)
   title!: string;
 

@@ -1,12 +1,13 @@
-import type { Transaction } from '../persistence/database.service';
-import { SoftDeletableRepository } from '../persistence/soft-deletable.repository';
-import { timestampToDb } from '../persistence/sql-values';
-import type { SoftDeletable } from '../persistence/table-mapping';
+import type { Database, Transaction } from '../../common/persistence/database.service';
+import { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
+import { timestampToDb } from '../../common/persistence/sql-values';
+import { WorkflowEntity } from '../entities/workflow.entity';
+import type { Row, StoredRow } from '../../common/persistence/table-mapping';
+import type { LinkedKind } from './linked-kind';
+import type { WorkflowLinkedEntity } from './workflow-linked.entity';
 
-/** A row that may belong to a workflow through the nullable workflow_id column. */
-export interface WorkflowLinked extends SoftDeletable {
-  workflowId: number | null;
-}
+/** A row of a linked kind E, its link to a workflow known to the compiler. */
+export type LinkedRow<E extends WorkflowLinkedEntity> = StoredRow<E> & Row<WorkflowLinkedEntity>;
 
 /** Why an active row's link is broken. */
 export type OrphanReason = 'deleted_workflow' | 'missing_workflow';
@@ -17,25 +18,34 @@ export interface Orphan {
   reason: OrphanReason;
 }
 
-/** What a repair changed: rows soft-deleted with their deleted workflow, rows unlinked. */
-export interface OrphanRepair {
-  softDeleted: number;
-  unlinked: number;
-}
-
 export interface OrphanReport {
   deletedWorkflow: number;
   missingWorkflow: number;
   items: Orphan[];
 }
 
+/** What a repair changed: rows soft-deleted with their deleted workflow, rows unlinked. */
+export interface OrphanRepair {
+  softDeleted: number;
+  unlinked: number;
+}
+
 /**
- * The set-based statements of a workflow's cascade and of its restore. The cascade marks the
- * rows it deletes (deleted_with_workflow = 1); the restore brings back exactly those.
+ * The statements of one linked kind that concern its workflow: the set-based cascade of a
+ * workflow's delete and of its restore, and the orphan checks. The cascade marks the rows it
+ * deletes (deleted_with_workflow = 1); the restore brings back exactly those.
  */
-export abstract class WorkflowLinkedRepository<
-  T extends WorkflowLinked,
-> extends SoftDeletableRepository<T> {
+export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDeletableRepository<
+  E,
+  LinkedRow<E>
+> {
+  private readonly workflows: string;
+
+  constructor(db: Database, kind: LinkedKind<E>) {
+    super(db, kind.entity);
+    this.workflows = db.table(WorkflowEntity).table;
+  }
+
   /** One UPDATE however many rows are linked; answers how many it soft-deleted. */
   async softDeleteWithWorkflow(
     tx: Transaction,
@@ -45,7 +55,7 @@ export abstract class WorkflowLinkedRepository<
   ): Promise<number> {
     const stamp = timestampToDb(at);
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
+      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
         WHERE workflow_id = ? AND is_deleted = 0`,
       [stamp, by, stamp, workflowId],
     );
@@ -55,7 +65,7 @@ export abstract class WorkflowLinkedRepository<
   /** One UPDATE: the rows the workflow's cascade deleted become active again. */
   async restoreWithWorkflow(tx: Transaction, workflowId: number, at: Date): Promise<number> {
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
+      `UPDATE ${this.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
         WHERE workflow_id = ? AND is_deleted = 1 AND deleted_with_workflow = 1`,
       [timestampToDb(at), workflowId],
     );
@@ -67,19 +77,19 @@ export abstract class WorkflowLinkedRepository<
    * hand) or missing (possible only where foreign key checks were bypassed), in id order.
    */
   async findOrphans(limit: number): Promise<OrphanReport> {
-    const orphans = `FROM ${this.mapping.table} c LEFT JOIN recruitment_processes w ON w.id = c.workflow_id
+    const orphans = `FROM ${this.table} c LEFT JOIN ${this.workflows} w ON w.id = c.workflow_id
       WHERE c.is_deleted = 0 AND c.workflow_id IS NOT NULL AND (w.id IS NULL OR w.is_deleted = 1)`;
+    const missing = 'CASE WHEN w.id IS NULL THEN 1 ELSE 0 END';
     const [items, counts] = await Promise.all([
       this.db.select<{ id: number; workflow_id: number; missing: number }>(
-        `SELECT c.id, c.workflow_id, CASE WHEN w.id IS NULL THEN 1 ELSE 0 END AS missing ${orphans} ORDER BY c.id LIMIT ?`,
+        `SELECT c.id, c.workflow_id, ${missing} AS missing ${orphans} ORDER BY c.id LIMIT ?`,
         [limit],
       ),
       this.db.select<{ missing: number; n: number }>(
-        `SELECT CASE WHEN w.id IS NULL THEN 1 ELSE 0 END AS missing, COUNT(*) AS n ${orphans} GROUP BY CASE WHEN w.id IS NULL THEN 1 ELSE 0 END`,
+        `SELECT ${missing} AS missing, COUNT(*) AS n ${orphans} GROUP BY ${missing}`,
       ),
     ]);
-    const count = (missing: number) =>
-      Number(counts.find((c) => Number(c.missing) === missing)?.n ?? 0);
+    const count = (kind: number) => Number(counts.find((c) => Number(c.missing) === kind)?.n ?? 0);
     return {
       deletedWorkflow: count(0),
       missingWorkflow: count(1),
@@ -94,21 +104,21 @@ export abstract class WorkflowLinkedRepository<
   /**
    * Soft-deletes the active rows of deleted workflows as their cascade would have (with the
    * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
-   * every row whose workflow no longer exists (the guide's troubleshooting fix).
+   * every row whose workflow no longer exists.
    */
   async repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
-    const table = this.mapping.table;
+    const table = this.table;
     const stamp = timestampToDb(at);
     const softDeleted = await tx.execute(
       `UPDATE ${table}
           SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?,
-              deleted_at = (SELECT w.deleted_at FROM recruitment_processes w WHERE w.id = ${table}.workflow_id)
-        WHERE is_deleted = 0 AND workflow_id IN (SELECT id FROM recruitment_processes WHERE is_deleted = 1)`,
+              deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id)
+        WHERE is_deleted = 0 AND workflow_id IN (SELECT id FROM ${this.workflows} WHERE is_deleted = 1)`,
       [by, stamp],
     );
     const unlinked = await tx.execute(
       `UPDATE ${table} SET workflow_id = NULL, updated_at = ?
-        WHERE workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM recruitment_processes)`,
+        WHERE workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM ${this.workflows})`,
       [stamp],
     );
     return { softDeleted: softDeleted.affected, unlinked: unlinked.affected };

@@ -1,8 +1,9 @@
+/** The validation decorators of common/validation, as the feature modules' DTOs use them. */
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { CreateInterviewDto } from '../../interviews/dto/create-interview.dto';
-import { ListTodosQueryDto } from '../../todos/dto/list-todos-query.dto';
-import { UpdateTodoDto } from '../../todos/dto/update-todo.dto';
+import { CreateInterviewDto } from './interviews/dto/create-interview.dto';
+import { ListTodosQueryDto } from './todos/dto/list-todos-query.dto';
+import { UpdateTodoDto } from './todos/dto/update-todo.dto';
 
 const errorsOf = <T extends object>(cls: new () => T, plain: object) =>
   validateSync(plainToInstance(cls, plain), { whitelist: true, forbidNonWhitelisted: true }).map(

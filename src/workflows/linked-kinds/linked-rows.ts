@@ -1,0 +1,140 @@
+import { NotFoundError } from '../../common/errors/domain-errors';
+import { OnDomainEvent } from '../../common/events/domain-events';
+import type { Page } from '../../common/pagination/page';
+import type { Database, Transaction } from '../../common/persistence/database.service';
+import type { Filter, NewRow } from '../../common/persistence/soft-deletable.repository';
+import type { LinkedRowCount } from '../events/linked-row-count';
+import { WorkflowRestoredEvent } from '../events/workflow-restored.event';
+import { WorkflowSoftDeletedEvent } from '../events/workflow-soft-deleted.event';
+import type { WorkflowLinks } from '../workflow-links';
+import type { LinkedKind } from './linked-kind';
+import {
+  LinkedRowsRepository,
+  type LinkedRow,
+  type OrphanRepair,
+  type OrphanReport,
+} from './linked-rows.repository';
+import type { WorkflowLinkedEntity } from './workflow-linked.entity';
+
+/**
+ * Everything a linked kind's rows do, made from its declaration alone and provided in the
+ * declaring module by LinkedKindsModule.forFeature: the routes' reads and writes (reads never
+ * see soft-deleted rows; a write that links to a workflow checks and locks it inside its own
+ * transaction), the handlers of a workflow's delete and restore, and what `include=`, the
+ * orphan report and repair, and retention ask of a kind.
+ */
+export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
+  readonly rows: LinkedRowsRepository<E>;
+
+  constructor(
+    readonly kind: LinkedKind<E>,
+    private readonly db: Database,
+    private readonly links: WorkflowLinks,
+  ) {
+    this.rows = new LinkedRowsRepository(db, kind);
+  }
+
+  list(
+    filter: Filter<LinkedRow<E>>,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<LinkedRow<E>>> {
+    return this.rows.findPage(filter, limit, cursor);
+  }
+
+  async get(id: number): Promise<LinkedRow<E>> {
+    const row = await this.rows.findActive(id);
+    if (!row) throw new NotFoundError(this.kind.label, id);
+    return row;
+  }
+
+  /** Inserts a row; a link to a workflow is checked and locked in the same transaction. */
+  create(values: NewRow<LinkedRow<E>> & { workflowId: number | null }): Promise<LinkedRow<E>> {
+    return this.db.transaction(async (tx) => {
+      if (values.workflowId !== null) await this.links.lockForLinking(tx, values.workflowId);
+      return this.rows.insert(tx, values, new Date());
+    });
+  }
+
+  /**
+   * Applies changes to an active row; `check` sees the row as it would be and may reject it.
+   * Linking to another workflow locks that workflow first, as creation does.
+   */
+  update(
+    id: number,
+    changes: Partial<LinkedRow<E>>,
+    check?: (merged: LinkedRow<E>) => void,
+  ): Promise<LinkedRow<E>> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockOrFail(tx, id);
+      const present = Object.entries(changes).filter(([, value]) => value !== undefined);
+      if (present.length === 0) return current;
+      check?.({ ...current, ...Object.fromEntries(present) });
+      const workflowId = changes.workflowId;
+      if (workflowId !== undefined && workflowId !== null && workflowId !== current.workflowId) {
+        await this.links.lockForLinking(tx, workflowId);
+      }
+      return this.rows.update(tx, current, changes, new Date());
+    });
+  }
+
+  /** Soft-deletes one row on behalf of the user `by`. */
+  remove(id: number, by: number): Promise<LinkedRow<E>> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockOrFail(tx, id);
+      const at = new Date();
+      await this.rows.softDelete(tx, id, at, by);
+      const stamp = at.toISOString();
+      return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
+    });
+  }
+
+  /** The cascade step of a workflow's soft delete: one UPDATE, in the publisher's transaction. */
+  @OnDomainEvent(WorkflowSoftDeletedEvent)
+  async softDeleteWithWorkflow(
+    event: WorkflowSoftDeletedEvent,
+    tx: Transaction,
+  ): Promise<LinkedRowCount> {
+    const { workflowId, deletedAt, deletedBy } = event;
+    const count = await this.rows.softDeleteWithWorkflow(tx, workflowId, deletedAt, deletedBy);
+    return { kind: this.kind.name, count };
+  }
+
+  /** The step of a workflow's restore: brings back the rows its cascade deleted, in one UPDATE. */
+  @OnDomainEvent(WorkflowRestoredEvent)
+  async restoreWithWorkflow(
+    event: WorkflowRestoredEvent,
+    tx: Transaction,
+  ): Promise<LinkedRowCount> {
+    const count = await this.rows.restoreWithWorkflow(tx, event.workflowId, event.restoredAt);
+    return { kind: this.kind.name, count };
+  }
+
+  /** The active rows linked to a workflow, in id order (`GET /workflows/:id?include=`). */
+  findActiveByWorkflow(workflowId: number): Promise<LinkedRow<E>[]> {
+    return this.rows.findAllActive({ workflowId } as Filter<LinkedRow<E>>);
+  }
+
+  findOrphans(limit: number): Promise<OrphanReport> {
+    return this.rows.findOrphans(limit);
+  }
+
+  repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
+    return this.rows.repairOrphans(tx, at, by);
+  }
+
+  /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff` (one transaction). */
+  purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
+    return this.db.transaction((tx) => this.rows.purgeDeletedBefore(tx, cutoff, batch));
+  }
+
+  countDeletedBefore(cutoff: Date): Promise<number> {
+    return this.rows.countDeletedBefore(cutoff);
+  }
+
+  private async lockOrFail(tx: Transaction, id: number): Promise<LinkedRow<E>> {
+    const row = await this.rows.lockActive(tx, id);
+    if (!row) throw new NotFoundError(this.kind.label, id);
+    return row;
+  }
+}
