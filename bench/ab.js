@@ -7,7 +7,13 @@
 //   node bench/ab.js now=dist/src/main.js before=/tmp/old/dist/src/main.js after-a-write=/tmp/old/dist/src/main.js,WRITE_FIRST=1
 //
 // WRITE_FIRST=1 makes one POST before the measurement. AB_PATH (default /workflows/1),
-// AB_ROUNDS (3), AB_SECONDS (5), BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test).
+// AB_METHOD (GET) and AB_BODY (a JSON body, for POST and PATCH), AB_ROUNDS (3), AB_SECONDS (5),
+// BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test). The database is seeded once, through
+// the first variant: workflow 1 with 25 todos and interview 1 linked to it.
+//
+//   AB_PATH='/todos?limit=20' node bench/ab.js ...
+//   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
+//   AB_METHOD=PATCH AB_PATH=/interviews/1 AB_BODY='{"title":"renamed"}' node bench/ab.js ...
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
@@ -18,11 +24,14 @@ const mysql = require('mysql2/promise');
 
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
+const METHOD = process.env.AB_METHOD || 'GET';
+const BODY = process.env.AB_BODY;
 const ROUNDS = Number(process.env.AB_ROUNDS || 3);
 const SECONDS = Number(process.env.AB_SECONDS || 5);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
-const DATABASE = 'bench_ab';
-const PORT = 3320;
+// a database and a port of its own, so that two runs on one machine do not collide
+const DATABASE = `bench_ab_${process.pid}`;
+let PORT = 0;
 const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
@@ -58,7 +67,38 @@ async function waitFor(url) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+async function post(path, body) {
+  const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+    method: 'POST',
+    headers: { authorization: AUTHORIZATION, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201)
+    throw new Error(`seeding: POST ${path} answered ${res.status} ${await res.text()}`);
+}
+
+/** Workflow 1, 25 todos and interview 1 linked to it. */
+async function seed() {
+  await post('/workflows', { name: 'ab' });
+  for (let i = 0; i < 25; i++)
+    await post('/todos', { title: `todo ${i}`, ownerId: 1, workflowId: 1 });
+  await post('/interviews', { title: 'ab', candidateId: 1, recruiterId: 1, workflowId: 1 });
+}
+
+/** A port nothing listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = require('node:net').createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function main() {
+  PORT = await freePort();
   const variants = process.argv.slice(2).map(parseVariant);
   if (variants.length === 0)
     throw new Error('usage: node bench/ab.js <label>=<script>[,ENV=value...] ...');
@@ -92,22 +132,27 @@ async function main() {
         });
         try {
           await waitFor(`http://127.0.0.1:${PORT}/health`);
-          if (!seeded || variant.env.WRITE_FIRST) {
-            await fetch(`http://127.0.0.1:${PORT}/workflows`, {
-              method: 'POST',
-              headers: { authorization: AUTHORIZATION, 'content-type': 'application/json' },
-              body: '{"name":"ab"}',
-            });
+          if (!seeded) {
+            await seed();
             seeded = true;
+          } else if (variant.env.WRITE_FIRST) {
+            await post('/workflows', { name: 'ab' });
           }
           const load = {
             url: `http://127.0.0.1:${PORT}${PATH}`,
+            method: METHOD,
             connections: 50,
-            headers: { authorization: AUTHORIZATION },
+            headers: {
+              authorization: AUTHORIZATION,
+              ...(BODY ? { 'content-type': 'application/json' } : {}),
+            },
+            ...(BODY ? { body: BODY } : {}),
           };
           await autocannon({ ...load, duration: 2 });
           const before = cpuTicks(child.pid);
           const result = await autocannon({ ...load, duration: SECONDS });
+          if (result.non2xx > 0)
+            throw new Error(`${variant.label}: ${result.non2xx} answers not 2xx`);
           variant.rps.push(Math.round(result.requests.average));
           variant.cpu.push(((cpuTicks(child.pid) - before) * 10_000) / result.requests.total);
           console.error(
@@ -123,7 +168,7 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
     await admin.end();
   }
-  console.log(`GET ${PATH}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`);
+  console.log(`${METHOD} ${PATH}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`);
   console.log('| variant | req/s | CPU us a request |\n|---|---:|---:|');
   for (const v of variants)
     console.log(`| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} |`);

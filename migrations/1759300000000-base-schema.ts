@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableColumnOptions } from 'type
 
 /**
  * Revision 3caefaa119d8: the schema before workflows own interviews and todos
- * (design/schema.md, "Migration 1"). Written with TypeORM's portable Table API so that the
+ * (docs/schema.md, migration 1). Written with TypeORM's portable Table API so that the
  * same class runs on MariaDB/MySQL and on the embedded SQLite database.
  */
 export class BaseSchema1759300000000 implements MigrationInterface {

@@ -28,7 +28,7 @@ export class AddWorkflowRelationshipsToInterviewsAndTodos1759399000000 implement
           referencedTableName: 'recruitment_processes',
           referencedColumnNames: ['id'],
           onDelete: 'SET NULL',
-          // what MySQL/MariaDB apply when no ON UPDATE is given (as in the guide): stated so that
+          // what MySQL/MariaDB apply when no ON UPDATE is given (as in docs/schema.md): stated so that
           // SQLite gets the same rule and the entities can name one rule for both
           onUpdate: 'RESTRICT',
         }),

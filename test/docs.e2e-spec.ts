@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { OpenAPIV3 } from 'openapi-types';
 import { startTestApp, type TestApp } from './setup/test-app';
 
-/** Every route of design/api.md (and the issues since), with the error answers each may give. */
+/** Every route of docs/api.md (and the issues since), with the error answers each may give. */
 const ROUTES: Array<[method: string, path: string, errors: number[]]> = [
   ['post', '/workflows', [400]],
   ['get', '/workflows', [400]],

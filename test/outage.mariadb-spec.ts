@@ -14,7 +14,7 @@ describe('Database outages, on a private MariaDB server (e2e)', () => {
   let workflowId: number;
   let todoId: number;
 
-  /** Every route of design/api.md, with a body where it takes one. */
+  /** Every route of docs/api.md, with a body where it takes one. */
   const routes = (): Array<[string, string, object?]> => [
     ['get', '/workflows'],
     ['post', '/workflows', { name: 'during outage' }],

@@ -6,7 +6,7 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from './setup
 const kind = testDatabaseKind();
 const TABLES = ['recruitment_processes', 'interviews', 'todos'];
 
-/** Column names in creation order, per design/schema.md (workflow_id is appended by migration 2). */
+/** Column names in creation order, per docs/schema.md (workflow_id is appended by migration 2). */
 const COLUMNS = {
   recruitment_processes: [
     'id',
@@ -129,7 +129,7 @@ function expectInOrder(statements: string[], patterns: RegExp[]): void {
 
 const q = (name: string) => (kind === 'sqlite' ? `"${name}"` : `\`${name}\``);
 
-/** The guide's order going up: column, index, foreign key; interviews, then todos. */
+/** The migration guide's order going up (docs/schema.md): column, index, foreign key; interviews, then todos. */
 const UP_ORDER: Record<string, (table: string) => RegExp[]> = {
   mariadb: (t) => [
     new RegExp(`ALTER TABLE ${q(t)} ADD ${q('workflow_id')} int`),
@@ -148,7 +148,7 @@ const UP_ORDER: Record<string, (table: string) => RegExp[]> = {
   ],
 };
 
-/** The guide's order going down: foreign key, index, column; todos, then interviews. */
+/** The migration guide's order going down (docs/schema.md): foreign key, index, column; todos, then interviews. */
 const DOWN_ORDER: Record<string, (table: string) => RegExp[]> = {
   mariadb: (t) => [
     new RegExp(`ALTER TABLE ${q(t)} DROP FOREIGN KEY ${q(`fk_${t}_workflow_id`)}`),
@@ -218,7 +218,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
   );
 
   it.each(['interviews', 'todos'])(
-    'adds %s.workflow_id as a nullable INT with the guide index and ON DELETE SET NULL foreign key',
+    'adds %s.workflow_id as a nullable INT with the index of docs/schema.md and ON DELETE SET NULL foreign key',
     async (table) => {
       const info = await describeTable(db, table);
       const column = info.columns.find((c) => c.name === 'workflow_id');
@@ -274,7 +274,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     ]);
   });
 
-  it("reverts the later migrations, the relationships in the guide's reverse order, and re-applies them in its order, keeping every row", async () => {
+  it("reverts the later migrations, the relationships in the migration guide's reverse order, and re-applies them in its order, keeping every row", async () => {
     const schemaAfterOneUp = await describeTables(db, TABLES);
     await insertWorkflowWithChildren('rt');
     const count = async () =>
@@ -287,7 +287,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     const logger = db.logger;
     Object.assign(db, { logger: log });
     try {
-      // the later migrations first, then the guide's
+      // the later migrations first, then the migration guide's
       const later = MIGRATIONS.length - 2;
       for (let i = 0; i < later; i++) await db.undoLastMigration({ transaction: 'each' });
       for (const table of ['interviews', 'todos']) {

@@ -29,7 +29,7 @@ export async function createTodo(http: TestAgent, body: Record<string, unknown> 
   return res.body as ApiRow;
 }
 
-/** Every answer that is an error has exactly the one error shape of design/api.md. */
+/** Every answer that is an error has exactly the one error shape of docs/api.md. */
 export function expectErrorShape(body: unknown, statusCode: number): void {
   expect(body).toEqual({
     statusCode,

@@ -18,7 +18,7 @@ export interface LinkedResource {
 }
 
 /**
- * The contract /interviews and /todos share (design/api.md): each module's spec runs it and
+ * The contract /interviews and /todos share (docs/api.md): each module's spec runs it and
  * adds what is its own.
  */
 export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestApp): void {

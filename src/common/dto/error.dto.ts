@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** The one error shape (design/api.md). */
+/** The one error shape (docs/api.md). */
 export class ErrorDto {
   /** @example 404 */
   statusCode!: number;

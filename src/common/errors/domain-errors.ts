@@ -1,6 +1,6 @@
 /**
  * Errors that services throw; DomainErrorFilter maps each kind to one HTTP status and the
- * error shape of design/api.md. Services never build HTTP responses themselves.
+ * error shape of docs/api.md. Services never build HTTP responses themselves.
  */
 export type DomainErrorKind =
   'invalid_input' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';

@@ -17,7 +17,7 @@ const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request late
 const RETRY_AFTER_SECONDS = '1';
 
 /**
- * Maps every error that leaves a handler to the one error shape of design/api.md, and logs the
+ * Maps every error that leaves a handler to the one error shape of docs/api.md, and logs the
  * unexpected ones with the request's id (taken from the request itself: no per-request
  * continuation-local storage, which costs every request on Node 20).
  */

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 
-/** The one error body of design/api.md. */
+/** The one error body of docs/api.md. */
 export interface ErrorBody {
   statusCode: number;
   error: string;

@@ -1,8 +1,8 @@
 import type { DatabaseKind } from '../../database/database-url';
 
 /**
- * The few things that differ between the engines, in one place (design/architecture.md:
- * no code branches on the driver anywhere else). SQL is otherwise portable: `?` placeholders,
+ * The few things that differ between the engines, in one place (no code branches on the
+ * driver anywhere else). SQL is otherwise portable: `?` placeholders,
  * plain identifiers, 0/1 for booleans, timestamps as 'YYYY-MM-DD HH:MM:SS.mmm' UTC strings.
  */
 export class SqlDialect {
