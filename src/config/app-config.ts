@@ -15,7 +15,7 @@ export interface AppConfig {
   poolSize: number;
   /** How often to retry the first connection at start (DB_CONNECT_RETRIES, default 10, 2 s apart). */
   connectRetries: number;
-  /** Largest request body in bytes (BODY_LIMIT_BYTES, default 1 MiB). */
+  /** Largest request body in bytes (BODY_LIMIT_BYTES, default 100 KiB). */
   bodyLimitBytes: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; none by default). */
   corsOrigins: string[];
@@ -82,7 +82,7 @@ export function loadConfig(
     runMigrations: boolean('MIGRATIONS_RUN', true),
     poolSize: integer('DB_POOL_SIZE', 10, 1, 1000),
     connectRetries: integer('DB_CONNECT_RETRIES', 10, 0, 1000),
-    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 102_400, 1024, 100 * 1_048_576),
     corsOrigins: origins(env.CORS_ORIGINS, problems),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     logging: {

@@ -3,6 +3,13 @@ import type { FastifyInstance } from 'fastify';
 /** Deeper JSON is refused: no request of this API nests more than a few levels. */
 export const MAX_JSON_DEPTH = 32;
 
+/**
+ * Wider JSON is refused: no request body of this API has more than a dozen fields, and none holds
+ * an array. Validation (class-transformer and class-validator) costs more than linear time in the
+ * number of keys, so an object of 100,000 unknown keys would block the process for seconds.
+ */
+export const MAX_JSON_MEMBERS = 100;
+
 /** A client error the error filter answers as 400 in the error shape. */
 class JsonBodyError extends Error {
   readonly statusCode = 400;
@@ -10,19 +17,32 @@ class JsonBodyError extends Error {
 
 /**
  * Replaces fastify's JSON body parser with the same parser (prototype-poisoning checks
- * included) behind a nesting limit: deeply nested bodies would otherwise overflow the stack of
- * the validation pipe's recursive walks and surface as 500.
+ * included) behind a nesting limit and a limit on the keys of an object (and the elements of an
+ * array): deeply nested bodies would otherwise overflow the stack of the validation pipe's
+ * recursive walks and surface as 500, and very wide ones would stall the process in validation.
+ * One pass over the text, before JSON.parse builds anything.
  */
 export function useDepthLimitedJsonParser(
   fastify: FastifyInstance,
   maxDepth = MAX_JSON_DEPTH,
+  maxMembers = MAX_JSON_MEMBERS,
 ): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
-    if (nestingDepth(text) > maxDepth) {
+    const shape = jsonShape(text, maxDepth, maxMembers);
+    if (shape.depth > maxDepth) {
       done(new JsonBodyError(`Body nests JSON deeper than ${maxDepth} levels`), undefined);
+      return;
+    }
+    if (shape.members > maxMembers) {
+      done(
+        new JsonBodyError(
+          `Body has an object with more than ${maxMembers} keys or an array with more than ${maxMembers} elements`,
+        ),
+        undefined,
+      );
       return;
     }
     void parse(request, text, done);
@@ -31,21 +51,59 @@ export function useDepthLimitedJsonParser(
 
 /** The deepest nesting of arrays and objects in text, ignoring brackets inside strings. */
 export function nestingDepth(text: string): number {
+  return jsonShape(text, Infinity, Infinity).depth;
+}
+
+/**
+ * The deepest nesting of arrays and objects in text, and the most members (keys of an object,
+ * elements of an array) of any of them, ignoring brackets and commas inside strings. Stops
+ * counting as soon as either passes its limit. Malformed text is measured as far as it goes;
+ * JSON.parse refuses it afterwards.
+ */
+export function jsonShape(
+  text: string,
+  maxDepth: number,
+  maxMembers: number,
+): { depth: number; members: number } {
+  // commas seen at each open level, and whether that level holds anything yet
+  const commas: number[] = [];
+  const filled: boolean[] = [];
   let depth = 0;
   let deepest = 0;
+  let widest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c /* \ */) i++;
       else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) {
+      continue;
+    }
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    if (depth > 0 && c !== 0x5d /* ] */ && c !== 0x7d /* } */) filled[depth] = true;
+    if (c === 0x22) {
       inString = true;
     } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > deepest) deepest = depth;
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > maxDepth) break;
+      }
+      commas[depth] = 0;
+      filled[depth] = false;
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
-      depth--;
+      if (depth > 0) {
+        const members = filled[depth] ? commas[depth] + 1 : 0;
+        if (members > widest) widest = members;
+        depth--;
+      }
+    } else if (c === 0x2c /* , */ && depth > 0) {
+      const members = ++commas[depth] + 1;
+      if (members > widest) {
+        widest = members;
+        if (widest > maxMembers) break;
+      }
     }
   }
-  return deepest;
+  return { depth: deepest, members: widest };
 }
