@@ -11,14 +11,34 @@ import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { requestIdOf, ROOT_LOGGER } from './logging/logging.options';
-import { useRequestLogging } from './logging/request-logging';
+import {
+  clientErrorHandler,
+  useClientErrorLogging,
+  useRequestLogging,
+} from './logging/request-logging';
 
 export const DOCS_PATH = 'docs';
 
+/** The HTTP settings of AppConfig. */
+export type HttpLimits = Pick<
+  AppConfig,
+  'bodyLimitBytes' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'
+>;
+
 /** The HTTP platform, for main.ts and the e2e suites alike. */
-export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
-  return new FastifyAdapter({
-    bodyLimit: bodyLimitBytes,
+export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    bodyLimit: limits.bodyLimitBytes,
+    // headers and body must have arrived within this time (Node answers 408 otherwise); Node
+    // checks every connectionsCheckingInterval, 30 s by default, so the check runs more often
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+    },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node's own 400/408/431 answers, in the error shape and logged
+    clientErrorHandler,
     genReqId: requestIdOf,
     // errors fastify's router raises before any Nest code runs, in the one error shape
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -27,6 +47,9 @@ export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
       void reply.header('X-Request-Id', request.id).status(status).send(errorBody(status, message));
     },
   });
+  // connections beyond the cap are closed as soon as they are accepted
+  adapter.getInstance().server.maxConnections = limits.maxConnections;
+  return adapter;
 }
 
 const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
@@ -52,6 +75,7 @@ export async function configureApp(
   app.useLogger(app.get(Logger));
   const rootLogger = app.get<Pino>(ROOT_LOGGER);
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
+  useClientErrorLogging(app.getHttpAdapter().getInstance(), rootLogger);
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {

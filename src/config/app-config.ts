@@ -17,6 +17,12 @@ export interface AppConfig {
   connectRetries: number;
   /** Largest request body in bytes (BODY_LIMIT_BYTES, default 100 KiB). */
   bodyLimitBytes: number;
+  /** Time for a request's headers and body to arrive, in ms (REQUEST_TIMEOUT_MS, default 10 s; 408 beyond). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms (KEEP_ALIVE_TIMEOUT_MS, default 72 s). */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; more are closed at once (MAX_CONNECTIONS, default 1000). */
+  maxConnections: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; none by default). */
   corsOrigins: string[];
   /** Requests per minute and client address (RATE_LIMIT_PER_MINUTE, default 600; 0 turns it off). */
@@ -83,6 +89,9 @@ export function loadConfig(
     poolSize: integer('DB_POOL_SIZE', 10, 1, 1000),
     connectRetries: integer('DB_CONNECT_RETRIES', 10, 0, 1000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 102_400, 1024, 100 * 1_048_576),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    keepAliveTimeoutMs: integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+    maxConnections: integer('MAX_CONNECTIONS', 1000, 1, 1_000_000),
     corsOrigins: origins(env.CORS_ORIGINS, problems),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     logging: {

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as Pino } from 'pino';
+import { errorBody } from '../common/errors/error-shape';
 
 /**
  * Per request: the X-Request-Id response header, and one line when the request is answered. The
@@ -27,4 +31,57 @@ export function useRequestLogging(fastify: FastifyInstance, root: Pino): void {
     else root.info(line, message);
     done();
   });
+}
+
+/** The root logger of each Fastify instance, for its clientErrorHandler (which Fastify binds to it). */
+const clientErrorLoggers = new WeakMap<object, Pino>();
+
+/** Lines for answers Node's HTTP parser gives before any route runs (see clientErrorHandler). */
+export function useClientErrorLogging(fastify: FastifyInstance, root: Pino): void {
+  clientErrorLoggers.set(fastify, root);
+}
+
+const CLIENT_ERRORS: Record<string, { statusCode: number; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    statusCode: 408,
+    message: 'The request did not arrive in time (REQUEST_TIMEOUT_MS)',
+  },
+  HPE_HEADER_OVERFLOW: { statusCode: 431, message: 'The request headers are too large' },
+};
+const MALFORMED = { statusCode: 400, message: 'The request is not valid HTTP' };
+
+/**
+ * Fastify's clientErrorHandler: what Node's HTTP server answers itself (malformed HTTP: 400, a
+ * request whose headers and body did not arrive within REQUEST_TIMEOUT_MS: 408, headers too large:
+ * 431), in the error shape and with an X-Request-Id, and one log line for it. Fastify's own
+ * handler answers another shape and logs at trace level only.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  err: NodeJS.ErrnoException,
+  socket: Socket,
+): void {
+  // a connection the client reset: there is no one to answer
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { statusCode, message } = CLIENT_ERRORS[err.code ?? ''] ?? MALFORMED;
+  const reqId = randomUUID();
+  clientErrorLoggers.get(this)?.info(
+    {
+      reqId,
+      req: { remoteAddress: socket.remoteAddress },
+      res: { statusCode },
+      err: { code: err.code },
+    },
+    `client error ${statusCode} (${err.code ?? 'unknown'})`,
+  );
+  const answer = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !answer?.headersSent) {
+    const body = JSON.stringify(errorBody(statusCode, message));
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${reqId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
