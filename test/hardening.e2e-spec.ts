@@ -71,7 +71,15 @@ describe('Hardening (e2e)', () => {
     [{ DATABASE_URL: 'postgres://db/app' }, /DATABASE_URL is invalid: unsupported scheme/],
     [
       { NODE_ENV: 'production', JWT_SECRET: '' },
-      /NODE_ENV=production needs JWT_SECRET or JWT_PUBLIC_KEY/,
+      /NODE_ENV="production" needs JWT_SECRET or JWT_PUBLIC_KEY/,
+    ],
+    [{ NODE_ENV: 'Production', JWT_SECRET: '' }, /NODE_ENV="Production" needs JWT_SECRET/],
+    [
+      {
+        JWT_SECRET: '',
+        JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\ngarbage\\n-----END PUBLIC KEY-----',
+      },
+      /^Invalid configuration:\n {2}- JWT_PUBLIC_KEY must be a PEM public key[^\n]*\n$/,
     ],
     [{ CORS_ORIGINS: 'not an origin' }, /CORS_ORIGINS entries must be origins/],
   ])('refuses to start with %j: a clear message and exit code 1', async (env, message) => {

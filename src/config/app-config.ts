@@ -1,4 +1,11 @@
-import { developmentSecret, type AuthOptions } from '../auth/auth.options';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  DEFAULT_MAX_TTL_SECONDS,
+  developmentSecret,
+  MIN_SECRET_LENGTH,
+  type AuthOptions,
+  type TokenRules,
+} from '../auth/auth.options';
 import { DatabaseTarget, parseDatabaseUrl, redact } from '../database/database-url';
 import { LOG_LEVELS, type LogFormat, type LoggingOptions } from '../logging/logging.options';
 
@@ -27,7 +34,10 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Requests per minute and client address (RATE_LIMIT_PER_MINUTE, default 600; 0 turns it off). */
   rateLimitPerMinute: number;
-  /** Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret. */
+  /**
+   * Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret;
+   * JWT_MAX_TTL, JWT_ISSUER, JWT_AUDIENCE.
+   */
   auth: AuthOptions;
   /** LOG_LEVEL (default info) and LOG_FORMAT (default pretty on a terminal outside production, else json). */
   logging: LoggingOptions;
@@ -42,7 +52,8 @@ export class ConfigError extends Error {
 
 /**
  * Reads and validates the environment; throws ConfigError naming every bad value.
- * Without JWT_SECRET or JWT_PUBLIC_KEY, outside production, tokens use `devSecret()`.
+ * Without JWT_SECRET or JWT_PUBLIC_KEY, and only with NODE_ENV unset, development or test,
+ * tokens use `devSecret()`.
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -99,7 +110,7 @@ export function loadConfig(
       format: oneOf<LogFormat>(
         'LOG_FORMAT',
         ['json', 'pretty'],
-        terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json',
+        terminal && isDevelopment(env) ? 'pretty' : 'json',
       ),
     },
   };
@@ -108,7 +119,20 @@ export function loadConfig(
   return { ...config, database, auth };
 }
 
-const MIN_SECRET_LENGTH = 32;
+/** NODE_ENV values under which a development secret may be made; any other needs a real one. */
+const DEVELOPMENT_ENVIRONMENTS = ['', 'development', 'test'];
+
+/** True when NODE_ENV is unset, empty, `development` or `test` (exactly). */
+export function isDevelopment(env: NodeJS.ProcessEnv): boolean {
+  return env.NODE_ENV === undefined || DEVELOPMENT_ENVIRONMENTS.includes(env.NODE_ENV);
+}
+
+/** `30s`, `15m`, `24h` or `7d` in seconds; undefined for anything else. */
+export function parseDuration(raw: string): number | undefined {
+  const match = /^(\d{1,9})([smhd])$/.exec(raw.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+}
 
 function authOptions(
   env: NodeJS.ProcessEnv,
@@ -117,24 +141,75 @@ function authOptions(
 ): AuthOptions | undefined {
   const secret = env.JWT_SECRET?.trim();
   const publicKey = env.JWT_PUBLIC_KEY?.trim().replace(/\\n/g, '\n');
+  const rules = tokenRules(env, problems);
+  const development = isDevelopment(env);
   if (secret && publicKey) {
     problems.push('set JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256), not both');
   } else if (secret) {
     if (secret.length >= MIN_SECRET_LENGTH)
-      return { algorithm: 'HS256', secret, development: false };
+      return { algorithm: 'HS256', secret, development: false, ...rules };
     problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   } else if (publicKey) {
-    if (publicKey.includes('-----BEGIN PUBLIC KEY-----')) {
-      return { algorithm: 'RS256', publicKey, development: false };
+    const problem = rsaPublicKeyProblem(publicKey);
+    if (problem) {
+      problems.push(problem);
+    } else if (!development && (!rules.issuer || !rules.audience)) {
+      problems.push(
+        `NODE_ENV=${JSON.stringify(env.NODE_ENV)} with JWT_PUBLIC_KEY needs JWT_ISSUER and JWT_AUDIENCE: ` +
+          'without them a token your identity provider issued for another application would be accepted',
+      );
+    } else {
+      return { algorithm: 'RS256', publicKey, development: false, ...rules };
     }
-    problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
-  } else if (env.NODE_ENV === 'production') {
+  } else if (!development) {
     problems.push(
-      'NODE_ENV=production needs JWT_SECRET or JWT_PUBLIC_KEY: the service will not run with a development secret',
+      `NODE_ENV=${JSON.stringify(env.NODE_ENV)} needs JWT_SECRET or JWT_PUBLIC_KEY: the development ` +
+        'secret is only made when NODE_ENV is unset, development or test',
     );
   } else {
-    return { algorithm: 'HS256', secret: devSecret(), development: true };
+    try {
+      return { algorithm: 'HS256', secret: devSecret(), development: true, ...rules };
+    } catch (err) {
+      problems.push(`the development secret cannot be used: ${(err as Error).message}`);
+    }
   }
+  return undefined;
+}
+
+function tokenRules(env: NodeJS.ProcessEnv, problems: string[]): TokenRules {
+  let maxTtlSeconds = DEFAULT_MAX_TTL_SECONDS;
+  const rawTtl = env.JWT_MAX_TTL?.trim();
+  if (rawTtl) {
+    const seconds = parseDuration(rawTtl);
+    if (seconds === undefined || seconds < 60 || seconds > 366 * 86400) {
+      problems.push(
+        `JWT_MAX_TTL must be a duration such as 15m, 24h or 7d, from 1 minute to 366 days, got "${env.JWT_MAX_TTL}"`,
+      );
+    } else {
+      maxTtlSeconds = seconds;
+    }
+  }
+  const issuer = env.JWT_ISSUER?.trim() || undefined;
+  const audience = env.JWT_AUDIENCE?.trim() || undefined;
+  return { maxTtlSeconds, ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) };
+}
+
+/** Why pem cannot verify RS256 tokens, or undefined when it can. */
+function rsaPublicKeyProblem(pem: string): string | undefined {
+  if (/PRIVATE KEY-----/.test(pem)) {
+    return 'JWT_PUBLIC_KEY holds a private key: give the service the public key only';
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return 'JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----), and it cannot be read as one';
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    return `JWT_PUBLIC_KEY must be an RSA key (tokens are RS256), got an ${key.asymmetricKeyType ?? 'unknown'} key`;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < 2048) return `JWT_PUBLIC_KEY must be an RSA key of at least 2048 bits, got ${bits}`;
   return undefined;
 }
 
