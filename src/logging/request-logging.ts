@@ -7,8 +7,8 @@ import { errorBody } from '../common/errors/error-shape';
 
 /**
  * Per request: the X-Request-Id response header, and one line when the request is answered. The
- * line has method, URL and status, never headers or bodies, so no token, cookie or password
- * reaches a log. Lines logged inside a request (ErrorShapeFilter) take the id from the request
+ * line has method, path (query values as `***`) and status, never headers or bodies, so no
+ * token, cookie or password reaches a log. Lines logged inside a request (ErrorShapeFilter) take the id from the request
  * itself: continuation-local storage would tax every request (about 20 µs of CPU on Node 20, whose
  * AsyncLocalStorage keeps promise hooks on).
  */
@@ -19,18 +19,42 @@ export function useRequestLogging(fastify: FastifyInstance, root: Pino): void {
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const statusCode = reply.statusCode;
+    const url = withoutQueryValues(request.url);
     const line = {
       reqId: request.id,
-      req: { method: request.method, url: request.url, remoteAddress: request.ip },
+      req: { method: request.method, url, remoteAddress: request.ip },
       res: { statusCode },
       responseTime: Math.round(reply.elapsedTime),
     };
-    const message = `${request.method} ${request.url} ${statusCode}`;
+    const message = `${request.method} ${url} ${statusCode}`;
     // the error itself, with its stack, was logged by ErrorShapeFilter under the same reqId
     if (statusCode >= 500) root.error(line, message);
     else root.info(line, message);
     done();
   });
+}
+
+/** A query parameter's name is logged when it looks like one: short, letters, digits, `_ . - [ ]`. */
+const PLAIN_NAME = /^[\w.[\]-]{1,40}$/;
+
+/**
+ * The URL for the log: the path, and the query's parameter names with every value as `***`
+ * (`/workflows?access_token=***&limit=***`): a client may put a token in the query string.
+ */
+export function withoutQueryValues(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const query = url
+    .slice(start + 1)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals < 0 ? pair : pair.slice(0, equals);
+      const shown = PLAIN_NAME.test(name) ? name : '***';
+      return equals < 0 ? shown : `${shown}=***`;
+    });
+  return `${url.slice(0, start)}?${query.join('&')}`;
 }
 
 /** The root logger of each Fastify instance, for its clientErrorHandler (which Fastify binds to it). */
