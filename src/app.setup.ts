@@ -1,9 +1,10 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import { UnauthorizedException, type NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
+import { TokenVerifier } from './auth/token-verifier';
 import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
@@ -64,12 +65,12 @@ const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
 
 /**
- * Everything main.ts and the e2e suites share: validation, the error shape, Swagger.
+ * Everything main.ts and the e2e suites share: validation, the error shape, Swagger (DOCS).
  * Kept out of main.ts so that tests run the application exactly as it is served.
  */
 export async function configureApp(
   app: NestFastifyApplication,
-  config: Pick<AppConfig, 'corsOrigins'>,
+  config: Pick<AppConfig, 'corsOrigins' | 'docs'>,
 ): Promise<NestFastifyApplication> {
   // every Nest log line through the one pino logger (JSON, or pretty on a terminal)
   app.useLogger(app.get(Logger));
@@ -100,6 +101,34 @@ export async function configureApp(
   app.useGlobalFilters(new ErrorShapeFilter(rootLogger));
   useDepthLimitedJsonParser(app.getHttpAdapter().getInstance());
 
+  if (config.docs !== 'off') useDocs(app, config.docs);
+  return app;
+}
+
+/**
+ * The OpenAPI document (`/docs-json`, `/docs-yaml`) and the Swagger UI (`/docs`); with DOCS=auth
+ * every one of them needs a bearer token, of any role, as the API's routes do. (The document is
+ * served by @nestjs/swagger's own Fastify routes, which Nest's guards do not reach: a hook checks
+ * the token instead.)
+ */
+function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
+  if (mode === 'auth') {
+    const tokens = app.get(TokenVerifier);
+    const docsPath = new RegExp(`^/${DOCS_PATH}(?:-json|-yaml)?(?:[/?]|$)`);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', async (request, reply) => {
+        if (!docsPath.test(request.url)) return;
+        try {
+          await tokens.authenticate(request.headers.authorization);
+        } catch (err) {
+          const message =
+            err instanceof UnauthorizedException ? err.message : 'The token is not valid';
+          return reply.status(401).send(errorBody(401, message));
+        }
+      });
+  }
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -123,5 +152,4 @@ export async function configureApp(
       .build(),
   );
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
-  return app;
 }

@@ -26,7 +26,12 @@ async function bootstrap(): Promise<void> {
   const where =
     config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : config.databaseUrl;
   const logger = new Logger('Bootstrap');
-  logger.log(`Serving on ${url} (database: ${where}); Swagger UI at ${url}/${DOCS_PATH}`);
+  const docs = {
+    public: `; Swagger UI at ${url}/${DOCS_PATH}`,
+    auth: `; Swagger UI at ${url}/${DOCS_PATH} (bearer token needed, DOCS=auth)`,
+    off: ' (no Swagger UI: DOCS=off)',
+  }[config.docs];
+  logger.log(`Serving on ${url} (database: ${where})${docs}`);
   if (config.auth.development) {
     logger.warn(
       'No JWT_SECRET or JWT_PUBLIC_KEY: tokens use a development secret (refused unless NODE_ENV is unset, development or test)',

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Socket } from 'node:net';
+import request from 'supertest';
 import { tokenFor } from './setup/auth';
 import { expectErrorShape } from './setup/fixtures';
 import { openSocket, rawExchange } from './setup/raw-http';
@@ -23,7 +24,7 @@ describe('Hardening (e2e)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('hardening', {
-      CORS_ORIGINS: 'https://recruiting.example.com',
+      CORS_ORIGINS: 'https://recruiting.example.com,https://*.staging.example.com',
       RATE_LIMIT_PER_MINUTE: '25',
     });
   });
@@ -53,6 +54,25 @@ describe('Hardening (e2e)', () => {
       .set('origin', 'https://evil.example.com')
       .expect(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('allows the subdomains that CORS_ORIGINS=https://*.staging.example.com names, and no other', async () => {
+    const preflight = (origin: string) =>
+      t.http
+        .options('/workflows')
+        .set('origin', origin)
+        .set('access-control-request-method', 'POST')
+        .set('access-control-request-headers', 'authorization,content-type');
+    const allowed = await preflight('https://app.staging.example.com');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.staging.example.com');
+    for (const origin of [
+      'https://staging.example.com',
+      'https://app.staging.example.com.evil.com',
+      'http://app.staging.example.com',
+    ]) {
+      const res = await preflight(origin);
+      expect([origin, res.headers['access-control-allow-origin']]).toEqual([origin, undefined]);
+    }
   });
 
   it('limits each client address: past the limit it answers 429 in the error shape', async () => {
@@ -210,5 +230,44 @@ describe('MAX_CONNECTIONS (e2e)', () => {
     }
     expect(answered?.status).toBe(200);
     held[1].destroy();
+  });
+});
+
+describe('DOCS: the OpenAPI document and Swagger UI switched off or behind a token (e2e)', () => {
+  const DOCS_URLS = ['/docs', '/docs/swagger-ui-init.js', '/docs-json', '/docs-yaml'];
+
+  it('DOCS=off: none of them exists (404 in the error shape); the API still answers', async () => {
+    const t = await startTestApp('docs_off', { DOCS: 'off' });
+    try {
+      for (const url of DOCS_URLS) {
+        const res = await t.http.get(url);
+        expect([url, res.status]).toEqual([url, 404]);
+        expectErrorShape(res.body, 404);
+      }
+      await t.http.get('/workflows').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('DOCS=auth: each needs a bearer token (401 in the error shape), of any role', async () => {
+    const t = await startTestApp('docs_auth', { DOCS: 'auth' });
+    try {
+      const anonymous = request(t.app.getHttpServer());
+      for (const url of DOCS_URLS) {
+        const res = await anonymous.get(url);
+        expect([url, res.status]).toEqual([url, 401]);
+        expectErrorShape(res.body, 401);
+        const forged = await anonymous.get(url).set('authorization', 'Bearer not.a.token');
+        expect([url, forged.status]).toEqual([url, 401]);
+        const viewer = await anonymous
+          .get(url)
+          .set('authorization', `Bearer ${tokenFor('viewer')}`);
+        expect([url, viewer.status]).toEqual([url, 200]);
+      }
+      await anonymous.get('/health').expect(200);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -244,4 +244,32 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  it('reads CORS_ORIGINS: exact origins, and https://*.example.com for one label of subdomain', () => {
+    const [exact, wildcard] = loadConfig({
+      CORS_ORIGINS: 'https://recruiting.example.com, https://*.staging.example.com:8443',
+    }).corsOrigins;
+    expect(exact).toBe('https://recruiting.example.com');
+    const matches = (origin: string) => (wildcard as RegExp).test(origin);
+    expect(matches('https://app.staging.example.com:8443')).toBe(true);
+    for (const origin of [
+      'https://staging.example.com:8443',
+      'https://a.b.staging.example.com:8443',
+      'https://app.staging.example.com',
+      'http://app.staging.example.com:8443',
+      'https://app.staging.example.com:8443.evil.com',
+      'https://appxstaging.example.com:8443',
+    ]) {
+      expect([origin, matches(origin)]).toEqual([origin, false]);
+    }
+  });
+
+  it.each(['https://*.com', 'https://app.*.example.com', '*', 'https://*example.com'])(
+    'refuses CORS_ORIGINS=%s, which would never match or match too much',
+    (origin) => {
+      expect(() => loadConfig({ CORS_ORIGINS: origin }, () => 'd'.repeat(64))).toThrow(
+        /CORS_ORIGINS: a \* may only stand for the first label of a host/,
+      );
+    },
+  );
 });

@@ -30,8 +30,13 @@ export interface AppConfig {
   keepAliveTimeoutMs: number;
   /** Open connections at most; more are closed at once (MAX_CONNECTIONS, default 1000). */
   maxConnections: number;
-  /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; none by default). */
-  corsOrigins: string[];
+  /**
+   * Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; none by
+   * default); `https://*.example.com` stands for any one-label subdomain.
+   */
+  corsOrigins: Array<string | RegExp>;
+  /** The OpenAPI document and Swagger UI (DOCS): `public` (default), `auth` (a bearer token of any role) or `off`. */
+  docs: DocsMode;
   /** Requests per minute and client address (RATE_LIMIT_PER_MINUTE, default 600; 0 turns it off). */
   rateLimitPerMinute: number;
   /**
@@ -42,6 +47,9 @@ export interface AppConfig {
   /** LOG_LEVEL (default info) and LOG_FORMAT (default pretty on a terminal outside production, else json). */
   logging: LoggingOptions;
 }
+
+export const DOCS_MODES = ['public', 'auth', 'off'] as const;
+export type DocsMode = (typeof DOCS_MODES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -105,6 +113,7 @@ export function loadConfig(
     maxConnections: integer('MAX_CONNECTIONS', 1000, 1, 1_000_000),
     corsOrigins: origins(env.CORS_ORIGINS, problems),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    docs: oneOf<DocsMode>('DOCS', DOCS_MODES, 'public'),
     logging: {
       level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf<LogFormat>(
@@ -213,17 +222,34 @@ function rsaPublicKeyProblem(pem: string): string | undefined {
   return undefined;
 }
 
-function origins(raw: string | undefined, problems: string[]): string[] {
+/**
+ * CORS_ORIGINS: exact origins, or `https://*.example.com` for any one-label subdomain of
+ * example.com (as a RegExp, which @fastify/cors tests origins against). A `*` anywhere else would
+ * never match an origin, so it is refused.
+ */
+function origins(raw: string | undefined, problems: string[]): Array<string | RegExp> {
   const list = (raw ?? '')
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
-  for (const origin of list) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+  return list.flatMap((origin): Array<string | RegExp> => {
+    // `*.` then a domain of two labels or more (never `*.com`), and an optional port
+    const wildcard = /^(https?):\/\/\*\.((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d{1,5})?)$/i.exec(origin);
+    if (wildcard) {
+      const rest = wildcard[2].toLowerCase().replace(/[.]/g, '\\.');
+      return [new RegExp(`^${wildcard[1].toLowerCase()}:\\/\\/[a-z0-9-]+\\.${rest}$`, 'i')];
+    }
+    if (origin.includes('*')) {
+      problems.push(
+        `CORS_ORIGINS: a * may only stand for the first label of a host, as in https://*.example.com, got "${origin}"`,
+      );
+    } else if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       problems.push(
         `CORS_ORIGINS entries must be origins such as https://app.example.com, got "${origin}"`,
       );
+    } else {
+      return [origin];
     }
-  }
-  return list;
+    return [];
+  });
 }
