@@ -269,6 +269,17 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
       expect(array.body.message).toMatch(/more than 100 elements/);
     });
 
+    it('refuses more than 1,000 keys in all (objects of 100 keys under unknown fields), before validation', async () => {
+      const inner = `{${Array.from({ length: 100 }, (_, i) => `"${i}":0`).join(',')}}`;
+      const fields = Array.from({ length: 60 }, (_, i) => `"k${i}":${inner}`).join(',');
+      const res = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(`{"name":"x",${fields}}`)
+        .expect(400);
+      expect(res.body.message).toBe('Body has more than 1000 keys and elements in all');
+    });
+
     it('caps the list of validation errors (99 unknown fields with long names)', async () => {
       const body = Object.fromEntries(
         Array.from({ length: 99 }, (_, i) => [`an_unknown_field_with_a_long_name_${i}`, 0]),

@@ -10,6 +10,13 @@ export const MAX_JSON_DEPTH = 32;
  */
 export const MAX_JSON_MEMBERS = 100;
 
+/**
+ * Keys and elements in a whole body at most: objects of 100 keys nested in objects of 100 keys
+ * still cost validation about 4 µs of CPU a key (38 ms for 64 KiB of them); 1,000 is far more than
+ * any request of this API sends (a dozen fields).
+ */
+export const MAX_JSON_TOTAL_MEMBERS = 1_000;
+
 /** A client error the error filter answers as 400 in the error shape. */
 class JsonBodyError extends Error {
   readonly statusCode = 400;
@@ -26,12 +33,13 @@ export function useDepthLimitedJsonParser(
   fastify: FastifyInstance,
   maxDepth = MAX_JSON_DEPTH,
   maxMembers = MAX_JSON_MEMBERS,
+  maxTotalMembers = MAX_JSON_TOTAL_MEMBERS,
 ): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
-    const shape = jsonShape(text, maxDepth, maxMembers);
+    const shape = jsonShape(text, maxDepth, maxMembers, maxTotalMembers);
     if (shape.depth > maxDepth) {
       done(new JsonBodyError(`Body nests JSON deeper than ${maxDepth} levels`), undefined);
       return;
@@ -41,6 +49,13 @@ export function useDepthLimitedJsonParser(
         new JsonBodyError(
           `Body has an object with more than ${maxMembers} keys or an array with more than ${maxMembers} elements`,
         ),
+        undefined,
+      );
+      return;
+    }
+    if (shape.total > maxTotalMembers) {
+      done(
+        new JsonBodyError(`Body has more than ${maxTotalMembers} keys and elements in all`),
         undefined,
       );
       return;
@@ -55,22 +70,25 @@ export function nestingDepth(text: string): number {
 }
 
 /**
- * The deepest nesting of arrays and objects in text, and the most members (keys of an object,
- * elements of an array) of any of them, ignoring brackets and commas inside strings. Stops
- * counting as soon as either passes its limit. Malformed text is measured as far as it goes;
- * JSON.parse refuses it afterwards.
+ * The deepest nesting of arrays and objects in text, the most members (keys of an object,
+ * elements of an array) of any of them, and the members of all of them together, ignoring
+ * brackets and commas inside strings. Stops counting as soon as one passes its limit. Malformed
+ * text is measured as far as it goes; JSON.parse refuses it afterwards.
  */
 export function jsonShape(
   text: string,
   maxDepth: number,
   maxMembers: number,
-): { depth: number; members: number } {
+  maxTotalMembers = Infinity,
+): { depth: number; members: number; total: number } {
   // commas seen at each open level, and whether that level holds anything yet
   const commas: number[] = [];
   const filled: boolean[] = [];
   let depth = 0;
   let deepest = 0;
   let widest = 0;
+  // members of closed containers, plus the commas of open ones; + 1 for each filled open one at the end
+  let total = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -93,11 +111,13 @@ export function jsonShape(
       filled[depth] = false;
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
       if (depth > 0) {
+        if (filled[depth]) total++;
         const members = filled[depth] ? commas[depth] + 1 : 0;
         if (members > widest) widest = members;
         depth--;
       }
     } else if (c === 0x2c /* , */ && depth > 0) {
+      if (++total > maxTotalMembers) break;
       const members = ++commas[depth] + 1;
       if (members > widest) {
         widest = members;
@@ -105,5 +125,6 @@ export function jsonShape(
       }
     }
   }
-  return { depth: deepest, members: widest };
+  for (let level = 1; level <= depth; level++) if (filled[level]) total++;
+  return { depth: deepest, members: widest, total };
 }
