@@ -95,7 +95,7 @@ describe('Authentication and roles (e2e)', () => {
     it('refuses a token with a critical header parameter it does not know (crit)', async () => {
       const token = hs(claims, {
         expiresIn: '1h',
-        header: { alg: 'HS256', crit: ['exp'] } as jwt.JwtHeader,
+        header: { alg: 'HS256', crit: ['exp'] },
       });
       const res = await as(token).get('/workflows').expect(401);
       expect(res.body.message).toMatch(/critical header parameters \(crit\)/);
