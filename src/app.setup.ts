@@ -1,9 +1,10 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import { UnauthorizedException, type NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
+import { TokenVerifier } from './auth/token-verifier';
 import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
@@ -11,15 +12,35 @@ import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { requestIdOf, ROOT_LOGGER } from './logging/logging.options';
-import { useRequestLogging } from './logging/request-logging';
+import {
+  clientErrorHandler,
+  useClientErrorLogging,
+  useRequestLogging,
+} from './logging/request-logging';
 import { describeLinkedKinds, LinkedKinds, linkedKindModels } from './workflows';
 
 export const DOCS_PATH = 'docs';
 
+/** The HTTP settings of AppConfig. */
+export type HttpLimits = Pick<
+  AppConfig,
+  'bodyLimitBytes' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'
+>;
+
 /** The HTTP platform, for main.ts and the e2e suites alike. */
-export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
-  return new FastifyAdapter({
-    bodyLimit: bodyLimitBytes,
+export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    bodyLimit: limits.bodyLimitBytes,
+    // headers and body must have arrived within this time (Node answers 408 otherwise); Node
+    // checks every connectionsCheckingInterval, 30 s by default, so the check runs more often
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+    },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node's own 400/408/431 answers, in the error shape and logged
+    clientErrorHandler,
     genReqId: requestIdOf,
     // errors fastify's router raises before any Nest code runs, in the one error shape
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -28,6 +49,9 @@ export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
       void reply.header('X-Request-Id', request.id).status(status).send(errorBody(status, message));
     },
   });
+  // connections beyond the cap are closed as soon as they are accepted
+  adapter.getInstance().server.maxConnections = limits.maxConnections;
+  return adapter;
 }
 
 const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
@@ -42,17 +66,18 @@ const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
 
 /**
- * Everything main.ts and the e2e suites share: validation, the error shape, Swagger.
+ * Everything main.ts and the e2e suites share: validation, the error shape, Swagger (DOCS).
  * Kept out of main.ts so that tests run the application exactly as it is served.
  */
 export async function configureApp(
   app: NestFastifyApplication,
-  config: Pick<AppConfig, 'corsOrigins'>,
+  config: Pick<AppConfig, 'corsOrigins' | 'docs'>,
 ): Promise<NestFastifyApplication> {
   // every Nest log line through the one pino logger (JSON, or pretty on a terminal)
   app.useLogger(app.get(Logger));
   const rootLogger = app.get<Pino>(ROOT_LOGGER);
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
+  useClientErrorLogging(app.getHttpAdapter().getInstance(), rootLogger);
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -77,6 +102,34 @@ export async function configureApp(
   app.useGlobalFilters(new ErrorShapeFilter(rootLogger));
   useDepthLimitedJsonParser(app.getHttpAdapter().getInstance());
 
+  if (config.docs !== 'off') useDocs(app, config.docs);
+  return app;
+}
+
+/**
+ * The OpenAPI document (`/docs-json`, `/docs-yaml`) and the Swagger UI (`/docs`); with DOCS=auth
+ * every one of them needs a bearer token, of any role, as the API's routes do. (The document is
+ * served by @nestjs/swagger's own Fastify routes, which Nest's guards do not reach: a hook checks
+ * the token instead.)
+ */
+function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
+  if (mode === 'auth') {
+    const tokens = app.get(TokenVerifier);
+    const docsPath = new RegExp(`^/${DOCS_PATH}(?:-json|-yaml)?(?:[/?]|$)`);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', async (request, reply) => {
+        if (!docsPath.test(request.url)) return;
+        try {
+          await tokens.authenticate(request.headers.authorization);
+        } catch (err) {
+          const message =
+            err instanceof UnauthorizedException ? err.message : 'The token is not valid';
+          return reply.status(401).send(errorBody(401, message));
+        }
+      });
+  }
   const kinds = app.get(LinkedKinds).kinds();
   const document = SwaggerModule.createDocument(
     app,
@@ -98,5 +151,4 @@ export async function configureApp(
   );
   describeLinkedKinds(document, kinds);
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
-  return app;
 }

@@ -9,14 +9,14 @@ import { APP_OPTIONS, configureApp, createHttpAdapter, DOCS_PATH } from './app.s
 import { ConfigError, loadConfig } from './config/app-config';
 import { ROOT_LOGGER } from './logging/logging.options';
 import { closeGracefullyOnSignals } from './shutdown';
-import { signToken } from './auth/tokens';
+import { maxTtlSeconds, signToken } from './auth/tokens';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    createHttpAdapter(config.bodyLimitBytes),
+    createHttpAdapter(config),
     APP_OPTIONS,
   );
   await configureApp(app, config);
@@ -26,16 +26,23 @@ async function bootstrap(): Promise<void> {
   const where =
     config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : config.databaseUrl;
   const logger = new Logger('Bootstrap');
-  logger.log(`Serving on ${url} (database: ${where}); Swagger UI at ${url}/${DOCS_PATH}`);
+  const docs = {
+    public: `; Swagger UI at ${url}/${DOCS_PATH}`,
+    auth: `; Swagger UI at ${url}/${DOCS_PATH} (bearer token needed, DOCS=auth)`,
+    off: ' (no Swagger UI: DOCS=off)',
+  }[config.docs];
+  logger.log(`Serving on ${url} (database: ${where})${docs}`);
   if (config.auth.development) {
     logger.warn(
-      'No JWT_SECRET or JWT_PUBLIC_KEY: tokens use a development secret (refused with NODE_ENV=production)',
+      'No JWT_SECRET or JWT_PUBLIC_KEY: tokens use a development secret (refused unless NODE_ENV is unset, development or test)',
     );
     // a convenience for trying the API, written beside the log rather than into it: tokens are
     // never logged. After the start-up lines have been written, so that it is the last thing seen.
     await new Promise<void>((resolve) => app.get<Pino>(ROOT_LOGGER).flush(() => resolve()));
+    const hours = Math.min(8 * 3600, maxTtlSeconds(config.auth)) / 3600;
+    const token = signToken(config.auth, 1, 'admin', hours * 3600);
     process.stderr.write(
-      `\nAdmin token for Swagger's Authorize button (development secret, valid 8 h):\n${signToken(config.auth, 1, 'admin')}\n` +
+      `\nAdmin token for Swagger's Authorize button (development secret, valid ${+hours.toFixed(2)} h):\n${token}\n` +
         'More: npm run token -- --sub 42 --role editor\n\n',
     );
   }

@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { signToken } from '../src/auth/tokens';
-import { tokenFor } from './setup/auth';
+import { TEST_JWT_SECRET, tokenFor } from './setup/auth';
 import { expectErrorShape } from './setup/fixtures';
 import { startTestApp, type TestApp } from './setup/test-app';
 
@@ -49,8 +51,83 @@ describe('Authentication and roles (e2e)', () => {
       { sub: '1', role: 'root' },
       { role: 'admin' },
     ]) {
-      await as(jwt.sign(claims)).get('/workflows').expect(401);
+      await as(jwt.sign(claims, { expiresIn: '1h' }))
+        .get('/workflows')
+        .expect(401);
     }
+  });
+
+  describe("the security review's cases", () => {
+    const hs = (payload: object, options: jwt.SignOptions = {}) =>
+      jwt.sign(payload, TEST_JWT_SECRET, { algorithm: 'HS256', ...options });
+    const claims = { sub: '1', role: 'admin' };
+
+    it('refuses a token without exp, even one with a valid signature', async () => {
+      const res = await as(hs(claims)).get('/workflows').expect(401);
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'The token must carry an expiry time (exp)',
+      });
+    });
+
+    it.each<[string, object]>([
+      ['10 years', { exp: 3650 * 86400 }],
+      ['25 hours (JWT_MAX_TTL defaults to 24 h)', { exp: 25 * 3600 }],
+      ['25 hours in all, issued 23 hours ago', { iat: -23 * 3600, exp: 2 * 3600 }],
+    ])('refuses a token valid for %s', async (_case, offsets) => {
+      const now = Math.floor(Date.now() / 1000);
+      const times = Object.fromEntries(
+        Object.entries(offsets).map(([claim, offset]) => [claim, now + (offset as number)]),
+      );
+      const res = await as(hs({ ...claims, ...times }))
+        .get('/workflows')
+        .expect(401);
+      expect(res.body.message).toMatch(/valid for longer than 86400 s.*\(JWT_MAX_TTL\)/);
+    });
+
+    it('accepts a token valid for 23 hours', async () => {
+      await as(hs(claims, { expiresIn: '23h' }))
+        .get('/workflows')
+        .expect(200);
+    });
+
+    it('refuses a token with a critical header parameter it does not know (crit)', async () => {
+      const token = hs(claims, {
+        expiresIn: '1h',
+        header: { alg: 'HS256', crit: ['exp'] },
+      });
+      const res = await as(token).get('/workflows').expect(401);
+      expect(res.body.message).toMatch(/critical header parameters \(crit\)/);
+    });
+
+    it("answers 401 with its own words, not jsonwebtoken's (a payload that is not JSON)", async () => {
+      const b64 = (text: string) => Buffer.from(text).toString('base64url');
+      const unsigned = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64('{"sub":"1","role":')}`;
+      const signature = createHmac('sha256', TEST_JWT_SECRET).update(unsigned).digest('base64url');
+      const res = await as(`${unsigned}.${signature}`).get('/workflows').expect(401);
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'The token is malformed',
+      });
+      const expired = await as(tokenFor('admin', 1, '-1s'))
+        .get('/workflows')
+        .expect(401);
+      expect(expired.body.message).toBe('The token has expired');
+      const forged = hs(claims, { expiresIn: '1h' }).replace(/.{4}$/, 'AAAA');
+      expect((await as(forged).get('/workflows').expect(401)).body.message).toBe(
+        'The token signature is not valid',
+      );
+    });
+
+    it('lets a viewer send HEAD, a read, to GET routes', async () => {
+      const viewer = as(tokenFor('viewer', 5));
+      await viewer.head('/workflows').expect(200);
+      await viewer.head('/todos').expect(200);
+      await viewer.head('/workflows/999999').expect(404);
+      await as().head('/workflows').expect(401);
+    });
   });
 
   it('lets a viewer read but not write (403), an editor write but not restore (403), an admin restore', async () => {
@@ -158,14 +235,25 @@ describe('Authentication and roles (e2e)', () => {
     const { JwtService } = await import('@nestjs/jwt');
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const rs = await startTestApp('auth_rs256', { JWT_SECRET: '', JWT_PUBLIC_KEY: pem });
+    const rs = await startTestApp('auth_rs256', {
+      JWT_SECRET: '',
+      JWT_PUBLIC_KEY: pem,
+      JWT_ISSUER: 'https://idp.example.com/',
+      JWT_AUDIENCE: 'recruiting-api',
+    });
     try {
-      const sign = (key: string) =>
+      const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const sign = (
+        options: { issuer?: string; audience?: string } = {
+          issuer: 'https://idp.example.com/',
+          audience: 'recruiting-api',
+        },
+      ) =>
         new JwtService({}).sign(
           { sub: '9', role: 'editor' },
-          { algorithm: 'RS256', privateKey: key },
+          { algorithm: 'RS256', privateKey: key, expiresIn: '1h', ...options },
         );
-      const good = sign(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+      const good = sign();
       const res = await request(rs.app.getHttpServer())
         .post('/workflows')
         .set('authorization', `Bearer ${good}`)
@@ -177,6 +265,21 @@ describe('Authentication and roles (e2e)', () => {
         .get('/workflows')
         .set('authorization', `Bearer ${tokenFor('admin')}`)
         .expect(401);
+      // the same identity provider's tokens for another application, or from another issuer
+      for (const [options, message] of [
+        [{ issuer: 'https://idp.example.com/', audience: 'payroll' }, /another audience \(aud\)/],
+        [{ issuer: 'https://idp.example.com/' }, /another audience \(aud\)/],
+        [{ issuer: 'https://evil.example.com/', audience: 'recruiting-api' }, /another issuer/],
+        [{ audience: 'recruiting-api' }, /another issuer \(iss\)/],
+      ] as const) {
+        const res = await request(rs.app.getHttpServer())
+          .get('/workflows')
+          .set('authorization', `Bearer ${sign(options)}`)
+          .expect(401);
+        expect(res.body.message).toMatch(message);
+        // the expected values are not told
+        expect(res.body.message).not.toMatch(/recruiting-api|idp\.example/);
+      }
     } finally {
       await rs.close();
     }

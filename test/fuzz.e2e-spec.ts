@@ -82,15 +82,32 @@ function deepJson(depth: number): string {
   return `{"title":"deep","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
 }
 
+/** Names of Object.prototype's members, which once passed the whitelist as body fields. */
+const INHERITED_NAMES = [
+  'constructor',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  'isPrototypeOf',
+  'prototype',
+];
+
+/** `{"name":"x","0":0,"1":0,...}` with `keys` keys in all. */
+function wideJson(keys: number): string {
+  return `{"name":"x",${Array.from({ length: keys - 1 }, (_, i) => `"${i}":0`).join(',')}}`;
+}
+
 function bodyFor(op: Operation): fc.Arbitrary<{ raw: string } | { json: unknown } | null> {
   if (op.bodyFields === null) return fc.constant(null);
   const fields = op.bodyFields;
   const known = fc.dictionary(fc.constantFrom(...fields), hostileValue, { maxKeys: fields.length });
+  const unknownName = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 8 }),
+    fc.constantFrom(...INHERITED_NAMES),
+  );
   const withUnknown = fc
-    .tuple(
-      known,
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), hostileValue, { maxKeys: 2 }),
-    )
+    .tuple(known, fc.dictionary(unknownName, hostileValue, { maxKeys: 2 }))
     .map(([a, b]) => ({ ...b, ...a }));
   return fc.oneof(
     { weight: 6, arbitrary: known.map((json) => ({ json })) },
@@ -115,6 +132,10 @@ function bodyFor(op: Operation): fc.Arbitrary<{ raw: string } | { json: unknown 
       weight: 1,
       arbitrary: fc.constant({ raw: JSON.stringify({ title: 'x'.repeat(1_100_000) }) }),
     },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(101, 5_000, 116_000).map((keys) => ({ raw: wideJson(keys) })),
+    },
   );
 }
 
@@ -130,7 +151,15 @@ function percentEncode(text: string): string {
 }
 
 function queryFor(op: Operation): fc.Arbitrary<string> {
-  const names = [...op.queryFields, 'include', 'unknown', 'a[b]', 'limit[]', '__proto__'];
+  const names = [
+    ...op.queryFields,
+    'include',
+    'unknown',
+    'a[b]',
+    'limit[]',
+    '__proto__',
+    ...INHERITED_NAMES,
+  ];
   return fc
     .array(fc.tuple(fc.constantFrom(...names), queryText), { maxLength: 4 })
     .map((pairs) => pairs.map(([k, v]) => `${k}=${percentEncode(v)}`).join('&'));
@@ -208,6 +237,96 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
       statuses,
     );
     await t?.close();
+  });
+
+  describe("the security review's cases", () => {
+    it('refuses an object of 116,000 unknown keys (1 MB) as too large, in the error shape', async () => {
+      const res = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(wideJson(116_000))
+        .expect(413);
+      expectErrorShape(res.body, 413);
+    });
+
+    it('refuses an object of more than 100 keys within the body limit before validation, with one short message', async () => {
+      const res = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(wideJson(10_000))
+        .expect(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message:
+          'Body has an object with more than 100 keys or an array with more than 100 elements',
+      });
+      const array = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(`[${Array.from({ length: 10_000 }, () => '0').join(',')}]`)
+        .expect(400);
+      expect(array.body.message).toMatch(/more than 100 elements/);
+    });
+
+    it('refuses more than 1,000 keys in all (objects of 100 keys under unknown fields), before validation', async () => {
+      const inner = `{${Array.from({ length: 100 }, (_, i) => `"${i}":0`).join(',')}}`;
+      const fields = Array.from({ length: 60 }, (_, i) => `"k${i}":${inner}`).join(',');
+      const res = await t.http
+        .post('/workflows')
+        .set('content-type', 'application/json')
+        .send(`{"name":"x",${fields}}`)
+        .expect(400);
+      expect(res.body.message).toBe('Body has more than 1000 keys and elements in all');
+    });
+
+    it('caps the list of validation errors (99 unknown fields with long names)', async () => {
+      const body = Object.fromEntries(
+        Array.from({ length: 99 }, (_, i) => [`an_unknown_field_with_a_long_name_${i}`, 0]),
+      );
+      const res = await t.http
+        .post('/workflows')
+        .send({ name: 'x', ...body })
+        .expect(400);
+      expectErrorShape(res.body, 400);
+      const messages = res.body.message as string[];
+      expect(messages.at(-1)).toBe('Further validation errors were omitted');
+      expect(messages.length).toBeLessThan(50);
+      expect(JSON.stringify(res.body).length).toBeLessThan(3_000);
+    });
+
+    it('accepts the largest real body, a 10,000-character description of 4-byte characters', async () => {
+      await t.http
+        .post('/workflows')
+        .send({ name: 'x', description: '🚀'.repeat(5_000) })
+        .expect(201);
+    });
+
+    it.each(INHERITED_NAMES)(
+      'refuses %s as an unknown body field (400) and creates nothing',
+      async (name) => {
+        const before = await fingerprint();
+        const res = await t.http
+          .post('/workflows')
+          .set('content-type', 'application/json')
+          .send(`{"name":"x","${name}":1}`)
+          .expect(400);
+        expect(res.body).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: [`property ${name} should not exist`],
+        });
+        expect(await fingerprint()).toBe(before);
+      },
+    );
+
+    it.each(['__proto__', 'constructor', 'toString'])(
+      'refuses %s as an unknown query parameter (400)',
+      async (name) => {
+        const res = await t.http.get(`/workflows?${name}=1`).expect(400);
+        expect(res.body.message).toEqual([`property ${name} should not exist`]);
+      },
+    );
   });
 
   it(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnApp, waitUntil, type AppProcess } from './setup/app-process';
 import { adminHeaders, TEST_JWT_SECRET } from './setup/auth';
+import { rawExchange } from './setup/raw-http';
 import { rejectUpdatesOf } from './setup/reject-updates';
 import { createTestDatabase, type TestDatabase } from './setup/test-database';
 
@@ -157,28 +158,75 @@ describe('Structured logs (e2e)', () => {
     }
   });
 
-  it('shows a DATABASE_URL password as *** when the database cannot be reached at start', async () => {
-    const start = run(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-      cwd: join(__dirname, '..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: 'mariadb://app:hunter2-in-the-url@127.0.0.1:1/app',
-        DB_CONNECT_RETRIES: '0',
-        JWT_SECRET: TEST_JWT_SECRET,
-        PORT: '0',
-        TS_NODE_PROJECT: 'tsconfig.json',
-      },
-      timeout: 30_000,
+  it('logs the path and the query without its values: a token sent in the query string stays out', async () => {
+    const token = adminHeaders().authorization.replace('Bearer ', '');
+    const res = await call(`/workflows?access_token=${token}&limit=5`, {
+      headers: { 'x-request-id': 'query-token-1' },
     });
 
-    const failure = (await start.then(
-      () => ({ code: 0, stdout: '', stderr: '' }),
-      (err: unknown) => err,
-    )) as { code: number; stdout: string; stderr: string };
-    expect(failure.code).toBe(1);
-    expect(failure.stdout + failure.stderr).toMatch(/127\.0\.0\.1/);
-    expect(failure.stdout + failure.stderr).not.toContain('hunter2-in-the-url');
+    expect(res.status).toBe(400);
+    const [line] = await linesOf('query-token-1');
+    expect(line).toMatchObject({
+      msg: 'GET /workflows?access_token=***&limit=*** 400',
+      req: { url: '/workflows?access_token=***&limit=***' },
+    });
+    expect(app.output()).not.toContain(token.split('.')[2]);
   });
+
+  it("logs what Node's HTTP server answers itself (here malformed HTTP), with the id it sends back", async () => {
+    const res = await rawExchange(Number(new URL(app.url).port), 'NOT-HTTP at all\r\n\r\n');
+
+    expect(res.status).toBe(400);
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(UUID);
+    await waitUntil(() => logLines().some((line) => line.reqId === id));
+    expect(logLines().filter((line) => line.reqId === id)).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: expect.stringMatching(/^client error 400 \(HPE_/),
+        res: { statusCode: 400 },
+      }),
+    ]);
+  });
+
+  it.each([
+    ['a plain password', 'mariadb://app:hunter2-in-the-url@127.0.0.1:1/app', 'hunter2-in-the-url'],
+    [
+      'a / in the password',
+      'mariadb://app:Pw/S3cret-in-the-url@127.0.0.1:1/app',
+      'S3cret-in-the-url',
+    ],
+    ['an @ in the password', 'mariadb://app:p@ss-in-the-url@127.0.0.1:1/app', 'ss-in-the-url'],
+    ['no user name', 'mariadb://:only-a-password@127.0.0.1:1/app', 'only-a-password'],
+  ])(
+    'shows a DATABASE_URL password as *** when the database cannot be reached at start (%s)',
+    async (_case, url, secret) => {
+      const start = run(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', 'src/main.ts'],
+        {
+          cwd: join(__dirname, '..'),
+          env: {
+            ...process.env,
+            DATABASE_URL: url,
+            DB_CONNECT_RETRIES: '0',
+            JWT_SECRET: TEST_JWT_SECRET,
+            PORT: '0',
+            TS_NODE_PROJECT: 'tsconfig.json',
+          },
+          timeout: 30_000,
+        },
+      );
+
+      const failure = (await start.then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (err: unknown) => err,
+      )) as { code: number; stdout: string; stderr: string };
+      expect(failure.code).toBe(1);
+      expect(failure.stdout + failure.stderr).toMatch(/127\.0\.0\.1/);
+      expect(failure.stdout + failure.stderr).not.toContain(secret);
+    },
+  );
 
   it('LOG_FORMAT=pretty writes readable lines, still with the request id', async () => {
     const prettyDatabase = await createTestDatabase('logging_pretty');

@@ -61,6 +61,11 @@ describe('npm start with no configuration (e2e, SQLite)', () => {
     expect(app.stdout()).not.toContain(token);
     expect(existsSync(join(cwd, 'data', 'app.sqlite'))).toBe(true);
     expect(statSync(join(cwd, 'data', 'dev-jwt-secret')).mode & 0o777).toBe(0o600);
+    // the database and its WAL files hold candidate data: readable by their owner only
+    for (const file of ['app.sqlite', 'app.sqlite-wal', 'app.sqlite-shm']) {
+      expect([file, statSync(join(cwd, 'data', file)).mode & 0o777]).toEqual([file, 0o600]);
+    }
+    expect(statSync(join(cwd, 'data')).mode & 0o777).toBe(0o700);
     const created = await call(token, 'POST', '/workflows', { name: 'First workflow' });
     expect(created).toMatchObject({ status: 201, body: { name: 'First workflow', createdBy: 1 } });
     expect((await fetch(`${app.url}/docs`)).status).toBe(200);

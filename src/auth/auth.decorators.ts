@@ -8,7 +8,7 @@ export const REQUIRED_ROLE = 'auth:role';
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
 /**
- * The least role a route needs. Without it: `viewer` for GET, `editor` for every other method.
+ * The least role a route needs. Without it: `viewer` for GET and HEAD, `editor` for every other method.
  */
 export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_ROLE, role);

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthGuard } from './auth.guard';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
+import { TokenVerifier } from './token-verifier';
 
 /** Bearer-token authentication and roles for every route (see AuthGuard). */
 @Global()
@@ -14,9 +15,10 @@ export class AuthModule {
       imports: [JwtModule.register({})],
       providers: [
         { provide: AUTH_OPTIONS, useValue: options },
+        TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [AUTH_OPTIONS],
+      exports: [AUTH_OPTIONS, TokenVerifier],
     };
   }
 }

@@ -1,9 +1,17 @@
 import { JwtService } from '@nestjs/jwt';
-import type { AuthOptions } from './auth.options';
+import { DEFAULT_MAX_TTL_SECONDS, type AuthOptions } from './auth.options';
 import type { Role } from './roles';
 
-/** Signs a token for local use (HS256 only: with RS256 tokens come from the identity provider). */
-export function signToken(options: AuthOptions, sub: number, role: Role, expiresIn = '8h'): string {
+/**
+ * Signs a token for local use (HS256 only: with RS256 tokens come from the identity provider),
+ * with the configured issuer and audience. `expiresIn` is jsonwebtoken's: seconds or "8h".
+ */
+export function signToken(
+  options: AuthOptions,
+  sub: number,
+  role: Role,
+  expiresIn: string | number = '8h',
+): string {
   if (options.algorithm !== 'HS256') {
     throw new Error(
       'Signing needs JWT_SECRET (HS256); with JWT_PUBLIC_KEY, tokens come from your identity provider',
@@ -11,6 +19,16 @@ export function signToken(options: AuthOptions, sub: number, role: Role, expires
   }
   return new JwtService({ secret: options.secret }).sign(
     { sub: String(sub), role },
-    { algorithm: 'HS256', expiresIn: expiresIn as never },
+    {
+      algorithm: 'HS256',
+      expiresIn: expiresIn as never,
+      ...(options.issuer ? { issuer: options.issuer } : {}),
+      ...(options.audience ? { audience: options.audience } : {}),
+    },
   );
+}
+
+/** The longest lifetime a signed token may have under these options, in seconds. */
+export function maxTtlSeconds(options: AuthOptions): number {
+  return options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from '../auth/roles';
-import { signToken } from '../auth/tokens';
-import { loadConfig } from '../config/app-config';
+import { maxTtlSeconds, signToken } from '../auth/tokens';
+import { loadConfig, parseDuration } from '../config/app-config';
 
 /** npm run token -- --sub 42 --role editor [--expires 8h]: prints a bearer token for local use. */
 function main(): void {
@@ -18,7 +18,15 @@ function main(): void {
   if (!Number.isInteger(sub) || sub < 1)
     throw new Error('--sub must be a positive integer user id');
   if (!isRole(values.role)) throw new Error('--role must be viewer, editor or admin');
-  console.log(signToken(loadConfig().auth, sub, values.role, values.expires));
+  const auth = loadConfig().auth;
+  const expires = parseDuration(values.expires);
+  if (expires === undefined) throw new Error('--expires must be a duration such as 15m, 8h or 1d');
+  if (expires > maxTtlSeconds(auth)) {
+    throw new Error(
+      `--expires ${values.expires} is longer than JWT_MAX_TTL (${maxTtlSeconds(auth)} s): the service would refuse the token`,
+    );
+  }
+  console.log(signToken(auth, sub, values.role, expires));
 }
 
 try {

@@ -1,4 +1,13 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { developmentSecret } from '../auth/auth.options';
 import { ConfigError, loadConfig } from './app-config';
+
+const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pemOf = (key: { publicKey: import('node:crypto').KeyObject }) =>
+  key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('loadConfig', () => {
   it('runs with no configuration at all: SQLite under data/, port 3000, migrations applied at start', () => {
@@ -9,6 +18,10 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       runMigrations: true,
       poolSize: 10,
+      bodyLimitBytes: 102_400,
+      requestTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 1000,
     });
   });
 
@@ -21,7 +34,13 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '25',
       DB_CONNECT_RETRIES: '0',
       BODY_LIMIT_BYTES: '65536',
+      REQUEST_TIMEOUT_MS: '5000',
+      KEEP_ALIVE_TIMEOUT_MS: '6000',
+      MAX_CONNECTIONS: '300',
       JWT_SECRET: 's'.repeat(40),
+      JWT_MAX_TTL: '2h',
+      JWT_ISSUER: 'https://idp.example.com/',
+      JWT_AUDIENCE: 'recruiting-api',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
     });
@@ -32,7 +51,17 @@ describe('loadConfig', () => {
       poolSize: 25,
       connectRetries: 0,
       bodyLimitBytes: 65536,
-      auth: { algorithm: 'HS256', secret: 's'.repeat(40), development: false },
+      requestTimeoutMs: 5000,
+      keepAliveTimeoutMs: 6000,
+      maxConnections: 300,
+      auth: {
+        algorithm: 'HS256',
+        secret: 's'.repeat(40),
+        development: false,
+        maxTtlSeconds: 7200,
+        issuer: 'https://idp.example.com/',
+        audience: 'recruiting-api',
+      },
       logging: { level: 'debug', format: 'pretty' },
     });
   });
@@ -76,19 +105,171 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ NODE_ENV: 'production' }, /NODE_ENV=production needs JWT_SECRET or JWT_PUBLIC_KEY/],
-    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
-    [{ JWT_PUBLIC_KEY: 'not a key' }, /JWT_PUBLIC_KEY must be a PEM public key/],
-  ])('refuses %j', (env, message) => {
-    expect(() => loadConfig(env, () => 'unused')).toThrow(message);
+    [
+      'NODE_ENV=production without a secret',
+      { NODE_ENV: 'production' },
+      /NODE_ENV="production" needs JWT_SECRET or JWT_PUBLIC_KEY/,
+    ],
+    ['a short JWT_SECRET', { JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+    [
+      'a JWT_PUBLIC_KEY without PEM markers',
+      { JWT_PUBLIC_KEY: 'not a key' },
+      /JWT_PUBLIC_KEY must be a PEM public key/,
+    ],
+    [
+      'a JWT_PUBLIC_KEY that is not base64',
+
+      { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----' },
+      /JWT_PUBLIC_KEY must be a PEM public key/,
+    ],
+    [
+      'an EC JWT_PUBLIC_KEY',
+
+      { JWT_PUBLIC_KEY: pemOf(generateKeyPairSync('ec', { namedCurve: 'P-256' })) },
+      /JWT_PUBLIC_KEY must be an RSA key \(tokens are RS256\), got an ec key/,
+    ],
+    [
+      'a 1024-bit RSA JWT_PUBLIC_KEY',
+
+      { JWT_PUBLIC_KEY: pemOf(generateKeyPairSync('rsa', { modulusLength: 1024 })) },
+      /JWT_PUBLIC_KEY must be an RSA key of at least 2048 bits, got 1024/,
+    ],
+    [
+      'a private key as JWT_PUBLIC_KEY',
+
+      {
+        JWT_PUBLIC_KEY: rsa2048.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
+      /JWT_PUBLIC_KEY holds a private key/,
+    ],
+    [
+      'production with RS256 and no JWT_AUDIENCE',
+
+      { NODE_ENV: 'production', JWT_PUBLIC_KEY: pemOf(rsa2048), JWT_ISSUER: 'https://idp' },
+      /NODE_ENV="production" with JWT_PUBLIC_KEY needs JWT_ISSUER and JWT_AUDIENCE/,
+    ],
+    [
+      'JWT_MAX_TTL=10 years',
+      { JWT_SECRET: 's'.repeat(40), JWT_MAX_TTL: '10 years' },
+      /JWT_MAX_TTL must be a duration/,
+    ],
+    [
+      'JWT_MAX_TTL=30s',
+      { JWT_SECRET: 's'.repeat(40), JWT_MAX_TTL: '30s' },
+      /JWT_MAX_TTL must be a duration/,
+    ],
+  ])('refuses %s', (_case, env, message) => {
+    expect(() => loadConfig(env, () => 'd'.repeat(64))).toThrow(message);
   });
 
   it('accepts an RS256 public key, with escaped newlines as in an env file', () => {
-    const pem = '-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----';
-    expect(loadConfig({ JWT_PUBLIC_KEY: pem }).auth).toEqual({
+    const pem = pemOf(rsa2048).trim();
+    expect(loadConfig({ JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') }).auth).toEqual({
       algorithm: 'RS256',
-      publicKey: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----',
+      publicKey: pem,
       development: false,
+      maxTtlSeconds: 24 * 3600,
     });
   });
+
+  it('reads JWT_MAX_TTL, JWT_ISSUER and JWT_AUDIENCE; production with RS256 runs with both set', () => {
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_PUBLIC_KEY: pemOf(rsa2048),
+        JWT_MAX_TTL: '15m',
+        JWT_ISSUER: 'https://idp.example.com/',
+        JWT_AUDIENCE: 'recruiting-api',
+      }).auth,
+    ).toMatchObject({
+      algorithm: 'RS256',
+      maxTtlSeconds: 900,
+      issuer: 'https://idp.example.com/',
+      audience: 'recruiting-api',
+    });
+  });
+
+  it.each(['prod', 'Production', 'PRODUCTION', 'production ', 'staging', ' development'])(
+    'makes no development secret with NODE_ENV=%j: it refuses to start without JWT_SECRET',
+    (NODE_ENV) => {
+      let made = false;
+      expect(() =>
+        loadConfig({ NODE_ENV }, () => {
+          made = true;
+          return 'd'.repeat(64);
+        }),
+      ).toThrow(/needs JWT_SECRET or JWT_PUBLIC_KEY/);
+      expect(made).toBe(false);
+    },
+  );
+
+  it.each([undefined, '', 'development', 'test'])(
+    'uses the development secret with NODE_ENV=%j',
+    (NODE_ENV) => {
+      expect(loadConfig({ NODE_ENV }, () => 'd'.repeat(64)).auth).toMatchObject({
+        development: true,
+      });
+    },
+  );
+
+  describe('the development secret file', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'dev-secret-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('is made with mode 0600 in a directory of mode 0700, and read back', () => {
+      const file = join(dir, 'data', 'dev-jwt-secret');
+      const secret = developmentSecret(file);
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+      expect(developmentSecret(file)).toBe(secret);
+    });
+
+    it.each([
+      ['one of 1 character', 'x', 0o600, /holds fewer than 32 characters/],
+      [
+        'one that others may read',
+        'd'.repeat(64),
+        0o644,
+        /may be read by other users \(mode 644\)/,
+      ],
+    ])('refuses %s, naming it', (_case, content, mode, message) => {
+      const file = join(dir, 'dev-jwt-secret');
+      writeFileSync(file, content);
+      chmodSync(file, mode);
+      expect(() => developmentSecret(file)).toThrow(message);
+      expect(() => loadConfig({}, () => developmentSecret(file))).toThrow(
+        /the development secret cannot be used: .*dev-jwt-secret/,
+      );
+    });
+  });
+
+  it('reads CORS_ORIGINS: exact origins, and https://*.example.com for one label of subdomain', () => {
+    const [exact, wildcard] = loadConfig({
+      CORS_ORIGINS: 'https://recruiting.example.com, https://*.staging.example.com:8443',
+    }).corsOrigins;
+    expect(exact).toBe('https://recruiting.example.com');
+    const matches = (origin: string) => (wildcard as RegExp).test(origin);
+    expect(matches('https://app.staging.example.com:8443')).toBe(true);
+    for (const origin of [
+      'https://staging.example.com:8443',
+      'https://a.b.staging.example.com:8443',
+      'https://app.staging.example.com',
+      'http://app.staging.example.com:8443',
+      'https://app.staging.example.com:8443.evil.com',
+      'https://appxstaging.example.com:8443',
+    ]) {
+      expect([origin, matches(origin)]).toEqual([origin, false]);
+    }
+  });
+
+  it.each(['https://*.com', 'https://app.*.example.com', '*', 'https://*example.com'])(
+    'refuses CORS_ORIGINS=%s, which would never match or match too much',
+    (origin) => {
+      expect(() => loadConfig({ CORS_ORIGINS: origin }, () => 'd'.repeat(64))).toThrow(
+        /CORS_ORIGINS: a \* may only stand for the first label of a host/,
+      );
+    },
+  );
 });

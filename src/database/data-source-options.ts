@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
@@ -32,7 +32,10 @@ export function buildDataSourceOptions(
     logging: tuning.logging ?? false,
   };
   if (target.kind === 'sqlite') {
-    mkdirSync(dirname(target.file), { recursive: true });
+    // the file holds candidate data: only its owner may read it. SQLite gives the -wal and -shm
+    // files the mode of the database file, and better-sqlite3 would create it 0644 (umask 022).
+    mkdirSync(dirname(target.file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(target.file, 'a', 0o600));
     return {
       ...common,
       type: 'better-sqlite3',

@@ -52,8 +52,44 @@ describe('parseDatabaseUrl', () => {
     },
   );
 
-  it('never prints a password', () => {
-    expect(redact('mysql://app:secret@h:3306/db')).toBe('mysql://app:***@h:3306/db');
-    expect(() => parseDatabaseUrl('mysql://app:secret@')).toThrow(/^(?!.*secret)/s);
+  it.each([
+    ['mysql://app:secret@h:3306/db', 'mysql://app:***@h:3306/db'],
+    ['mariadb://u:Pw/S3cret@h/db', 'mariadb://u:***@h/db'],
+    ['mariadb://u:p@ss@h/db', 'mariadb://u:***@h/db'],
+    ['mariadb://u:a:b@h/db', 'mariadb://u:***@h/db'],
+    ['mariadb://:secret@h/db', 'mariadb://:***@h/db'],
+    ['MariaDB://u:secret@h/db', 'mariadb://u:***@h/db'],
+    ['mariadb://u@h/db', 'mariadb://u@h/db'],
+    ['sqlite:data/app.sqlite', 'sqlite:data/app.sqlite'],
+  ])('shows %s as %s', (url, shown) => {
+    expect(redact(url)).toBe(shown);
+  });
+
+  it('reads a password that was not percent-encoded (/ @ :) as typed', () => {
+    expect(parseDatabaseUrl('mariadb://u:Pw/S3cret@h/db')).toMatchObject({
+      username: 'u',
+      password: 'Pw/S3cret',
+      host: 'h',
+      database: 'db',
+    });
+    expect(parseDatabaseUrl('mariadb://u:p@ss:x@h:3307/db')).toMatchObject({
+      password: 'p@ss:x',
+      port: 3307,
+    });
+    expect(parseDatabaseUrl('mariadb://:pw@h/db')).toMatchObject({
+      username: 'root',
+      password: 'pw',
+    });
+  });
+
+  it.each([
+    'mysql://app:secret@',
+    'mysql://app:secret@/db',
+    'mysql://app:secret@h:port/db',
+    'mysql//app:secret@h/db',
+    'postgres://app:secret@h/db',
+  ])('never shows the password of %s in its error', (url) => {
+    expect(() => parseDatabaseUrl(url)).toThrow(InvalidDatabaseUrlError);
+    expect(() => parseDatabaseUrl(url)).toThrow(/^(?!.*secret)/s);
   });
 });

@@ -46,33 +46,70 @@ export function parseDatabaseUrl(
     if (path === '') throw new InvalidDatabaseUrlError('sqlite: needs a file path');
     return { kind: 'sqlite', file: isAbsolute(path) ? path : resolve(cwd, path) };
   }
+  const server = splitServerUrl(value);
+  if (!server) throw new InvalidDatabaseUrlError('it is not a URL');
+  if (server.scheme !== 'mysql' && server.scheme !== 'mariadb') {
+    throw new InvalidDatabaseUrlError(`unsupported scheme "${server.scheme}:"`);
+  }
   let parsed: URL;
   try {
-    parsed = new URL(value);
+    // the user and password are taken apart by splitServerUrl: a password may hold / @ : as typed
+    parsed = new URL(`${server.scheme}://${server.rest}`);
   } catch {
-    throw new InvalidDatabaseUrlError(`"${redact(value)}" is not a URL`);
-  }
-  const protocol = parsed.protocol.replace(/:$/, '');
-  if (protocol !== 'mysql' && protocol !== 'mariadb') {
-    throw new InvalidDatabaseUrlError(`unsupported scheme "${protocol}:"`);
+    throw new InvalidDatabaseUrlError('its host, port or database name cannot be read');
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (database === '' || database.includes('/')) {
     throw new InvalidDatabaseUrlError('the URL must name one database, as in /dbname');
   }
   if (parsed.hostname === '') throw new InvalidDatabaseUrlError('the URL has no host');
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new InvalidDatabaseUrlError('its host, port or database name cannot be read');
+  }
   const port = parsed.port === '' ? 3306 : Number(parsed.port);
   return {
-    kind: protocol,
+    kind: server.scheme,
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port,
-    username: decodeURIComponent(parsed.username) || 'root',
-    password: decodeURIComponent(parsed.password),
+    username: decoded(server.username) || 'root',
+    password: decoded(server.password ?? ''),
     database,
   };
 }
 
-/** The URL with its password replaced, safe to print. */
+/**
+ * `scheme://user:password@rest` taken apart by hand: the credentials end at the last `@`, the
+ * user name at the first `:` of them, so that a password that was not percent-encoded (holding
+ * `/`, `@` or `:`) is still found, and never shown.
+ */
+function splitServerUrl(
+  value: string,
+): { scheme: string; username: string; password?: string; rest: string } | undefined {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(value);
+  if (!match) return undefined;
+  const at = match[2].lastIndexOf('@');
+  const credentials = at < 0 ? '' : match[2].slice(0, at);
+  const colon = credentials.indexOf(':');
+  return {
+    scheme: match[1].toLowerCase(),
+    username: colon < 0 ? credentials : credentials.slice(0, colon),
+    password: colon < 0 ? undefined : credentials.slice(colon + 1),
+    rest: match[2].slice(at + 1),
+  };
+}
+
+/** Percent-decoded when it is valid percent-encoding, else as typed. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The URL with its password replaced, safe to print; anything else is printed as it is. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  const server = splitServerUrl(url.trim());
+  if (!server || server.password === undefined) return url;
+  return `${server.scheme}://${server.username}:***@${server.rest}`;
 }

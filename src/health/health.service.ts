@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseUnavailableError } from '../common/errors/domain-errors';
+import { UNAVAILABLE_MESSAGE } from '../common/errors/error-shape.filter';
 import { Database } from '../common/persistence/database.service';
 
 export class HealthDto {
@@ -19,20 +20,17 @@ export class HealthService {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () =>
-          reject(
-            new DatabaseUnavailableError(
-              `the database did not answer within ${PROBE_TIMEOUT_MS} ms`,
-            ),
-          ),
+        () => reject(new Error(`the database did not answer within ${PROBE_TIMEOUT_MS} ms`)),
         PROBE_TIMEOUT_MS,
       );
     });
     try {
       await Promise.race([this.db.select('SELECT 1 AS ok'), timeout]);
     } catch (err) {
-      if (err instanceof DatabaseUnavailableError) throw err;
-      throw new DatabaseUnavailableError(`the database does not answer: ${(err as Error).message}`);
+      // the answer is public: the driver's message (host and port, user names) goes to the log only
+      throw new DatabaseUnavailableError(UNAVAILABLE_MESSAGE, {
+        cause: err instanceof DatabaseUnavailableError ? (err.cause ?? err) : err,
+      });
     } finally {
       clearTimeout(timer);
     }

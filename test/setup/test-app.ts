@@ -43,7 +43,7 @@ export async function startAppOn(
       imports: [AppModule.forRoot(config)],
     }).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      createHttpAdapter(config.bodyLimitBytes),
+      createHttpAdapter(config),
       APP_OPTIONS,
     );
     await configureApp(app, config);

@@ -8,8 +8,9 @@ export type DomainErrorKind =
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
 
-  constructor(message: string) {
-    super(message);
+  /** `cause`, when given, is logged, never sent: it may name hosts, users or statements. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }

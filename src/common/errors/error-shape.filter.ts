@@ -13,7 +13,7 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   unavailable: 503,
 };
 
-const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request later.';
+export const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request later.';
 const RETRY_AFTER_SECONDS = '1';
 
 /**
@@ -35,6 +35,12 @@ export class ErrorShapeFilter implements ExceptionFilter {
 
   private toBody(exception: unknown, reqId: string): ErrorBody {
     if (exception instanceof DomainError) {
+      if (exception.cause !== undefined) {
+        this.logger.warn(
+          { reqId, context: 'Errors' },
+          `${exception.message} (${describe(exception.cause)})`,
+        );
+      }
       return errorBody(STATUS_OF[exception.kind], exception.message);
     }
     if (exception instanceof HttpException) {

@@ -1,4 +1,12 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
+import { MAX_JSON_DEPTH } from '../http/json-body-parser';
+
+/**
+ * Characters of validation messages an answer lists at most; the rest is summed up by one
+ * message ("Further validation errors were omitted"). With the JSON parser's limits (see
+ * common/http/json-body-parser.ts) an answer holds a few dozen messages at most anyway.
+ */
+export const MAX_ERROR_MESSAGES_LENGTH = 2_000;
 
 /**
  * Nest's ValidationPipe with its body and query rules (unknown fields rejected, DTOs transformed),
@@ -15,6 +23,7 @@ export class StrictValidationPipe extends ValidationPipe {
       transform: true,
       transformOptions: { enableImplicitConversion: false },
       validationError: { target: false, value: false },
+      maxErrorMessagesLength: MAX_ERROR_MESSAGES_LENGTH,
     });
   }
 
@@ -29,10 +38,26 @@ export class StrictValidationPipe extends ValidationPipe {
     ) {
       return new (metadata.metatype as new () => object)();
     }
+    if (metadata.type === 'body' || metadata.type === 'query') refuseInheritedNames(value);
     return super.transform(value, metadata);
   }
 
   protected override transformPrimitive(value: unknown, _metadata: ArgumentMetadata): unknown {
     return value;
+  }
+}
+
+/**
+ * Fields named like a member of Object.prototype (`constructor`, `toString`, `__proto__`, ...)
+ * never reach the whitelist: the ValidationPipe deletes some of them and class-transformer skips
+ * the others, so they would pass silently. They are unknown fields like any other: 400.
+ */
+function refuseInheritedNames(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > MAX_JSON_DEPTH) return;
+  for (const key of Object.keys(value)) {
+    if (key in Object.prototype || key === 'prototype') {
+      throw new BadRequestException([`property ${key} should not exist`]);
+    }
+    refuseInheritedNames((value as Record<string, unknown>)[key], depth + 1);
   }
 }
