@@ -150,9 +150,41 @@ describe('Workflows (e2e)', () => {
       expect(onlyTodos.body.todos).toEqual([todo]);
       expect(onlyTodos.body).not.toHaveProperty('interviews');
 
+      expect(both.body.included).toEqual({
+        interviews: { total: 2, next: null },
+        todos: { total: 1, next: null },
+      });
+
       const none = await t.http.get(`/workflows/${workflow.id}`).expect(200);
       expect(none.body).not.toHaveProperty('interviews');
       expect(none.body).not.toHaveProperty('todos');
+      expect(none.body).not.toHaveProperty('included');
+    });
+
+    it('embeds at most 100 rows of a kind, says how many there are, and links the list page with the rest', async () => {
+      const workflow = await createWorkflow(t.http);
+      const values = Array.from(
+        { length: 103 },
+        () =>
+          "('bulk', 1, 'pending', ?, '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0, 0)",
+      );
+      await t.db.query(
+        `INSERT INTO todos (title, owner_id, status, workflow_id, created_at, updated_at, is_deleted, deleted_with_workflow) VALUES ${values.join(', ')}`,
+        values.map(() => workflow.id),
+      );
+      const ids: number[] = (
+        await t.db.query('SELECT id FROM todos WHERE workflow_id = ? ORDER BY id', [workflow.id])
+      ).map((row: { id: number }) => Number(row.id));
+
+      const res = await t.http.get(`/workflows/${workflow.id}?include=todos`).expect(200);
+      expect(res.body.todos.map((row: ApiRow) => row.id)).toEqual(ids.slice(0, 100));
+      expect(res.body.included.todos).toEqual({
+        total: 103,
+        next: expect.stringMatching(new RegExp(`^/todos\\?workflowId=${workflow.id}&cursor=`)),
+      });
+      const rest = await t.http.get(res.body.included.todos.next).expect(200);
+      expect(rest.body.items.map((row: ApiRow) => row.id)).toEqual(ids.slice(100));
+      expect(rest.body.nextCursor).toBeNull();
     });
 
     it.each(['candidates', 'interviews,', '', 'todos,notes'])(

@@ -10,6 +10,7 @@ import type { Row } from '../common/persistence/table-mapping';
 import type { ListWorkflowsQueryDto } from './dto/workflow-queries.dto';
 import type {
   DeletedWorkflowDto,
+  IncludedRowsDto,
   RestoredWorkflowDto,
   WorkflowWithLinksDto,
 } from './dto/workflow-responses.dto';
@@ -21,6 +22,9 @@ import { LinkedKinds } from './linked-kinds/linked-kinds';
 import { WorkflowsRepository } from './workflows.repository';
 
 export type Workflow = Row<WorkflowEntity>;
+
+/** Rows of one kind that `include=` embeds at most; the list route has the rest. */
+export const MAX_EMBEDDED = 100;
 
 @Injectable()
 export class WorkflowsService {
@@ -51,11 +55,21 @@ export class WorkflowsService {
     return this.workflows.findPage({ status: query.status }, query.limit, query.cursor);
   }
 
-  /** The workflow and, for each linked kind named in include, its active rows. */
+  /**
+   * The workflow and, for each linked kind named in include, its first MAX_EMBEDDED active rows,
+   * with how many there are in all and the list route's next page under `included`.
+   */
   async get(id: number, include: readonly string[] = []): Promise<WorkflowWithLinksDto> {
     const kinds = this.kinds.named(include, 'include');
     const workflow: WorkflowWithLinksDto = await this.findOrFail(id);
-    for (const rows of kinds) workflow[rows.kind.name] = await rows.findActiveByWorkflow(id);
+    if (kinds.length === 0) return workflow;
+    const included: IncludedRowsDto = {};
+    for (const rows of kinds) {
+      const { items, total, next } = await rows.findActiveByWorkflow(id, MAX_EMBEDDED);
+      workflow[rows.kind.name] = items;
+      included[rows.kind.name] = { total, next };
+    }
+    workflow.included = included;
     return workflow;
   }
 

@@ -78,14 +78,14 @@ export class SoftDeletableRepository<
     return { items, nextCursor };
   }
 
-  /** Every active row matching filter, in id order. */
-  async findAllActive(filter: Filter<R>, reader: Reader = this.db): Promise<R[]> {
+  /** How many active rows match filter. */
+  async countActive(filter: Filter<R>): Promise<number> {
     const { where, params } = this.whereActive(filter);
-    const rows = await reader.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where.join(' AND ')} ORDER BY id`,
+    const [row] = await this.db.select<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${this.mapping.table} WHERE ${where.join(' AND ')}`,
       params,
     );
-    return rows.map((row) => this.fromRow(row));
+    return Number(row.n);
   }
 
   /** Inserts a row; the answer is built from the values written, without reading back. */

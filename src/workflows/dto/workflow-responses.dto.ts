@@ -9,21 +9,49 @@ export class WorkflowPageDto {
   nextCursor!: string | null;
 }
 
+export class IncludedKindDto {
+  /** How many active rows of this kind link to the workflow; at most 100 are embedded. @example 250 */
+  @ApiProperty({ type: 'integer', minimum: 0, example: 250 })
+  total!: number;
+
+  /**
+   * The list route's page that follows the embedded rows, or null when they are all embedded.
+   * @example "/todos?workflowId=7&cursor=aWQ6MTIz"
+   */
+  next!: string | null;
+}
+
+/** For each kind named in include: how many rows there are in all, and where the rest are. */
+@ApiPropertyPerLinkedKind({
+  property: () => schemaRef(IncludedKindDto),
+  required: false,
+  models: [IncludedKindDto],
+})
+export class IncludedRowsDto {
+  [kind: string]: IncludedKindDto;
+}
+
 /**
- * GET /workflows/:id?include=...: one array of active rows per linked kind named. The linked
- * kinds are declared by other modules, so their properties are added to the OpenAPI document
- * from the declarations (describeLinkedKinds).
+ * GET /workflows/:id?include=...: for each linked kind named, its first 100 active rows in id
+ * order, and under `included` how many there are in all. The linked kinds are declared by other
+ * modules, so their properties are added to the OpenAPI document from the declarations
+ * (describeLinkedKinds).
  */
 @ApiPropertyPerLinkedKind({
   property: (kind) => ({
     type: 'array',
     items: schemaRef(kind.dto),
-    description: `Active linked ${kind.name}, by id; present when include names ${kind.name}.`,
+    maxItems: 100,
+    description: `The first 100 active linked ${kind.name}, by id; present when include names ${kind.name} (\`included.${kind.name}\` has the total and the next page).`,
   }),
   required: false,
 })
 export class WorkflowWithLinksDto extends WorkflowDto {
   [kind: string]: unknown;
+
+  /** Present with include: per kind named, the count of its rows and the next page of the rest. */
+  @ApiProperty({ required: false, allOf: [schemaRef(IncludedRowsDto)] })
+  included?: IncludedRowsDto;
 }
 
 /** How many rows of each linked kind a delete or restore changed: one property per kind. */

@@ -16,6 +16,15 @@ import {
 } from './linked-rows.repository';
 import type { WorkflowLinkedEntity } from './workflow-linked.entity';
 
+/** A workflow's rows of one kind as `include=` embeds them. */
+export interface EmbeddedRows<E extends WorkflowLinkedEntity> {
+  items: LinkedRow<E>[];
+  /** How many active rows of the kind link to the workflow. */
+  total: number;
+  /** The list route's page after the embedded rows; null when they are all embedded. */
+  next: string | null;
+}
+
 /**
  * Everything a linked kind's rows do, made from its declaration alone and provided in the
  * declaring module by LinkedKindsModule.forFeature: the routes' reads and writes (reads never
@@ -110,9 +119,23 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     return { kind: this.kind.name, count };
   }
 
-  /** The active rows linked to a workflow, in id order (`GET /workflows/:id?include=`). */
-  findActiveByWorkflow(workflowId: number): Promise<LinkedRow<E>[]> {
-    return this.rows.findAllActive({ workflowId } as Filter<LinkedRow<E>>);
+  /**
+   * The first `limit` active rows linked to a workflow, in id order, for
+   * `GET /workflows/:id?include=`: how many there are in all (counted only when there are more),
+   * and where the list route goes on.
+   */
+  async findActiveByWorkflow(workflowId: number, limit: number): Promise<EmbeddedRows<E>> {
+    // the generic row type cannot show the compiler that workflowId takes a number
+    const filter = { workflowId } as Filter<LinkedRow<E>>;
+    const page = await this.rows.findPage(filter, limit, undefined);
+    if (page.nextCursor === null)
+      return { items: page.items, total: page.items.length, next: null };
+    const query = new URLSearchParams({ workflowId: String(workflowId), cursor: page.nextCursor });
+    return {
+      items: page.items,
+      total: await this.rows.countActive(filter),
+      next: `/${this.kind.name}?${query.toString()}`,
+    };
   }
 
   findOrphans(limit: number): Promise<OrphanReport> {
