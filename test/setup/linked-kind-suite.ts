@@ -418,8 +418,11 @@ export function describeLinkedKind(
         [table]: before[table] - 3,
       });
       expect(await rows(table, [...old.ids, oldOwn.id])).toEqual([]);
+      expect(await workflowRow(old.workflow.id)).toBeUndefined();
       expect(await rows(table, recent.ids)).toHaveLength(1);
+      expect(await workflowRow(recent.workflow.id)).toMatchObject({ is_deleted: 1 });
       await t().http.get(`/${name}/${kept.id}`).expect(200);
+      await t().http.get(`/workflows/${active.id}?include=${name}`).expect(200);
       const again = await t().http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
       expect(again.body).toEqual({ dryRun: false, ...expected, ...counts(0), workflows: 0 });
     });
