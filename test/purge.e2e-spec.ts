@@ -8,6 +8,8 @@ import { startTestApp, type TestApp } from './setup/test-app';
 
 const run = promisify(execFile);
 
+// What POST /admin/purge counts and removes, per linked kind: the shared suite of
+// test/setup/linked-kind-suite.ts (test/linked-kinds.e2e-spec.ts).
 describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
   let t: TestApp;
 
@@ -17,14 +19,6 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
 
   afterAll(async () => {
     await t?.close();
-  });
-
-  const count = async (table: string) =>
-    Number((await t.db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-  const counts = async () => ({
-    workflows: await count('recruitment_processes'),
-    interviews: await count('interviews'),
-    todos: await count('todos'),
   });
 
   /** A deleted workflow with 2 interviews and 1 todo, all deleted `daysAgo` days ago. */
@@ -50,36 +44,6 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
     }
     return workflow.id;
   }
-
-  it('counts in a dry run, then hard-deletes only rows soft-deleted longer ago, children before workflows', async () => {
-    const old = await deletedWorkflow(40);
-    const recent = await deletedWorkflow(5);
-    const active = await createWorkflow(t.http);
-    await createTodo(t.http, { workflowId: active.id });
-    const before = await counts();
-
-    const dry = await t.http
-      .post('/admin/purge')
-      .send({ olderThan: '30d', dryRun: true })
-      .expect(200);
-    expect(dry.body).toMatchObject({ dryRun: true, interviews: 2, todos: 1, workflows: 1 });
-    expect(await counts()).toEqual(before);
-
-    const real = await t.http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
-    expect(real.body).toMatchObject({ dryRun: false, interviews: 2, todos: 1, workflows: 1 });
-    expect(await counts()).toEqual({
-      workflows: before.workflows - 1,
-      interviews: before.interviews - 2,
-      todos: before.todos - 1,
-    });
-    expect(await t.db.query('SELECT id FROM recruitment_processes WHERE id = ?', [old])).toEqual(
-      [],
-    );
-    expect(
-      await t.db.query('SELECT id FROM recruitment_processes WHERE id = ?', [recent]),
-    ).toHaveLength(1);
-    await t.http.get(`/workflows/${active.id}?include=todos`).expect(200);
-  });
 
   it('answers 400 for a malformed age and 403 below the admin role', async () => {
     for (const olderThan of ['30', 'thirty days', '0d', '-5d']) {

@@ -1,25 +1,29 @@
 import { createWorkflow, expectErrorShape, ISO_UTC, type ApiRow } from './fixtures';
 import type { TestApp } from './test-app';
 
-/** What differs between /interviews and /todos for the routes they share. */
+/** What differs between the routes of the linked kinds (/interviews, /todos, the fixture's /notes). */
 export interface LinkedResource {
-  path: '/interviews' | '/todos';
-  table: 'interviews' | 'todos';
-  name: 'Interview' | 'Todo';
+  path: string;
+  table: string;
+  /** One row, in messages (`Interview 7 not found`). */
+  name: string;
   /** The smallest valid creation body. */
   minimal: Record<string, unknown>;
   /** Every field set, as the client sends it. */
   full: Record<string, unknown>;
   /** The answer to `minimal`, beyond id, timestamps and soft-delete fields. */
   defaults: Record<string, unknown>;
-  statuses: string[];
+  /** The values of its `status` field, which the list filters on; absent: it has none. */
+  statuses?: string[];
+  /** A field set at creation that a PATCH of other fields leaves alone; `description` unless given. */
+  kept?: Record<string, unknown>;
   /** Bodies that must be refused with 400, each naming the field. */
   invalid: Array<[Record<string, unknown>, string]>;
 }
 
 /**
- * The contract /interviews and /todos share (docs/api.md): each module's spec runs it and
- * adds what is its own.
+ * The contract the routes of every linked kind share (docs/api.md): each kind's spec runs it
+ * and adds what is its own.
  */
 export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestApp): void {
   const t = () => app();
@@ -116,12 +120,13 @@ export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestA
   });
 
   describe(`GET ${r.path}`, () => {
-    it('pages through the active rows of a workflow in id order, without duplicates or gaps, filtered by workflowId and status', async () => {
+    it(`pages through the active rows of a workflow in id order, without duplicates or gaps, filtered by workflowId${r.statuses ? ' and status' : ''}`, async () => {
       const workflow = await createWorkflow(t().http);
       const other = await createWorkflow(t().http);
       const ids: number[] = [];
+      const status = (i: number) => (r.statuses ? { status: r.statuses[i % 2] } : {});
       for (let i = 0; i < 7; i++)
-        ids.push((await create({ workflowId: workflow.id, status: r.statuses[i % 2] })).id);
+        ids.push((await create({ workflowId: workflow.id, ...status(i) })).id);
       await create({ workflowId: other.id });
       await t().http.delete(`${r.path}/${ids[2]}`).expect(200);
 
@@ -138,6 +143,7 @@ export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestA
       }
       expect(seen).toEqual(ids.filter((id) => id !== ids[2]));
 
+      if (!r.statuses) return;
       const byStatus = await t()
         .http.get(r.path)
         .query({ workflowId: workflow.id, status: r.statuses[1] })
@@ -160,15 +166,12 @@ export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestA
 
   describe(`PATCH ${r.path}/:id`, () => {
     it('changes only the fields sent', async () => {
-      const row = await create({ description: 'keep' });
-      const res = await t()
-        .http.patch(`${r.path}/${row.id}`)
-        .send({ title: 'Renamed', status: r.statuses[1] })
-        .expect(200);
+      const row = await create(r.kept ?? { description: 'keep' });
+      const changes = { title: 'Renamed', ...(r.statuses ? { status: r.statuses[1] } : {}) };
+      const res = await t().http.patch(`${r.path}/${row.id}`).send(changes).expect(200);
       expect(res.body).toEqual({
         ...row,
-        title: 'Renamed',
-        status: r.statuses[1],
+        ...changes,
         updatedAt: expect.stringMatching(ISO_UTC),
       });
       expect((await t().http.get(`${r.path}/${row.id}`).expect(200)).body).toEqual(res.body);

@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -6,8 +7,9 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { loadConfig } from '../../src/config/app-config';
+import { runPendingMigrations } from '../../src/database/migrate';
 import { TEST_JWT_SECRET, tokenFor } from './auth';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type MigrationClass, type TestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -18,15 +20,31 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * What a suite may add to the application: modules of the test tree (a linked kind of its own,
+ * such as test/fixtures/notes) and the migrations that create their tables.
+ */
+export interface TestAppExtras {
+  /** Imported next to AppModule. */
+  imports?: Array<Type<unknown> | DynamicModule>;
+  /** Applied after the application's own migrations, before it answers anything. */
+  migrations?: readonly MigrationClass[];
+}
+
 /** A fresh database of the suite's kind and the application on it, migrated at start as in production. */
-export async function startTestApp(label: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  return startAppOn(await createTestDatabase(label), env);
+export async function startTestApp(
+  label: string,
+  env: NodeJS.ProcessEnv = {},
+  extras: TestAppExtras = {},
+): Promise<TestApp> {
+  return startAppOn(await createTestDatabase(label), env, extras);
 }
 
 /** The application on a database the caller made; close() drops it with database.drop(). */
 export async function startAppOn(
   database: TestDatabase,
   env: NodeJS.ProcessEnv = {},
+  extras: TestAppExtras = {},
 ): Promise<TestApp> {
   try {
     const config = loadConfig({
@@ -39,9 +57,16 @@ export async function startAppOn(
       LOG_LEVEL: 'warn',
       ...env,
     });
+    // the application's data source applies its own migrations while the module compiles
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config)],
+      imports: [AppModule.forRoot(config), ...(extras.imports ?? [])],
     }).compile();
+    if (extras.migrations?.length) {
+      await migrateExtras(database, extras.migrations).catch(async (err: unknown) => {
+        await moduleRef.close();
+        throw err;
+      });
+    }
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
       createHttpAdapter(config),
       APP_OPTIONS,
@@ -63,5 +88,18 @@ export async function startAppOn(
   } catch (err) {
     await database.drop();
     throw err;
+  }
+}
+
+/** The extra migrations, on a data source of their own, as `npm run migration:run` would apply them. */
+async function migrateExtras(
+  database: TestDatabase,
+  migrations: readonly MigrationClass[],
+): Promise<void> {
+  const dataSource = await database.connect(migrations);
+  try {
+    await runPendingMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
   }
 }

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { parseDatabaseUrl, type DatabaseTarget } from '../../src/database/database-url';
 
 export type TestDatabaseKind = 'sqlite' | 'mariadb';
+
+/** A migration class, as TypeORM's `migrations` option lists them. */
+export type MigrationClass = new () => MigrationInterface;
 
 /** Test databases are named test_*, and nothing else is ever created or dropped here. */
 const TEST_NAME = /^test_[a-z0-9_]+$/;
@@ -23,8 +27,11 @@ export interface TestDatabase {
   name: string;
   url: string;
   target: DatabaseTarget;
-  /** A data source on the test database with the migrations loaded but not run. */
-  connect(): Promise<DataSource>;
+  /**
+   * A data source on the test database with the migrations loaded but not run: the service's
+   * (migrations/index.ts), then `extra` (a fixture's tables).
+   */
+  connect(extra?: readonly MigrationClass[]): Promise<DataSource>;
   drop(): Promise<void>;
 }
 
@@ -55,7 +62,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       name,
       url,
       target: parseDatabaseUrl(url),
-      connect: () => connect(url),
+      connect: (extra) => connect(url, extra),
       drop: () => {
         assertTestDatabaseName(basename(file, '.sqlite'));
         for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
@@ -72,7 +79,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     name,
     url,
     target: parseDatabaseUrl(url),
-    connect: () => connect(url),
+    connect: (extra) => connect(url, extra),
     drop: async () => {
       assertTestDatabaseName(name);
       await adminQuery(`DROP DATABASE IF EXISTS \`${name}\``);
@@ -80,8 +87,9 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   };
 }
 
-async function connect(url: string): Promise<DataSource> {
-  const dataSource = new DataSource(buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 5 }));
+async function connect(url: string, extra: readonly MigrationClass[] = []): Promise<DataSource> {
+  const options = buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 5 });
+  const dataSource = new DataSource({ ...options, migrations: [...MIGRATIONS, ...extra] });
   return dataSource.initialize();
 }
 

@@ -1,0 +1,493 @@
+import type { OpenAPIV3 } from 'openapi-types';
+import request from 'supertest';
+import { tokenFor } from './auth';
+import { createWorkflow, expectErrorShape, ISO_UTC, type ApiRow } from './fixtures';
+import { rejectUpdatesOf } from './reject-updates';
+import type { TestApp } from './test-app';
+
+/** A kind of row linked to workflows, as a client and the database see it. */
+export interface LinkedKindUnderTest {
+  /** Its route (`/<name>`), its `include=` value and its key in every count. */
+  name: string;
+  table: string;
+  /** One row, in messages (`Note 7 not found`). */
+  label: string;
+  /** The name of its row schema in the OpenAPI document. */
+  schema: string;
+  /** The smallest valid creation body. */
+  minimal: Record<string, unknown>;
+}
+
+/** A row as its table holds it: the link and the soft-delete columns. */
+interface StoredRow {
+  id: number;
+  workflow_id: number | null;
+  is_deleted: number;
+  deleted_at: string | null;
+  deleted_by: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A database timestamp (`2025-10-02 09:30:00.123[000]`) as the API writes it. */
+const isoOf = (stamp: string | null): string =>
+  new Date(`${String(stamp).replace(' ', 'T')}Z`).toISOString();
+
+/** A timestamp `daysAgo` days ago, as the database holds it. */
+const daysAgo = (days: number): string =>
+  new Date(Date.now() - days * DAY_MS).toISOString().slice(0, 23).replace('T', ' ');
+
+/**
+ * What every linked kind does with its workflow, checked against the running application: the
+ * cascade of a workflow's delete and its rollback, the restore, `include=`, the orphan report and
+ * repair, retention purge, and the kind's counts in answers and in /docs-json. `kinds` are all the
+ * kinds the application serves (`kind` among them): each count has one key per kind, and a
+ * workflow under test also holds one row of every other kind, so that a failing kind is seen to
+ * roll back the others.
+ */
+export function describeLinkedKind(
+  kind: LinkedKindUnderTest,
+  app: () => TestApp,
+  kinds: readonly LinkedKindUnderTest[],
+): void {
+  const { name, table } = kind;
+  const t = () => app();
+  const others = kinds.filter((other) => other.name !== name);
+  /** A count per kind: `n` for this one, `rest` for the others. */
+  const counts = (n: number, rest = 0): Record<string, number> =>
+    Object.fromEntries(kinds.map((k) => [k.name, k.name === name ? n : rest]));
+  const as = (role: 'editor' | 'admin', sub: number) => ({
+    authorization: `Bearer ${tokenFor(role, sub)}`,
+  });
+
+  const create = async (
+    of: LinkedKindUnderTest,
+    body: Record<string, unknown> = {},
+  ): Promise<ApiRow> =>
+    (
+      await t()
+        .http.post(`/${of.name}`)
+        .send({ ...of.minimal, ...body })
+        .expect(201)
+    ).body as ApiRow;
+  const select = async (from: string, ids: number[], link: string): Promise<StoredRow[]> =>
+    (
+      await t().db.query(
+        `SELECT id, ${link} AS workflow_id, is_deleted, deleted_at, deleted_by FROM ${from}
+          WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`,
+        ids,
+      )
+    ).map((row: StoredRow) => ({ ...row, is_deleted: Number(row.is_deleted) }));
+  const rows = (of: string, ids: number[]) => select(of, ids, 'workflow_id');
+  const workflowRow = async (id: number) =>
+    (await select('recruitment_processes', [id], 'NULL'))[0];
+
+  /**
+   * A workflow with three active rows of this kind and one it deleted on its own (by user 1),
+   * and one active row of every other kind.
+   */
+  async function workflowWithRows() {
+    const workflow = await createWorkflow(t().http);
+    const active: number[] = [];
+    for (let i = 0; i < 3; i++) active.push((await create(kind, { workflowId: workflow.id })).id);
+    const own = (await create(kind, { workflowId: workflow.id })).id;
+    await t().http.delete(`/${name}/${own}`).expect(200);
+    const linked: Array<[table: string, id: number]> = [];
+    for (const other of others) {
+      linked.push([other.table, (await create(other, { workflowId: workflow.id })).id]);
+    }
+    return { workflow, active, own, linked };
+  }
+
+  /** Every row of a workflowWithRows, and the workflow, as stored. */
+  async function snapshot(family: Awaited<ReturnType<typeof workflowWithRows>>) {
+    return {
+      workflow: await workflowRow(family.workflow.id),
+      rows: await rows(table, [...family.active, family.own]),
+      linked: await Promise.all(family.linked.map(([of, id]) => rows(of, [id]))),
+    };
+  }
+
+  describe(`linked kind ${name}`, () => {
+    describe('DELETE /workflows/:id', () => {
+      it(`soft-deletes the active ${name} of the workflow with its deletedAt and deletedBy, counts them in cascaded.${name}; rows deleted before keep theirs; other rows untouched`, async () => {
+        const family = await workflowWithRows();
+        const [ownBefore] = await rows(table, [family.own]);
+        const other = await workflowWithRows();
+        const lone = await create(kind);
+        const untouched = async () => ({
+          other: await snapshot(other),
+          lone: await rows(table, [lone.id]),
+        });
+        const before = await untouched();
+        // a later instant than the row deleted on its own
+        await new Promise((resolve) => setTimeout(resolve, 5));
+
+        const res = await request(t().app.getHttpServer())
+          .delete(`/workflows/${family.workflow.id}`)
+          .set(as('editor', 42))
+          .expect(200);
+
+        expect(res.body).toEqual({
+          ...family.workflow,
+          updatedAt: res.body.deletedAt,
+          isDeleted: true,
+          deletedAt: expect.stringMatching(ISO_UTC),
+          deletedBy: 42,
+          cascaded: counts(3, 1),
+        });
+        const workflow = await workflowRow(family.workflow.id);
+        expect(isoOf(workflow.deleted_at)).toBe(res.body.deletedAt);
+        expect(await rows(table, family.active)).toEqual(
+          family.active.map((id) => ({
+            id,
+            workflow_id: family.workflow.id,
+            is_deleted: 1,
+            deleted_at: workflow.deleted_at,
+            deleted_by: 42,
+          })),
+        );
+        expect(await rows(table, [family.own])).toEqual([ownBefore]);
+        expect(ownBefore).toMatchObject({ is_deleted: 1, deleted_by: 1 });
+        expect(ownBefore.deleted_at).not.toEqual(workflow.deleted_at);
+        for (const id of [...family.active, family.own]) {
+          const gone = await t().http.get(`/${name}/${id}`).expect(404);
+          expect(gone.body.message).toBe(`${kind.label} ${id} not found`);
+        }
+        expect(await untouched()).toEqual(before);
+        await t().http.get(`/${name}/${lone.id}`).expect(200);
+      });
+
+      it(`counts 0 in cascaded.${name} when the workflow's ${name} were all deleted before`, async () => {
+        const workflow = await createWorkflow(t().http);
+        const row = await create(kind, { workflowId: workflow.id });
+        await t().http.delete(`/${name}/${row.id}`).expect(200);
+        const res = await t().http.delete(`/workflows/${workflow.id}`).expect(200);
+        expect(res.body.cascaded).toEqual(counts(0));
+      });
+    });
+
+    describe(`when the database rejects every UPDATE of ${table}`, () => {
+      let allowUpdates: (() => Promise<void>) | undefined;
+
+      afterEach(async () => {
+        await allowUpdates?.();
+        allowUpdates = undefined;
+      });
+
+      it('DELETE /workflows/:id answers 500 and changes nothing: the workflow and its rows of every kind stay active', async () => {
+        const family = await workflowWithRows();
+        const before = await snapshot(family);
+        allowUpdates = await rejectUpdatesOf(t().db, t().database.kind, table);
+
+        const res = await t().http.delete(`/workflows/${family.workflow.id}`).expect(500);
+
+        expectErrorShape(res.body, 500);
+        expect(await snapshot(family)).toEqual(before);
+        expect(before.workflow.is_deleted).toBe(0);
+        const read = await t()
+          .http.get(`/workflows/${family.workflow.id}`)
+          .query({ include: kinds.map((k) => k.name).join(',') })
+          .expect(200);
+        expect(read.body[name].map((row: ApiRow) => row.id)).toEqual(family.active);
+        for (const other of others) expect(read.body[other.name]).toHaveLength(1);
+      });
+
+      it('POST /workflows/:id/restore answers 500 and changes nothing: the workflow and its rows stay deleted', async () => {
+        const family = await workflowWithRows();
+        await t().http.delete(`/workflows/${family.workflow.id}`).expect(200);
+        const before = await snapshot(family);
+        allowUpdates = await rejectUpdatesOf(t().db, t().database.kind, table);
+
+        const res = await t().http.post(`/workflows/${family.workflow.id}/restore`).expect(500);
+
+        expectErrorShape(res.body, 500);
+        expect(await snapshot(family)).toEqual(before);
+        await t().http.get(`/workflows/${family.workflow.id}`).expect(404);
+        await t().http.get(`/${name}/${family.active[0]}`).expect(404);
+      });
+    });
+
+    it(`POST /workflows/:id/restore brings back exactly the ${name} its delete soft-deleted, counted in restored.${name}, even beside a row deleted on its own at the same instant`, async () => {
+      const family = await workflowWithRows();
+      await t().http.delete(`/workflows/${family.workflow.id}`).expect(200);
+      // the very same deletedAt as the cascade: timestamps cannot tell the two apart
+      await t().db.query(
+        `UPDATE ${table} SET deleted_at = (SELECT deleted_at FROM recruitment_processes WHERE id = ?) WHERE id = ?`,
+        [family.workflow.id, family.own],
+      );
+      const [ownBefore] = await rows(table, [family.own]);
+
+      const res = await t().http.post(`/workflows/${family.workflow.id}/restore`).expect(200);
+
+      expect(res.body).toEqual({
+        ...family.workflow,
+        updatedAt: expect.stringMatching(ISO_UTC),
+        isDeleted: false,
+        deletedAt: null,
+        deletedBy: null,
+        restored: counts(3, 1),
+      });
+      expect(await rows(table, family.active)).toEqual(
+        family.active.map((id) => ({
+          id,
+          workflow_id: family.workflow.id,
+          is_deleted: 0,
+          deleted_at: null,
+          deleted_by: null,
+        })),
+      );
+      expect(await rows(table, [family.own])).toEqual([ownBefore]);
+      await t().http.get(`/${name}/${family.own}`).expect(404);
+      const read = await t()
+        .http.get(`/workflows/${family.workflow.id}`)
+        .query({ include: name })
+        .expect(200);
+      expect(read.body[name].map((row: ApiRow) => row.id)).toEqual(family.active);
+    });
+
+    it(`GET /workflows/:id?include=${name} embeds its active ${name} in id order; an unknown kind answers 400`, async () => {
+      const workflow = await createWorkflow(t().http);
+      const other = await createWorkflow(t().http);
+      const created: ApiRow[] = [];
+      for (let i = 0; i < 4; i++) created.push(await create(kind, { workflowId: workflow.id }));
+      await t().http.delete(`/${name}/${created[1].id}`).expect(200);
+      await create(kind, { workflowId: other.id });
+      for (const k of others) await create(k, { workflowId: workflow.id });
+
+      const res = await t().http.get(`/workflows/${workflow.id}?include=${name}`).expect(200);
+
+      // only the kinds named, each row as its own route answers it
+      expect(res.body).toEqual({ ...workflow, [name]: [created[0], created[2], created[3]] });
+      expect((await t().http.get(`/${name}/${created[2].id}`).expect(200)).body).toEqual(
+        created[2],
+      );
+      expect((await t().http.get(`/workflows/${workflow.id}`).expect(200)).body).toEqual(workflow);
+      const empty = await createWorkflow(t().http);
+      expect(
+        (await t().http.get(`/workflows/${empty.id}?include=${name}`).expect(200)).body[name],
+      ).toEqual([]);
+
+      const unknown = await t()
+        .http.get(`/workflows/${workflow.id}?include=${name},nope`)
+        .expect(400);
+      expectErrorShape(unknown.body, 400);
+      for (const k of kinds) expect(JSON.stringify(unknown.body.message)).toContain(k.name);
+    });
+
+    it(`GET /admin/orphans reports the active ${name} of deleted or missing workflows under ${name}; POST /admin/orphans/repair repairs them, restorably`, async () => {
+      const none = { deletedWorkflow: 0, missingWorkflow: 0, items: [] };
+      const nothingRepaired = { softDeleted: 0, unlinked: 0 };
+      // what other tests may have left, so that every other kind reports nothing below
+      await t().http.post('/admin/orphans/repair').expect(200);
+      // a workflow deleted through the API leaves no orphan
+      const deleted = await createWorkflow(t().http);
+      await create(kind, { workflowId: deleted.id });
+      await t().http.delete(`/workflows/${deleted.id}`).expect(200);
+      const healthy = await createWorkflow(t().http);
+      const healthyRow = await create(kind, { workflowId: healthy.id });
+      const stale = await createWorkflow(t().http);
+      const staleRow = await create(kind, { workflowId: stale.id });
+      const ownDeleted = await create(kind, { workflowId: stale.id });
+      await t().http.delete(`/${name}/${ownDeleted.id}`).expect(200);
+      const [ownBefore] = await rows(table, [ownDeleted.id]);
+      // a soft delete written by hand, without its cascade
+      await t().db.query(
+        "UPDATE recruitment_processes SET is_deleted = 1, deleted_at = '2025-10-02 09:30:00.000', deleted_by = 7 WHERE id = ?",
+        [stale.id],
+      );
+      // a link to a workflow that does not exist, as only bypassed foreign keys allow
+      const dangling = await create(kind);
+      await withoutForeignKeyChecks(t(), `UPDATE ${table} SET workflow_id = ? WHERE id = ?`, [
+        987654,
+        dangling.id,
+      ]);
+
+      const report = await t().http.get('/admin/orphans').expect(200);
+      expect(report.body).toEqual({
+        ...Object.fromEntries(others.map((k) => [k.name, none])),
+        [name]: {
+          deletedWorkflow: 1,
+          missingWorkflow: 1,
+          items: [
+            { id: staleRow.id, workflowId: stale.id, reason: 'deleted_workflow' },
+            { id: dangling.id, workflowId: 987654, reason: 'missing_workflow' },
+          ],
+        },
+      });
+
+      const repair = await request(t().app.getHttpServer())
+        .post('/admin/orphans/repair')
+        .set(as('admin', 9))
+        .expect(200);
+      expect(repair.body).toEqual({
+        ...Object.fromEntries(others.map((k) => [k.name, nothingRepaired])),
+        [name]: { softDeleted: 1, unlinked: 1 },
+      });
+
+      expect((await t().http.get('/admin/orphans').expect(200)).body).toEqual(
+        Object.fromEntries(kinds.map((k) => [k.name, none])),
+      );
+      const [repaired] = await rows(table, [staleRow.id]);
+      // deleted as the cascade would have: with the workflow's deletedAt, by the repairer
+      expect(repaired).toMatchObject({ workflow_id: stale.id, is_deleted: 1, deleted_by: 9 });
+      expect(String(repaired.deleted_at)).toMatch(/^2025-10-02 09:30:00/);
+      const unlinked = await t().http.get(`/${name}/${dangling.id}`).expect(200);
+      expect(unlinked.body).toEqual({
+        ...dangling,
+        workflowId: null,
+        updatedAt: expect.stringMatching(ISO_UTC),
+      });
+      expect((await t().http.get(`/${name}/${healthyRow.id}`).expect(200)).body).toEqual(
+        healthyRow,
+      );
+      expect(await rows(table, [ownDeleted.id])).toEqual([ownBefore]);
+
+      // a second repair finds nothing to do
+      expect((await t().http.post('/admin/orphans/repair').expect(200)).body).toEqual(
+        Object.fromEntries(kinds.map((k) => [k.name, nothingRepaired])),
+      );
+      // restoring the workflow brings back what the repair deleted, and only that
+      const restored = await t().http.post(`/workflows/${stale.id}/restore`).expect(200);
+      expect(restored.body.restored).toEqual(counts(1));
+      await t().http.get(`/${name}/${staleRow.id}`).expect(200);
+      await t().http.get(`/${name}/${ownDeleted.id}`).expect(404);
+    });
+
+    it(`POST /admin/purge counts (dryRun) and hard-deletes the ${name} soft-deleted longer ago than olderThan, under ${name}`, async () => {
+      // what other tests may have left, so that the counts below are this test's alone
+      await t().http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
+      const tables = ['recruitment_processes', ...kinds.map((k) => k.table)];
+      const sizes = async () =>
+        Object.fromEntries(
+          await Promise.all(
+            tables.map(async (of) => [
+              of,
+              Number((await t().db.query(`SELECT COUNT(*) AS n FROM ${of}`))[0].n),
+            ]),
+          ),
+        );
+      /** A deleted workflow with `n` rows of this kind, all deleted `days` days ago. */
+      async function deletedWorkflow(n: number, days: number) {
+        const workflow = await createWorkflow(t().http);
+        const ids: number[] = [];
+        for (let i = 0; i < n; i++) ids.push((await create(kind, { workflowId: workflow.id })).id);
+        await t().http.delete(`/workflows/${workflow.id}`).expect(200);
+        await t().db.query('UPDATE recruitment_processes SET deleted_at = ? WHERE id = ?', [
+          daysAgo(days),
+          workflow.id,
+        ]);
+        await t().db.query(`UPDATE ${table} SET deleted_at = ? WHERE workflow_id = ?`, [
+          daysAgo(days),
+          workflow.id,
+        ]);
+        return { workflow, ids };
+      }
+      const old = await deletedWorkflow(2, 40);
+      const recent = await deletedWorkflow(1, 5);
+      const active = await createWorkflow(t().http);
+      const kept = await create(kind, { workflowId: active.id });
+      const oldOwn = await create(kind, { workflowId: active.id });
+      await t().http.delete(`/${name}/${oldOwn.id}`).expect(200);
+      await t().db.query(`UPDATE ${table} SET deleted_at = ? WHERE id = ?`, [
+        daysAgo(31),
+        oldOwn.id,
+      ]);
+      const before = await sizes();
+      const expected = {
+        deletedBefore: expect.stringMatching(ISO_UTC),
+        ...counts(3),
+        workflows: 1,
+      };
+
+      const dry = await t()
+        .http.post('/admin/purge')
+        .send({ olderThan: '30d', dryRun: true })
+        .expect(200);
+      expect(dry.body).toEqual({ dryRun: true, ...expected });
+      expect(
+        Math.abs(Date.parse(dry.body.deletedBefore) - (Date.now() - 30 * DAY_MS)),
+      ).toBeLessThan(60_000);
+      expect(await sizes()).toEqual(before);
+
+      const real = await t().http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
+      expect(real.body).toEqual({ dryRun: false, ...expected });
+      expect(await sizes()).toEqual({
+        ...before,
+        recruitment_processes: before.recruitment_processes - 1,
+        [table]: before[table] - 3,
+      });
+      expect(await rows(table, [...old.ids, oldOwn.id])).toEqual([]);
+      expect(await workflowRow(old.workflow.id)).toBeUndefined();
+      expect(await rows(table, recent.ids)).toHaveLength(1);
+      expect(await workflowRow(recent.workflow.id)).toMatchObject({ is_deleted: 1 });
+      await t().http.get(`/${name}/${kept.id}`).expect(200);
+      await t().http.get(`/workflows/${active.id}?include=${name}`).expect(200);
+      const again = await t().http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
+      expect(again.body).toEqual({ dryRun: false, ...expected, ...counts(0), workflows: 0 });
+    });
+
+    it(`/docs-json gives ${name} its property in every per-kind schema, its include value, its tag and its routes`, async () => {
+      const doc = (await t().http.get('/docs-json').expect(200)).body as OpenAPIV3.Document;
+      const schema = (of: string) => doc.components?.schemas?.[of] as OpenAPIV3.SchemaObject;
+      const property = (of: string) => schema(of).properties?.[name];
+      const names = kinds.map((k) => k.name).sort();
+      const perKind = (of: string) =>
+        Object.keys(schema(of).properties ?? {})
+          .filter((key) => names.includes(key))
+          .sort();
+
+      expect(property('LinkedRowCountsDto')).toMatchObject({ type: 'integer', minimum: 0 });
+      expect(property('WorkflowWithLinksDto')).toMatchObject({
+        type: 'array',
+        items: { $ref: `#/components/schemas/${kind.schema}` },
+      });
+      expect(property('OrphansReportDto')).toEqual({
+        $ref: '#/components/schemas/OrphanListDto',
+      });
+      expect(property('OrphanRepairDto')).toEqual({
+        $ref: '#/components/schemas/OrphanRepairCountsDto',
+      });
+      expect(property('PurgeReportDto')).toMatchObject({ type: 'integer', minimum: 0 });
+      for (const of of ['LinkedRowCountsDto', 'OrphansReportDto', 'OrphanRepairDto']) {
+        expect([of, schema(of).required]).toEqual([of, expect.arrayContaining([name])]);
+      }
+      for (const of of [
+        'LinkedRowCountsDto',
+        'WorkflowWithLinksDto',
+        'OrphansReportDto',
+        'OrphanRepairDto',
+        'PurgeReportDto',
+      ]) {
+        expect([of, perKind(of)]).toEqual([of, names]);
+      }
+      expect(schema(kind.schema).properties).toHaveProperty('workflowId');
+      expect(doc.tags).toContainEqual({ name, description: expect.any(String) });
+
+      const include = doc.paths['/workflows/{id}']?.get?.parameters?.find(
+        (parameter) => 'name' in parameter && parameter.name === 'include',
+      ) as OpenAPIV3.ParameterObject;
+      expect(include.description).toContain(`\`${name}\``);
+      expect(Object.keys(doc.paths[`/${name}`] ?? {}).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths[`/${name}/{id}`] ?? {}).sort()).toEqual([
+        'delete',
+        'get',
+        'patch',
+      ]);
+      expect(doc.paths[`/${name}`]?.post?.tags).toEqual([name]);
+    });
+  });
+}
+
+/** Runs one statement with the foreign key checks off, as only a hand-written repair would. */
+async function withoutForeignKeyChecks(t: TestApp, sql: string, params: unknown[]): Promise<void> {
+  const runner = t.db.createQueryRunner();
+  const sqlite = t.database.kind === 'sqlite';
+  try {
+    await runner.query(sqlite ? 'PRAGMA foreign_keys = OFF' : 'SET FOREIGN_KEY_CHECKS = 0');
+    await runner.query(sql, params);
+  } finally {
+    await runner.query(sqlite ? 'PRAGMA foreign_keys = ON' : 'SET FOREIGN_KEY_CHECKS = 1');
+    await runner.release();
+  }
+}
