@@ -14,16 +14,16 @@ export class IncludedKindDto {
   @ApiProperty({ type: 'integer', minimum: 0, example: 250 })
   total!: number;
 
-  /**
-   * The list route's page that follows the embedded rows, or null when they are all embedded.
-   * @example "/todos?workflowId=7&cursor=aWQ6MTIz"
-   */
+  /** The list route's page that follows the embedded rows, or null when they are all embedded. */
   next!: string | null;
 }
 
 /** For each kind named in include: how many rows there are in all, and where the rest are. */
 @ApiPropertyPerLinkedKind({
-  property: () => schemaRef(IncludedKindDto),
+  property: (kind) => ({
+    allOf: [schemaRef(IncludedKindDto)],
+    example: { total: 250, next: `/${kind.name}?workflowId=7&cursor=aWQ6MTAw` },
+  }),
   required: false,
   models: [IncludedKindDto],
 })
