@@ -12,13 +12,22 @@ import { ErrorShapeFilter } from './common/errors/error-shape.filter';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { requestIdOf, ROOT_LOGGER } from './logging/logging.options';
 import { useRequestLogging } from './logging/request-logging';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { useRateLimit } from './rate-limit/rate-limit.hook';
+import type { TrustProxy } from './rate-limit/rate-limit.config';
 
 export const DOCS_PATH = 'docs';
 
 /** The HTTP platform, for main.ts and the e2e suites alike. */
-export function createHttpAdapter(bodyLimitBytes: number): FastifyAdapter {
+export function createHttpAdapter(
+  bodyLimitBytes: number,
+  trustProxy: TrustProxy = false,
+): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
+    // request.ip (the rate limit's key, the log's remoteAddress) from X-Forwarded-For, as far as
+    // the configured proxies vouch for it
+    trustProxy,
     genReqId: requestIdOf,
     // errors fastify's router raises before any Nest code runs, in the one error shape
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -52,6 +61,7 @@ export async function configureApp(
   app.useLogger(app.get(Logger));
   const rootLogger = app.get<Pino>(ROOT_LOGGER);
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
+  useRateLimit(app.getHttpAdapter().getInstance(), app.get(RateLimiter));
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    createHttpAdapter(config.bodyLimitBytes),
+    createHttpAdapter(config.bodyLimitBytes, config.trustProxy),
     APP_OPTIONS,
   );
   await configureApp(app, config);

@@ -1,6 +1,12 @@
 import { developmentSecret, type AuthOptions } from '../auth/auth.options';
 import { DatabaseTarget, parseDatabaseUrl, redact } from '../database/database-url';
 import { LOG_LEVELS, type LogFormat, type LoggingOptions } from '../logging/logging.options';
+import {
+  rateLimitStore,
+  trustProxy,
+  type RateLimitStore,
+  type TrustProxy,
+} from '../rate-limit/rate-limit.config';
 
 /** Everything the service reads from its environment; see .env.example. */
 export interface AppConfig {
@@ -21,6 +27,12 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Requests per minute and client address (RATE_LIMIT_PER_MINUTE, default 600; 0 turns it off). */
   rateLimitPerMinute: number;
+  /** Where the rate limit counts (RATE_LIMIT_STORE: memory, the default, or redis://host:port). */
+  rateLimitStore: RateLimitStore;
+  /** Refuse requests (503) while the rate limit's Redis is unreachable (RATE_LIMIT_FAIL_CLOSED). */
+  rateLimitFailClosed: boolean;
+  /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY: addresses or a hop count). */
+  trustProxy: TrustProxy;
   /** Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret. */
   auth: AuthOptions;
   /** LOG_LEVEL (default info) and LOG_FORMAT (default pretty on a terminal outside production, else json). */
@@ -85,6 +97,9 @@ export function loadConfig(
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     corsOrigins: origins(env.CORS_ORIGINS, problems),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    rateLimitStore: rateLimitStore(env.RATE_LIMIT_STORE, problems),
+    rateLimitFailClosed: boolean('RATE_LIMIT_FAIL_CLOSED', false),
+    trustProxy: trustProxy(env.TRUST_PROXY, problems),
     logging: {
       level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf<LogFormat>(

@@ -43,7 +43,7 @@ export async function startAppOn(
       imports: [AppModule.forRoot(config)],
     }).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      createHttpAdapter(config.bodyLimitBytes),
+      createHttpAdapter(config.bodyLimitBytes, config.trustProxy),
       APP_OPTIONS,
     );
     await configureApp(app, config);
