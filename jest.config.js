@@ -150,8 +150,9 @@ module.exports = async () => {
   } else {
     console.warn('No redis-server on the PATH: the shared rate limit suite does not run.');
   }
-  // three replicas behind Debian's HAProxy, on MariaDB: CI installs haproxy and requires it
-  if (which('haproxy') && mariadbUp) {
+  // three replicas behind Debian's HAProxy, on MariaDB, the rate limit in a private redis-server:
+  // CI installs haproxy and requires it
+  if (which('haproxy') && which('redis-server') && mariadbUp) {
     projects.push({
       ...e2eProject('mariadb'),
       displayName: 'haproxy',
@@ -163,7 +164,7 @@ module.exports = async () => {
     );
   } else {
     console.warn(
-      `The load balancer suite does not run: ${mariadbUp ? 'no haproxy on the PATH (apt-get install haproxy)' : 'MariaDB does not answer'}.`,
+      `The load balancer suite does not run: ${!mariadbUp ? 'MariaDB does not answer' : !which('haproxy') ? 'no haproxy on the PATH (apt-get install haproxy)' : 'no redis-server on the PATH'}.`,
     );
   }
   return { projects, testTimeout: 60_000 };
