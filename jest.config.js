@@ -1,6 +1,7 @@
 // Unit tests, then the e2e suites on SQLite and - when a MariaDB/MySQL server answers - on
-// MariaDB, the Galera suite when the cluster answers, and the Swagger UI in Chromium when it is
-// installed. With CI=true or REQUIRE_MARIADB=1 a missing server or browser fails the run instead.
+// MariaDB, the Galera suites when the cluster answers, the Swagger UI in Chromium, the shared rate
+// limit with redis-server and the load balancer suite with haproxy when they are installed. With
+// CI=true or REQUIRE_MARIADB=1 a missing server, browser or program fails the run instead.
 const net = require('node:net');
 const { execFileSync } = require('node:child_process');
 
@@ -56,14 +57,18 @@ function galeraAddresses() {
   return [1, 2, 3].map((n) => ({ host: '127.0.0.1', port: base + n }));
 }
 
-/** Debian's Chromium for the browser suite: CHROMIUM_PATH, else what `which chromium` prints. */
-function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+/** Where `which` finds a program on the PATH, or undefined. */
+function which(program) {
   try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
+    return execFileSync('which', [program], { encoding: 'utf8' }).trim() || undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Debian's Chromium for the browser suite: CHROMIUM_PATH, else what `which chromium` prints. */
+function chromiumPath() {
+  return process.env.CHROMIUM_PATH || which('chromium');
 }
 
 function reachable({ host, port }, timeoutMs = 1500) {
@@ -87,7 +92,8 @@ module.exports = async () => {
   ];
   const address = mariadbAddress();
   const required = process.env.CI === 'true' || process.env.REQUIRE_MARIADB === '1';
-  if (await reachable(address)) {
+  const mariadbUp = await reachable(address);
+  if (mariadbUp) {
     projects.push(e2eProject('mariadb', ['<rootDir>/test/**/*.mariadb-spec.ts']));
   } else if (required) {
     throw new Error(
@@ -128,6 +134,37 @@ module.exports = async () => {
   } else {
     console.warn(
       'No chromium on the PATH (or CHROMIUM_PATH): the Swagger UI browser suite does not run.',
+    );
+  }
+  // the shared rate limit: a redis-server of the suite's own (Debian's redis-server)
+  if (which('redis-server')) {
+    projects.push({
+      ...e2eProject('sqlite'),
+      displayName: 'redis',
+      testMatch: ['<rootDir>/test/**/*.redis-spec.ts'],
+    });
+  } else if (required) {
+    throw new Error(
+      'redis-server is required (CI=true or REQUIRE_MARIADB=1) for the shared rate limit suite: apt-get install redis-server',
+    );
+  } else {
+    console.warn('No redis-server on the PATH: the shared rate limit suite does not run.');
+  }
+  // three replicas behind Debian's HAProxy, on MariaDB, the rate limit in a private redis-server:
+  // CI installs haproxy and requires it
+  if (which('haproxy') && which('redis-server') && mariadbUp) {
+    projects.push({
+      ...e2eProject('mariadb'),
+      displayName: 'haproxy',
+      testMatch: ['<rootDir>/test/**/*.haproxy-spec.ts'],
+    });
+  } else if (required) {
+    throw new Error(
+      'haproxy is required (CI=true or REQUIRE_MARIADB=1) for the load balancer suite: apt-get install haproxy',
+    );
+  } else {
+    console.warn(
+      `The load balancer suite does not run: ${!mariadbUp ? 'MariaDB does not answer' : !which('haproxy') ? 'no haproxy on the PATH (apt-get install haproxy)' : 'no redis-server on the PATH'}.`,
     );
   }
   return { projects, testTimeout: 60_000 };

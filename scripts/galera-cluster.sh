@@ -3,11 +3,14 @@
 # on a multi-primary cluster. Each node has its own data directory, owned by the mysql user
 # (rsync state transfer fails under root-owned directories).
 #
-#   scripts/galera-cluster.sh start    install what is missing, start the nodes that are down
-#   scripts/galera-cluster.sh status   one line per node: port, state, cluster size
-#   scripts/galera-cluster.sh stop     stop all nodes
+#   scripts/galera-cluster.sh start [N]  install what is missing, start the nodes (or node N) that are down
+#   scripts/galera-cluster.sh status     one line per node: port, state, cluster size
+#   scripts/galera-cluster.sh stop [N]   stop all nodes (or node N) cleanly: it leaves the cluster
+#   scripts/galera-cluster.sh kill N     SIGKILL node N's mariadbd: a crash the others must notice
+#   scripts/galera-cluster.sh destroy    kill every node and remove GALERA_DIR
 #
-# SQL ports 4401-4403 (GALERA_BASE_PORT=4400); data under GALERA_DIR (/var/tmp/galera-cluster).
+# SQL ports 4401-4403 (GALERA_BASE_PORT=4400; the nodes also use BASE+11..13, +21..23, +31..33);
+# data under GALERA_DIR (/var/tmp/galera-cluster). A second cluster needs both set apart.
 set -euo pipefail
 
 DIR=${GALERA_DIR:-/var/tmp/galera-cluster}
@@ -108,24 +111,50 @@ status() {
   done
 }
 
+# stop_node N [SIGNAL]: TERM (the default) shuts down cleanly, KILL crashes; returns once it is gone
+stop_node() {
+  local n=$1 signal=${2:-TERM} pidfile="$DIR/node$1/mysqld.pid" pid
+  [ -f "$pidfile" ] || pidfile="$DIR/node$n.daemon.pid"
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  if kill "-$signal" "$pid" 2>/dev/null; then
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then echo "node$n did not stop"; exit 1; fi
+    echo "node$n $([ "$signal" = KILL ] && echo killed || echo stopped)"
+  fi
+}
+
 stop() {
-  for n in $(seq $NODES -1 1); do
-    local pidfile="$DIR/node$n/mysqld.pid"
-    if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then
-      for _ in $(seq 1 60); do kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || break; sleep 0.5; done
-      echo "node$n stopped"
-    fi
-  done
+  for n in $(seq $NODES -1 1); do stop_node "$n"; done
+}
+
+node_arg() {
+  [[ "${1:-}" =~ ^[1-9]$ ]] && [ "$1" -le "$NODES" ] || { echo "node number 1-$NODES expected, got '${1:-}'" >&2; exit 2; }
 }
 
 case "${1:-}" in
   start)
     install_missing
     mkdir -p "$DIR"
-    for n in $(seq 1 $NODES); do start_node "$n"; done
+    if [ -n "${2:-}" ]; then
+      node_arg "$2"
+      start_node "$2"
+    else
+      for n in $(seq 1 $NODES); do start_node "$n"; done
+    fi
     status
     ;;
   status) status ;;
-  stop) stop ;;
-  *) echo "usage: $0 start|status|stop" >&2; exit 2 ;;
+  stop)
+    if [ -n "${2:-}" ]; then node_arg "$2"; stop_node "$2"; else stop; fi
+    ;;
+  kill)
+    node_arg "${2:-}"
+    stop_node "$2" KILL
+    ;;
+  destroy)
+    for n in $(seq 1 $NODES); do stop_node "$n" KILL; done
+    rm -rf "$DIR"
+    ;;
+  *) echo "usage: $0 start [N] | status | stop [N] | kill N | destroy" >&2; exit 2 ;;
 esac

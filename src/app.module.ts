@@ -1,15 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { DomainEventPublisher } from './common/events/domain-events';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InterviewsModule } from './interviews/interviews.module';
 import { createRootLogger, loggerParams, ROOT_LOGGER } from './logging/logging.options';
+import { RateLimiter } from './rate-limit/rate-limiter';
 import { TodosModule } from './todos/todos.module';
 import { WorkflowsModule } from './workflows/workflows.module';
 
@@ -25,9 +26,6 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         AuthModule.forRoot(config.auth),
         DiscoveryModule,
-        ThrottlerModule.forRoot({
-          throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute }],
-        }),
         WorkflowsModule,
         InterviewsModule,
         TodosModule,
@@ -37,12 +35,22 @@ export class AppModule {
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
         DomainEventPublisher,
-        // RATE_LIMIT_PER_MINUTE=0 leaves the guard out altogether rather than running it to skip
-        ...(config.rateLimitPerMinute > 0
-          ? [{ provide: APP_GUARD, useClass: ThrottlerGuard }]
-          : []),
+        {
+          // installed as a Fastify hook by configureApp (every request counts, not only routes')
+          provide: RateLimiter,
+          useFactory: (logger: Pino) =>
+            new RateLimiter(
+              {
+                perMinute: config.rateLimitPerMinute,
+                store: config.rateLimitStore,
+                failClosed: config.rateLimitFailClosed,
+              },
+              logger,
+            ),
+          inject: [ROOT_LOGGER],
+        },
       ],
-      exports: [DomainEventPublisher, ROOT_LOGGER],
+      exports: [DomainEventPublisher, ROOT_LOGGER, RateLimiter],
     };
   }
 }

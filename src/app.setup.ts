@@ -18,19 +18,24 @@ import {
   useRequestLogging,
 } from './logging/request-logging';
 import { describeLinkedKinds, LinkedKinds, linkedKindModels } from './workflows';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { useRateLimit } from './rate-limit/rate-limit.hook';
 
 export const DOCS_PATH = 'docs';
 
 /** The HTTP settings of AppConfig. */
 export type HttpLimits = Pick<
   AppConfig,
-  'bodyLimitBytes' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'
+  'bodyLimitBytes' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'trustProxy'
 >;
 
 /** The HTTP platform, for main.ts and the e2e suites alike. */
 export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: limits.bodyLimitBytes,
+    // request.ip (the rate limit's key, the log's remoteAddress) from X-Forwarded-For, as far as
+    // the configured proxies vouch for it
+    trustProxy: limits.trustProxy,
     // headers and body must have arrived within this time (Node answers 408 otherwise); Node
     // checks every connectionsCheckingInterval, 30 s by default, so the check runs more often
     requestTimeout: limits.requestTimeoutMs,
@@ -78,6 +83,7 @@ export async function configureApp(
   const rootLogger = app.get<Pino>(ROOT_LOGGER);
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
   useClientErrorLogging(app.getHttpAdapter().getInstance(), rootLogger);
+  useRateLimit(app.getHttpAdapter().getInstance(), app.get(RateLimiter));
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -119,6 +119,24 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
     },
   );
 
+  it('documents 429 with Retry-After and the RateLimit fields on every route but /health, and Retry-After on 503', () => {
+    for (const [method, path] of ROUTES) {
+      const responses = (doc.paths[path] as Record<string, OpenAPIV3.OperationObject>)[method]
+        .responses as Record<string, OpenAPIV3.ResponseObject>;
+      const limited = responses['429'];
+      if (path === '/health') {
+        expect(limited).toBeUndefined();
+      } else {
+        expect([method, path, Object.keys(limited?.headers ?? {}).sort()]).toEqual([
+          method,
+          path,
+          ['RateLimit', 'RateLimit-Policy', 'Retry-After'],
+        ]);
+      }
+      expect(Object.keys(responses['503'].headers ?? {})).toEqual(['Retry-After']);
+    }
+  });
+
   it.each([
     ['WorkflowStatus', ['draft', 'active', 'closed', 'archived']],
     ['InterviewStatus', ['scheduled', 'completed', 'cancelled', 'no_show']],

@@ -8,6 +8,12 @@ import {
 } from '../auth/auth.options';
 import { DatabaseTarget, parseDatabaseUrl, redact } from '../database/database-url';
 import { LOG_LEVELS, type LogFormat, type LoggingOptions } from '../logging/logging.options';
+import {
+  rateLimitStore,
+  trustProxy,
+  type RateLimitStore,
+  type TrustProxy,
+} from '../rate-limit/rate-limit.config';
 
 /** Everything the service reads from its environment; see .env.example. */
 export interface AppConfig {
@@ -39,6 +45,12 @@ export interface AppConfig {
   docs: DocsMode;
   /** Requests per minute and client address (RATE_LIMIT_PER_MINUTE, default 600; 0 turns it off). */
   rateLimitPerMinute: number;
+  /** Where the rate limit counts (RATE_LIMIT_STORE: memory, the default, or redis://host:port). */
+  rateLimitStore: RateLimitStore;
+  /** Refuse requests (503) while the rate limit's Redis is unreachable (RATE_LIMIT_FAIL_CLOSED). */
+  rateLimitFailClosed: boolean;
+  /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY: addresses or a hop count). */
+  trustProxy: TrustProxy;
   /**
    * Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret;
    * JWT_MAX_TTL, JWT_ISSUER, JWT_AUDIENCE.
@@ -114,6 +126,9 @@ export function loadConfig(
     corsOrigins: origins(env.CORS_ORIGINS, problems),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     docs: oneOf<DocsMode>('DOCS', DOCS_MODES, 'public'),
+    rateLimitStore: rateLimitStore(env.RATE_LIMIT_STORE, problems),
+    rateLimitFailClosed: boolean('RATE_LIMIT_FAIL_CLOSED', false),
+    trustProxy: trustProxy(env.TRUST_PROXY, problems),
     logging: {
       level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf<LogFormat>(

@@ -35,6 +35,12 @@ const ERRORS: Record<number, { description: string; error: string; message: stri
     error: 'Unprocessable Entity',
     message: 'workflowId 42 does not name an active workflow',
   },
+  429: {
+    description:
+      'Past the rate limit of this client address (every request counts, on any route); retry after the Retry-After header',
+    error: 'Too Many Requests',
+    message: 'Too many requests from this address (600 a minute); retry in 42 s.',
+  },
   500: {
     description: 'Unexpected failure; nothing was changed',
     error: 'Internal Server Error',
@@ -47,13 +53,37 @@ const ERRORS: Record<number, { description: string; error: string; message: stri
   },
 };
 
+const RETRY_AFTER = {
+  description: 'Seconds to wait before retrying',
+  schema: { type: 'integer', example: 42 },
+} as const;
+
+/** The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers) of a counted answer. */
+const RATE_LIMIT_HEADERS = {
+  RateLimit: {
+    description: 'Requests left in the window (r) and seconds until it resets (t)',
+    schema: { type: 'string', example: '"per-address";r=0;t=42' },
+  },
+  'RateLimit-Policy': {
+    description: 'Requests allowed (q) per window of w seconds, per client address',
+    schema: { type: 'string', example: '"per-address";q=600;w=60' },
+  },
+} as const;
+
 function errorResponse(status: number): MethodDecorator & ClassDecorator {
   const { description, error, message } = ERRORS[status];
+  const headers =
+    status === 429
+      ? { 'Retry-After': RETRY_AFTER, ...RATE_LIMIT_HEADERS }
+      : status === 503
+        ? { 'Retry-After': RETRY_AFTER }
+        : undefined;
   return ApiResponse({
     status,
     description,
     type: ErrorDto,
     example: { statusCode: status, error, message },
+    headers,
   });
 }
 
@@ -69,6 +99,9 @@ export const ApiIdParam = (): MethodDecorator =>
     example: 42,
   });
 
-/** A controller whose routes need a bearer token: 401 without one, 403 for a role too low. */
+/**
+ * A controller whose routes need a bearer token: 401 without one, 403 for a role too low; and
+ * 429 past the rate limit, which counts every route but /health.
+ */
 export const ApiSecured = (): ClassDecorator =>
-  applyDecorators(ApiBearerAuth(), ...[401, 403].map(errorResponse));
+  applyDecorators(ApiBearerAuth(), ...[401, 403, 429].map(errorResponse));

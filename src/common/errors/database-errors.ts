@@ -24,6 +24,8 @@ const UNAVAILABLE_MESSAGES = [
   // TypeORM and better-sqlite3 once the connection has been closed
   /connection is not established/i,
   /the database connection is not open/i,
+  // a Galera node that is joining, or cut off from the cluster's primary component (error 1047)
+  /WSREP has not yet prepared node for application use/i,
 ];
 
 /** True when err (or the driver error it wraps) says the database cannot be reached. */
