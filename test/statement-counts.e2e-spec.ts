@@ -8,7 +8,8 @@ const MANY = 400;
 
 /**
  * No N+1 anywhere: every route issues the same number of SQL statements whether the workflow
- * it touches has a couple of linked rows or hundreds.
+ * it touches has a couple of linked rows or hundreds. (`include=` embeds at most 100 rows of a
+ * kind; past that it also counts them: one COUNT per such kind, however many rows there are.)
  */
 describe('SQL statements per request (e2e)', () => {
   let t: TestApp;
@@ -97,8 +98,10 @@ describe('SQL statements per request (e2e)', () => {
       const b = await StatementLog.capture(t.db, () => request(many));
       counts[route] = [a.length, b.length];
     }
+    const countsOver100 = { 'GET /workflows/:id?include=interviews,todos': 2 };
     for (const [route, [a, b]] of Object.entries(counts)) {
-      expect([route, b]).toEqual([route, a]);
+      const extra = countsOver100[route as keyof typeof countsOver100] ?? 0;
+      expect([route, b]).toEqual([route, a + extra]);
       expect(a).toBeGreaterThan(0);
     }
     console.log(`statements per request (${FEW} vs ${MANY} linked rows of each kind):`, counts);
