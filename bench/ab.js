@@ -6,12 +6,14 @@
 //   node bench/ab.js <label>=<script>[,ENV=value...] ...
 //   node bench/ab.js now=dist/src/main.js before=/tmp/old/dist/src/main.js after-a-write=/tmp/old/dist/src/main.js,WRITE_FIRST=1
 //
-// WRITE_FIRST=1 makes one POST before the measurement. AB_PATH (default /workflows/1),
+// WRITE_FIRST=1 makes one POST before the measurement; NODE_BIN=<path> runs that variant on
+// another Node.js binary (the default is the one running ab.js). AB_PATH (default /workflows/1),
 // AB_ROUNDS (3), AB_SECONDS (5), BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test).
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
+const { createServer } = require('node:net');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
 const mysql = require('mysql2/promise');
@@ -21,18 +23,21 @@ const PATH = process.env.AB_PATH || '/workflows/1';
 const ROUNDS = Number(process.env.AB_ROUNDS || 3);
 const SECONDS = Number(process.env.AB_SECONDS || 5);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
-const DATABASE = 'bench_ab';
-const PORT = 3320;
+// per run: other runs may share the machine and its MariaDB server
+const DATABASE = `bench_ab_${process.pid}`;
+let PORT;
 const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function parseVariant(arg) {
   const at = arg.indexOf('=');
   const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
+  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
   return {
     label: at < 0 ? arg : arg.slice(0, at),
     script: resolve(ROOT, script || 'dist/src/main.js'),
-    env: Object.fromEntries(pairs.map((pair) => pair.split('='))),
+    node: NODE_BIN || process.execPath,
+    env,
     rps: [],
     cpu: [],
   };
@@ -42,6 +47,16 @@ function parseVariant(arg) {
 function cpuTicks(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** A TCP port nothing listens on right now. */
+function freePort() {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
 }
 
 async function waitFor(url) {
@@ -62,6 +77,7 @@ async function main() {
   const variants = process.argv.slice(2).map(parseVariant);
   if (variants.length === 0)
     throw new Error('usage: node bench/ab.js <label>=<script>[,ENV=value...] ...');
+  PORT = await freePort();
   const admin = await mysql.createConnection({
     host: SERVER.hostname,
     port: Number(SERVER.port || 3306),
@@ -76,7 +92,7 @@ async function main() {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of variants) {
-        const child = spawn(process.execPath, [variant.script], {
+        const child = spawn(variant.node, [variant.script], {
           cwd: ROOT,
           env: {
             ...process.env,
