@@ -23,7 +23,8 @@ const transform = {
 };
 
 // @fastify/static (Swagger UI's assets) needs content-disposition 3, which ships only as an
-// ES module: Node 20 loads it with require(esm), Jest does not, so Jest compiles it to CommonJS.
+// ES module: Node.js 22.12+ and 24 load it with require(esm), Jest does not, so Jest compiles it
+// to CommonJS.
 const ESM_ONLY = ['content-disposition'];
 transform[`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`] = [
   'ts-jest',

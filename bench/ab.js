@@ -6,7 +6,8 @@
 //   node bench/ab.js <label>=<script>[,ENV=value...] ...
 //   node bench/ab.js now=dist/src/main.js before=/tmp/old/dist/src/main.js after-a-write=/tmp/old/dist/src/main.js,WRITE_FIRST=1
 //
-// WRITE_FIRST=1 makes one POST before the measurement. AB_PATH (default /workflows/1),
+// WRITE_FIRST=1 makes one POST before the measurement; NODE_BIN=<path> runs that variant on
+// another Node.js binary (the default is the one running ab.js). AB_PATH (default /workflows/1),
 // AB_METHOD (GET) and AB_BODY (a JSON body, for POST and PATCH), AB_ROUNDS (3), AB_SECONDS (5),
 // BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test). The database is seeded once, through
 // the first variant: workflow 1 with 25 todos and interview 1 linked to it.
@@ -38,10 +39,12 @@ const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin' }, SECRET, { 
 function parseVariant(arg) {
   const at = arg.indexOf('=');
   const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
+  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
   return {
     label: at < 0 ? arg : arg.slice(0, at),
     script: resolve(ROOT, script || 'dist/src/main.js'),
-    env: Object.fromEntries(pairs.map((pair) => pair.split('='))),
+    node: NODE_BIN || process.execPath,
+    env,
     rps: [],
     cpu: [],
   };
@@ -116,7 +119,7 @@ async function main() {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of variants) {
-        const child = spawn(process.execPath, [variant.script], {
+        const child = spawn(variant.node, [variant.script], {
           cwd: ROOT,
           env: {
             ...process.env,

@@ -1,3 +1,5 @@
+// first: stops an unsupported Node.js with one line, before anything loads better-sqlite3
+import '../../scripts/check-node';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from '../auth/roles';

@@ -1,3 +1,5 @@
+// first: stops an unsupported Node.js with one line, before anything loads better-sqlite3
+import '../../scripts/check-node';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
