@@ -5,6 +5,7 @@ import {
   createWorkflow,
   expectErrorShape,
   ISO_UTC,
+  type ApiRow,
 } from './setup/fixtures';
 import { startTestApp, type TestApp } from './setup/test-app';
 
