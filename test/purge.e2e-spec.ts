@@ -107,14 +107,17 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
     });
     const real = JSON.parse((await cli('--older-than', '30d')).stdout);
     expect(real).toMatchObject({ dryRun: false, organizations: expect.objectContaining(counts) });
-    const again = JSON.parse((await cli('--older-than', '30d', '--dry-run')).stdout);
-    for (const report of Object.values(again.organizations)) {
-      expect(report).toMatchObject({ interviews: 0, todos: 0, workflows: 0 });
+    for (const organizationId of [1, 3]) {
+      const left = await t
+        .as(organizationId)
+        .post('/admin/purge')
+        .send({ olderThan: '30d', dryRun: true });
+      expect(left.body).toMatchObject({ interviews: 0, todos: 0, workflows: 0 });
     }
     // organization 4's rows were deleted 10 days ago: still there
     expect(
       await t.as(4).post('/admin/purge').send({ olderThan: '5d', dryRun: true }),
     ).toMatchObject({ body: { interviews: 2, todos: 1, workflows: 1 } });
     await expect(cli('--older-than', 'soon')).rejects.toThrow(/olderThan must look like 30d/);
-  });
+  }, 120_000);
 });

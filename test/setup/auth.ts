@@ -12,7 +12,10 @@ export function tokenFor(role: Role, sub = 1, expiresIn = '1h', org = 1): string
   return signToken(options, sub, role, expiresIn, org);
 }
 
-/** Headers of an admin client, for tests that call a spawned app with fetch. */
-export function adminHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  return { authorization: `Bearer ${tokenFor('admin')}`, ...extra };
+/** Headers of an admin client (of organization 1 unless given), for tests that call a spawned app with fetch. */
+export function adminHeaders(
+  extra: Record<string, string> = {},
+  organizationId = 1,
+): Record<string, string> {
+  return { authorization: `Bearer ${tokenFor('admin', 1, '1h', organizationId)}`, ...extra };
 }
