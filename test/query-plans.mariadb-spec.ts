@@ -63,4 +63,23 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
       });
     }
   });
+
+  it("reads and cascades a workflow's rows through the link's index, not the organization's", async () => {
+    // workflow 78 is organization 1's (1 + 78 % 2), with ten interviews and ten todos
+    const statements = await StatementLog.capture(t.db, async () => {
+      await t.http.get('/workflows/78?include=interviews,todos').expect(200);
+      await t.http.delete('/workflows/78').expect(200);
+    });
+    const linked = statements.filter((s) => /workflow_id = \?/.test(s.sql));
+    expect(linked.length).toBeGreaterThanOrEqual(4);
+    for (const statement of linked) {
+      const plan = await t.db.query(`EXPLAIN ${statement.sql}`, statement.params);
+      for (const step of plan) {
+        expect([statement.sql, step.key]).toEqual([
+          statement.sql,
+          expect.stringMatching(/_workflow_id$/),
+        ]);
+      }
+    }
+  });
 });
