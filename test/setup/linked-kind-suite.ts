@@ -258,7 +258,11 @@ export function describeLinkedKind(
       const res = await t().http.get(`/workflows/${workflow.id}?include=${name}`).expect(200);
 
       // only the kinds named, each row as its own route answers it
-      expect(res.body).toEqual({ ...workflow, [name]: [created[0], created[2], created[3]] });
+      expect(res.body).toEqual({
+        ...workflow,
+        [name]: [created[0], created[2], created[3]],
+        included: { [name]: { total: 3, next: null } },
+      });
       expect((await t().http.get(`/${name}/${created[2].id}`).expect(200)).body).toEqual(
         created[2],
       );
