@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Hidden } from './table-mapping';
+import type { Hidden } from './hidden';
 
 /**
  * Columns every table of the service shares: the integer key, the timestamps and the
