@@ -97,8 +97,11 @@ describe('SQL statements per request (e2e)', () => {
       const b = await StatementLog.capture(t.db, () => request(many));
       counts[route] = [a.length, b.length];
     }
+    // include= embeds at most 100 rows of a kind and counts them only when there are more: one
+    // COUNT per kind more for MANY, however many more
+    const counted: Record<string, number> = { 'GET /workflows/:id?include=interviews,todos': 2 };
     for (const [route, [a, b]] of Object.entries(counts)) {
-      expect([route, b]).toEqual([route, a]);
+      expect([route, b]).toEqual([route, a + (counted[route] ?? 0)]);
       expect(a).toBeGreaterThan(0);
     }
     console.log(`statements per request (${FEW} vs ${MANY} linked rows of each kind):`, counts);
