@@ -119,21 +119,23 @@ function createBaseline(databaseUrl) {
     }
   }
 
-  // the same check the service makes on every request: a valid HS256 bearer token
+  // the same check the service makes on every request: a valid HS256 bearer token, whose `org`
+  // claim scopes every statement (organization_id = ? first in every WHERE, as the service's)
   const key = createSecretKey(Buffer.from(process.env.JWT_SECRET));
-  const authorized = (req) => {
+  const organizationOf = (req) => {
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!match) return false;
+    if (!match) return null;
     try {
-      jwt.verify(match[1], key, { algorithms: ['HS256'] });
-      return true;
+      const org = Number(jwt.verify(match[1], key, { algorithms: ['HS256'] }).org);
+      return positive(org) ? org : null;
     } catch {
-      return false;
+      return null;
     }
   };
 
   async function handle(req, res) {
-    if (!authorized(req))
+    const org = organizationOf(req);
+    if (org === null)
       return send(res, 401, {
         statusCode: 401,
         error: 'Unauthorized',
@@ -149,14 +151,14 @@ function createBaseline(databaseUrl) {
         after === null
           ? (
               await pool.query(
-                `SELECT ${W} FROM recruitment_processes WHERE is_deleted = 0 ORDER BY id LIMIT ?`,
-                [limit + 1],
+                `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND is_deleted = 0 ORDER BY id LIMIT ?`,
+                [org, limit + 1],
               )
             )[0]
           : (
               await pool.query(
-                `SELECT ${W} FROM recruitment_processes WHERE is_deleted = 0 AND id > ? ORDER BY id LIMIT ?`,
-                [after, limit + 1],
+                `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND is_deleted = 0 AND id > ? ORDER BY id LIMIT ?`,
+                [org, after, limit + 1],
               )
             )[0];
       const items = rows.slice(0, limit).map(workflow);
@@ -169,23 +171,23 @@ function createBaseline(databaseUrl) {
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 2) {
       const id = Number(parts[1]);
       const [rows] = await pool.query(
-        `SELECT ${W} FROM recruitment_processes WHERE id = ? AND is_deleted = 0`,
-        [id],
+        `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
+        [org, id],
       );
       if (rows.length === 0) return notFound(res, `Workflow ${id}`);
       const body = workflow(rows[0]);
       const include = (url.searchParams.get('include') ?? '').split(',');
       if (include.includes('interviews')) {
         const [list] = await pool.query(
-          `SELECT ${I} FROM interviews WHERE is_deleted = 0 AND workflow_id = ? ORDER BY id`,
-          [id],
+          `SELECT ${I} FROM interviews WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id`,
+          [org, id],
         );
         body.interviews = list.map(interview);
       }
       if (include.includes('todos')) {
         const [list] = await pool.query(
-          `SELECT ${T} FROM todos WHERE is_deleted = 0 AND workflow_id = ? ORDER BY id`,
-          [id],
+          `SELECT ${T} FROM todos WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id`,
+          [org, id],
         );
         body.todos = list.map(todo);
       }
@@ -214,13 +216,13 @@ function createBaseline(databaseUrl) {
         if (row.workflowId !== null) {
           // as the service: the link writes (and so locks) the workflow row
           const [w] = await conn.query(
-            'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0',
-            [row.workflowId],
+            'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE organization_id = ? AND id = ? AND is_deleted = 0',
+            [org, row.workflowId],
           );
           if (w.affectedRows === 0) return null;
         }
         const [result] = await conn.query(
-          'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)',
+          'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)',
           [
             row.workflowId,
             row.title,
@@ -230,6 +232,7 @@ function createBaseline(databaseUrl) {
             row.dueDate && toDb(new Date(row.dueDate)),
             toDb(now),
             toDb(now),
+            org,
           ],
         );
         return {
@@ -256,8 +259,8 @@ function createBaseline(databaseUrl) {
       const now = new Date();
       const updated = await inTransaction(async (conn) => {
         const [rows] = await conn.query(
-          `SELECT ${I} FROM interviews WHERE id = ? AND is_deleted = 0 FOR UPDATE`,
-          [id],
+          `SELECT ${I} FROM interviews WHERE organization_id = ? AND id = ? AND is_deleted = 0 FOR UPDATE`,
+          [org, id],
         );
         if (rows.length === 0) return null;
         const current = interview(rows[0]);
@@ -269,9 +272,9 @@ function createBaseline(databaseUrl) {
           params.push(b[field]);
         }
         sets.push('updated_at = ?');
-        params.push(toDb(now), id);
+        params.push(toDb(now), org, id);
         await conn.query(
-          `UPDATE interviews SET ${sets.join(', ')} WHERE id = ? AND is_deleted = 0`,
+          `UPDATE interviews SET ${sets.join(', ')} WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
           params,
         );
         return {

@@ -18,9 +18,10 @@ const CONNECTIONS = 50;
 const APP_PORT = 3310;
 const BASE_PORT = 3311;
 const log = (...args) => console.error('[bench]', ...args);
-// both servers verify this HS256 token on every request
+// both servers verify this HS256 token on every request; its organization (the seeded rows' 1)
+// scopes every statement on both sides
 const JWT_SECRET = randomBytes(32).toString('hex');
-const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
+const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function serverConfig(database) {
   const url = new URL(SERVER);
@@ -305,15 +306,15 @@ async function main() {
         const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
         await db.query('START TRANSACTION');
         await db.query(
-          'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ? AND is_deleted = 0',
+          'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE organization_id = 1 AND id = ? AND is_deleted = 0',
           [now, now, viaSql],
         );
         await db.query(
-          'UPDATE interviews SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1 WHERE workflow_id = ? AND is_deleted = 0',
+          'UPDATE interviews SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1 WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0',
           [now, now, viaSql],
         );
         await db.query(
-          'UPDATE todos SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1 WHERE workflow_id = ? AND is_deleted = 0',
+          'UPDATE todos SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1 WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0',
           [now, now, viaSql],
         );
         await db.query('COMMIT');

@@ -4,6 +4,7 @@ import { RecordDeletesWithWorkflow1759500000000 } from './1759500000000-record-d
 import { AddListFilterIndexes1759600000000 } from './1759600000000-add-list-filter-indexes';
 import { AddWorkflowLinkVersion1759700000000 } from './1759700000000-add-workflow-link-version';
 import { AddDeletedBy1759800000000 } from './1759800000000-add-deleted-by';
+import { AddOrganizations1759900000000 } from './1759900000000-add-organizations';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddListFilterIndexes1759600000000,
   AddWorkflowLinkVersion1759700000000,
   AddDeletedBy1759800000000,
+  AddOrganizations1759900000000,
 ];

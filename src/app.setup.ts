@@ -144,14 +144,22 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
       .setDescription(
         'Workflows own rows of several linked kinds (each has its tag). Deleting a workflow ' +
           'soft-deletes it and, in the same transaction, every active row linked to it. ' +
-          'Soft-deleted rows answer 404. Errors share one shape: { statusCode, error, message }.',
+          "Soft-deleted rows answer 404. Every row belongs to one organization, the token's `org` " +
+          'claim: rows of another organization answer 404 exactly as missing ones, and a link to ' +
+          'its workflow 422. Errors share one shape: { statusCode, error, message }.',
       )
       .setVersion('1.0.0')
       .addServer('/', 'This server')
       .addTag('workflows', 'Recruitment workflows; deleting one cascades to its linked rows')
       .addTag('admin', 'Orphan repair and retention (admin role)')
       .addTag('operations', 'Health check')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'A JWT with `sub` (user id), `role` (viewer, editor, admin), `org` (organization id) and `exp`.',
+      })
       .build(),
     { extraModels: linkedKindModels(kinds) },
   );

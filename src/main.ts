@@ -42,10 +42,10 @@ async function bootstrap(): Promise<void> {
     // never logged. After the start-up lines have been written, so that it is the last thing seen.
     await new Promise<void>((resolve) => app.get<Pino>(ROOT_LOGGER).flush(() => resolve()));
     const hours = Math.min(8 * 3600, maxTtlSeconds(config.auth)) / 3600;
-    const token = signToken(config.auth, 1, 'admin', hours * 3600);
+    const token = signToken(config.auth, 1, 'admin', hours * 3600, 1);
     process.stderr.write(
-      `\nAdmin token for Swagger's Authorize button (development secret, valid ${+hours.toFixed(2)} h):\n${token}\n` +
-        'More: npm run token -- --sub 42 --role editor\n\n',
+      `\nAdmin token for Swagger's Authorize button (development secret, valid ${+hours.toFixed(2)} h, organization 1):\n${token}\n` +
+        'More: npm run token -- --sub 42 --role editor --org 1\n\n',
     );
   }
 }

@@ -30,6 +30,8 @@ describe('Authentication and roles (e2e)', () => {
       },
       1,
       'admin',
+      '1h',
+      1,
     );
     const expired = tokenFor('admin', 1, '-1s');
     for (const agent of [as(), as('not-a-jwt'), as(forged), as(expired)]) {
@@ -47,9 +49,9 @@ describe('Authentication and roles (e2e)', () => {
     const { JwtService } = await import('@nestjs/jwt');
     const jwt = new JwtService({ secret: 'test-secret-for-the-e2e-suites-only-0123456789' });
     for (const claims of [
-      { sub: 'alice', role: 'admin' },
-      { sub: '1', role: 'root' },
-      { role: 'admin' },
+      { sub: 'alice', role: 'admin', org: 1 },
+      { sub: '1', role: 'root', org: 1 },
+      { role: 'admin', org: 1 },
     ]) {
       await as(jwt.sign(claims, { expiresIn: '1h' }))
         .get('/workflows')
@@ -57,10 +59,44 @@ describe('Authentication and roles (e2e)', () => {
     }
   });
 
+  it('answers 401 for a token without a valid organization (org: a positive integer, number or string)', async () => {
+    const { JwtService } = await import('@nestjs/jwt');
+    const jwt = new JwtService({ secret: TEST_JWT_SECRET });
+    for (const org of [
+      undefined,
+      null,
+      0,
+      -1,
+      1.5,
+      '0',
+      '01',
+      'acme',
+      '',
+      [1],
+      { id: 1 },
+      true,
+      1e12,
+    ]) {
+      const res = await as(jwt.sign({ sub: '1', role: 'admin', org }, { expiresIn: '1h' }))
+        .get('/workflows')
+        .expect(401);
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'The token must name an organization: org, a positive integer',
+      });
+    }
+    for (const org of [2, '2']) {
+      await as(jwt.sign({ sub: '1', role: 'admin', org }, { expiresIn: '1h' }))
+        .get('/workflows')
+        .expect(200);
+    }
+  });
+
   describe("the security review's cases", () => {
     const hs = (payload: object, options: jwt.SignOptions = {}) =>
       jwt.sign(payload, TEST_JWT_SECRET, { algorithm: 'HS256', ...options });
-    const claims = { sub: '1', role: 'admin' };
+    const claims = { sub: '1', role: 'admin', org: 1 };
 
     it('refuses a token without exp, even one with a valid signature', async () => {
       const res = await as(hs(claims)).get('/workflows').expect(401);
@@ -250,7 +286,7 @@ describe('Authentication and roles (e2e)', () => {
         },
       ) =>
         new JwtService({}).sign(
-          { sub: '9', role: 'editor' },
+          { sub: '9', role: 'editor', org: '3' },
           { algorithm: 'RS256', privateKey: key, expiresIn: '1h', ...options },
         );
       const good = sign();

@@ -9,6 +9,8 @@ import { assertTestDatabaseName } from './setup/test-database';
 const ROUNDS = 20;
 const BASE = Number(process.env.GALERA_BASE_PORT || 4400);
 const NODES = [1, 2, 3].map((n) => BASE + n);
+/** Both race at once, each on its own workflows. */
+const ORGANIZATIONS = [1, 2];
 
 const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
 
@@ -85,31 +87,32 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
       restore: [200, 404, 409],
     };
     let requests = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+    const race = async (round: number, org: number) => {
+      const call = (app: AppProcess, method: string, path: string, body?: object) =>
+        callApp(app, method, path, body, org);
       const workflowId = Number(
-        (await callApp(apps[round % 3], 'POST', '/workflows', { name: `cluster ${round}` })).body
-          .id,
+        (await call(apps[round % 3], 'POST', '/workflows', { name: `cluster ${round}` })).body.id,
       );
       const loose: number[] = [];
       for (let i = 0; i < 3; i++) {
         loose.push(
           Number(
-            (await callApp(apps[i], 'POST', '/todos', { title: `loose ${round}.${i}`, ownerId: 1 }))
+            (await call(apps[i], 'POST', '/todos', { title: `loose ${round}.${i}`, ownerId: 1 }))
               .body.id,
           ),
         );
       }
-      if (round % 2 === 1) await callApp(apps[0], 'DELETE', `/workflows/${workflowId}`);
+      if (round % 2 === 1) await call(apps[0], 'DELETE', `/workflows/${workflowId}`);
 
       const ops: Array<Promise<void>> = [];
       const op = (kind: string, app: AppProcess, method: string, path: string, body?: object) =>
         ops.push(
-          callApp(app, method, path, body).then((res) => {
+          call(app, method, path, body).then((res) => {
             requests++;
             statuses[`${kind} ${res.status}`] = (statuses[`${kind} ${res.status}`] ?? 0) + 1;
             if (!expected[kind].includes(res.status))
               unexpected.push(
-                `${kind} ${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`,
+                `org ${org}: ${kind} ${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`,
               );
           }),
         );
@@ -134,6 +137,9 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
         op('relink', apps[(i + 2) % 3], 'PATCH', `/todos/${id}`, { workflowId }),
       );
       await Promise.all(ops);
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      await Promise.all(ORGANIZATIONS.map((org) => race(round, org)));
     }
 
     if (unexpected.length > 0) {
@@ -152,8 +158,13 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
       try {
         const [row] = await db.query(
           `SELECT
-             (SELECT COUNT(*) FROM interviews c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1) +
-             (SELECT COUNT(*) FROM todos c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1) AS activeUnderDeleted,
+             (SELECT COUNT(*) FROM interviews c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1 AND c.organization_id = 1) +
+             (SELECT COUNT(*) FROM todos c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1 AND c.organization_id = 1) AS activeUnderDeleted1,
+             (SELECT COUNT(*) FROM interviews c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1 AND c.organization_id = 2) +
+             (SELECT COUNT(*) FROM todos c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.is_deleted = 0 AND w.is_deleted = 1 AND c.organization_id = 2) AS activeUnderDeleted2,
+             (SELECT COUNT(*) FROM interviews c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.organization_id <> w.organization_id) +
+             (SELECT COUNT(*) FROM todos c JOIN recruitment_processes w ON w.id = c.workflow_id WHERE c.organization_id <> w.organization_id) AS crossOrganization,
+             (SELECT COUNT(*) FROM recruitment_processes WHERE organization_id = 2) AS workflowsOf2,
              (SELECT COUNT(*) FROM recruitment_processes) AS workflows,
              (SELECT COUNT(*) FROM interviews) AS interviews,
              (SELECT COUNT(*) FROM todos) AS todos,
@@ -164,7 +175,14 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
         await db.destroy();
       }
     }
-    for (const node of perNode) expect(node.activeUnderDeleted).toBe(0);
+    for (const node of perNode) {
+      expect(node).toMatchObject({
+        activeUnderDeleted1: 0,
+        activeUnderDeleted2: 0,
+        crossOrganization: 0,
+      });
+      expect(node.workflowsOf2).toBe(ROUNDS);
+    }
     expect(perNode[1]).toEqual(perNode[0]);
     expect(perNode[2]).toEqual(perNode[0]);
 
@@ -173,7 +191,7 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
     );
     const exhausted = apps.map((app) => (app.output().match(/gave up after/g) ?? []).length);
     console.log(
-      `galera: ${ROUNDS} rounds, ${requests} racing requests; answers ${JSON.stringify(statuses)}; ` +
+      `galera: ${ROUNDS} rounds in ${ORGANIZATIONS.length} organizations at once, ${requests} racing requests; answers ${JSON.stringify(statuses)}; ` +
         `conflicts retried per replica ${JSON.stringify(retried)}, given up ${JSON.stringify(exhausted)}; ` +
         `rows on each node ${JSON.stringify(perNode)}`,
     );

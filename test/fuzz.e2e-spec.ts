@@ -6,6 +6,8 @@ import { startTestApp, type TestApp } from './setup/test-app';
 /** Cases per property; `npm run fuzz` raises it. Seeded, so that a failure replays. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+/** The fuzzer's requests come from admins of both, at random. */
+const ORGANIZATIONS = [1, 2];
 
 interface Operation {
   method: string;
@@ -171,13 +173,18 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
   const statuses: Record<number, number> = {};
   let requests = 0;
 
-  /** Changes whenever any row of the three tables changes (the service stamps updated_at on every write). */
-  async function fingerprint(): Promise<string> {
+  /**
+   * Changes whenever any row of the three tables changes (the service stamps updated_at on every
+   * write); of one organization's rows when given one.
+   */
+  async function fingerprint(organizationId?: number): Promise<string> {
     const parts = [];
     for (const table of ['recruitment_processes', 'interviews', 'todos']) {
       const [row] = await t.db.query(
         `SELECT COUNT(*) AS n, COALESCE(SUM(is_deleted), 0) AS deleted, MAX(updated_at) AS touched,
-                ${table === 'recruitment_processes' ? '0' : 'COALESCE(SUM(workflow_id), 0)'} AS links FROM ${table}`,
+                ${table === 'recruitment_processes' ? '0' : 'COALESCE(SUM(workflow_id), 0)'} AS links FROM ${table}
+          WHERE organization_id = ? OR ? IS NULL`,
+        [organizationId ?? null, organizationId ?? null],
       );
       parts.push(`${table}:${row.n}/${row.deleted}/${row.touched}/${row.links}`);
     }
@@ -186,20 +193,24 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
 
   beforeAll(async () => {
     t = await startTestApp('fuzz');
+    // two organizations whose ids interleave, so that the ids the fuzzer tries name rows of both
     for (let i = 0; i < 4; i++) {
-      const w = (
-        await t.http
-          .post('/workflows')
-          .send({ name: `seed ${i}` })
-          .expect(201)
-      ).body;
-      await t.http
-        .post('/interviews')
-        .send({ title: 'i', candidateId: 1, recruiterId: 2, workflowId: w.id })
-        .expect(201);
-      await t.http.post('/todos').send({ title: 't', ownerId: 1, workflowId: w.id }).expect(201);
+      for (const organizationId of ORGANIZATIONS) {
+        const http = t.as(organizationId);
+        const w = (
+          await http
+            .post('/workflows')
+            .send({ name: `seed ${i}` })
+            .expect(201)
+        ).body;
+        await http
+          .post('/interviews')
+          .send({ title: 'i', candidateId: 1, recruiterId: 2, workflowId: w.id })
+          .expect(201);
+        await http.post('/todos').send({ title: 't', ownerId: 1, workflowId: w.id }).expect(201);
+        if (i === 3) await http.delete(`/workflows/${w.id}`).expect(200);
+      }
     }
-    await t.http.delete('/workflows/4').expect(200);
     const doc = (await t.http.get('/docs-json').expect(200)).body as OpenAPIV3.Document;
     const schemas = doc.components?.schemas ?? {};
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -330,33 +341,45 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
   });
 
   it(
-    'never answers 5xx, answers every 4xx in the error shape, and changes no row when it refuses',
+    'never answers 5xx, answers every 4xx in the error shape, changes no row when it refuses, and never a row of the other organization',
     async () => {
       for (const op of operations) {
         await fc.assert(
-          fc.asyncProperty(pathId, queryFor(op), bodyFor(op), async (id, query, body) => {
-            const url = `${op.path.replace('{id}', id)}${query ? `?${query}` : ''}`;
-            const before = await fingerprint();
-            let req = (
-              t.http as unknown as Record<string, (u: string) => import('supertest').Test>
-            )[op.method](url);
-            if (body && 'raw' in body)
-              req = req.set('content-type', 'application/json').send(body.raw);
-            else if (body)
-              req = req.set('content-type', 'application/json').send(JSON.stringify(body.json));
-            const res = await req;
-            requests++;
-            statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-            if (res.status >= 500) {
-              throw new Error(
-                `${op.method.toUpperCase()} ${url} -> ${res.status} ${JSON.stringify(res.body)}`,
-              );
-            }
-            if (res.status >= 400) {
-              expectErrorShape(res.body, res.status);
-              expect(await fingerprint()).toBe(before);
-            }
-          }),
+          fc.asyncProperty(
+            pathId,
+            queryFor(op),
+            bodyFor(op),
+            fc.constantFrom(...ORGANIZATIONS),
+            async (id, query, body, organizationId) => {
+              const url = `${op.path.replace('{id}', id)}${query ? `?${query}` : ''}`;
+              const other = ORGANIZATIONS.find((o) => o !== organizationId);
+              const before = await fingerprint();
+              const otherBefore = await fingerprint(other);
+              let req = (
+                t.as(organizationId) as unknown as Record<
+                  string,
+                  (u: string) => import('supertest').Test
+                >
+              )[op.method](url);
+              if (body && 'raw' in body)
+                req = req.set('content-type', 'application/json').send(body.raw);
+              else if (body)
+                req = req.set('content-type', 'application/json').send(JSON.stringify(body.json));
+              const res = await req;
+              requests++;
+              statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+              if (res.status >= 500) {
+                throw new Error(
+                  `${op.method.toUpperCase()} ${url} -> ${res.status} ${JSON.stringify(res.body)}`,
+                );
+              }
+              if (res.status >= 400) {
+                expectErrorShape(res.body, res.status);
+                expect(await fingerprint()).toBe(before);
+              }
+              expect(await fingerprint(other)).toBe(otherBefore);
+            },
+          ),
           { numRuns: RUNS, seed: SEED, endOnFailure: true },
         );
       }

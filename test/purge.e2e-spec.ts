@@ -22,12 +22,12 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
   });
 
   /** A deleted workflow with 2 interviews and 1 todo, all deleted `daysAgo` days ago. */
-  async function deletedWorkflow(daysAgo: number): Promise<number> {
-    const workflow = await createWorkflow(t.http);
-    await createInterview(t.http, { workflowId: workflow.id });
-    await createInterview(t.http, { workflowId: workflow.id });
-    await createTodo(t.http, { workflowId: workflow.id });
-    await t.http.delete(`/workflows/${workflow.id}`).expect(200);
+  async function deletedWorkflow(daysAgo: number, http = t.http): Promise<number> {
+    const workflow = await createWorkflow(http);
+    await createInterview(http, { workflowId: workflow.id });
+    await createInterview(http, { workflowId: workflow.id });
+    await createTodo(http, { workflowId: workflow.id });
+    await http.delete(`/workflows/${workflow.id}`).expect(200);
     const stamp = new Date(Date.now() - daysAgo * 86_400_000)
       .toISOString()
       .slice(0, 23)
@@ -59,8 +59,27 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
       .expect(403);
   });
 
-  it('npm run purge -- --older-than 30d [--dry-run] reports the same counts from the command line', async () => {
+  it("purges only the caller's organization", async () => {
+    const mine = await deletedWorkflow(45);
+    const theirs = await deletedWorkflow(45, t.as(2));
+    const dry = await t.as(2).post('/admin/purge').send({ olderThan: '30d', dryRun: true });
+    expect(dry.body).toMatchObject({ interviews: 2, todos: 1, workflows: 1 });
+    await t.as(2).post('/admin/purge').send({ olderThan: '30d' }).expect(200);
+    const rows = async (id: number) =>
+      Number(
+        (await t.db.query('SELECT COUNT(*) AS n FROM recruitment_processes WHERE id = ?', [id]))[0]
+          .n,
+      );
+    expect([await rows(mine), await rows(theirs)]).toEqual([1, 0]);
+    await t.http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
+    expect(await rows(mine)).toBe(0);
+  });
+
+  it('npm run purge -- --older-than 30d [--dry-run] purges every organization and reports each', async () => {
     await deletedWorkflow(60);
+    await deletedWorkflow(60, t.as(3));
+    await deletedWorkflow(60, t.as(3));
+    await deletedWorkflow(10, t.as(4));
     const cli = (...args: string[]) =>
       run(
         process.execPath,
@@ -75,10 +94,30 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
           },
         },
       );
+    const counts = {
+      '1': { interviews: 2, todos: 1, workflows: 1 },
+      '3': { interviews: 4, todos: 2, workflows: 2 },
+      '4': { interviews: 0, todos: 0, workflows: 0 },
+    };
     const dry = JSON.parse((await cli('--older-than', '30d', '--dry-run')).stdout);
-    expect(dry).toMatchObject({ dryRun: true, interviews: 2, todos: 1, workflows: 1 });
+    expect(dry).toEqual({
+      dryRun: true,
+      deletedBefore: expect.any(String),
+      organizations: expect.objectContaining(counts),
+    });
     const real = JSON.parse((await cli('--older-than', '30d')).stdout);
-    expect(real).toMatchObject({ dryRun: false, interviews: 2, todos: 1, workflows: 1 });
+    expect(real).toMatchObject({ dryRun: false, organizations: expect.objectContaining(counts) });
+    for (const organizationId of [1, 3]) {
+      const left = await t
+        .as(organizationId)
+        .post('/admin/purge')
+        .send({ olderThan: '30d', dryRun: true });
+      expect(left.body).toMatchObject({ interviews: 0, todos: 0, workflows: 0 });
+    }
+    // organization 4's rows were deleted 10 days ago: still there
+    expect(
+      await t.as(4).post('/admin/purge').send({ olderThan: '5d', dryRun: true }),
+    ).toMatchObject({ body: { interviews: 2, todos: 1, workflows: 1 } });
     await expect(cli('--older-than', 'soon')).rejects.toThrow(/olderThan must look like 30d/);
-  });
+  }, 120_000);
 });

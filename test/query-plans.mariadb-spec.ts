@@ -4,7 +4,9 @@ import { startTestApp, type TestApp } from './setup/test-app';
 
 /**
  * Every list filter and cursor query the service issues is answered through an index, never a
- * full table scan: the statements are captured from real requests and EXPLAINed on MariaDB.
+ * full table scan: the statements are captured from real requests and EXPLAINed on MariaDB. Rows
+ * belong to two organizations; the requests are organization 1's, and every list index leads with
+ * organization_id (or is the link's, whose workflow is of one organization).
  */
 describe('Query plans of the list routes on MariaDB (e2e)', () => {
   let t: TestApp;
@@ -13,16 +15,16 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
     t = await startTestApp('query_plans');
     const statuses = ['draft', 'active', 'closed', 'archived'];
     await t.db.query(
-      `INSERT INTO recruitment_processes (name, status) SELECT CONCAT('w', seq), ELT(1 + seq % 4, ${statuses.map(() => '?').join(', ')}) FROM seq_1_to_2000`,
+      `INSERT INTO recruitment_processes (name, status, organization_id) SELECT CONCAT('w', seq), ELT(1 + seq % 4, ${statuses.map(() => '?').join(', ')}), 1 + seq % 2 FROM seq_1_to_2000`,
       statuses,
     );
     await t.db.query(
-      `INSERT INTO interviews (title, candidate_id, recruiter_id, status, workflow_id)
-       SELECT CONCAT('i', seq), seq, 1, ELT(1 + seq % 4, 'scheduled', 'completed', 'cancelled', 'no_show'), 1 + seq % 2000 FROM seq_1_to_20000`,
+      `INSERT INTO interviews (title, candidate_id, recruiter_id, status, workflow_id, organization_id)
+       SELECT CONCAT('i', seq), seq, 1, ELT(1 + seq % 4, 'scheduled', 'completed', 'cancelled', 'no_show'), 1 + seq % 2000, 1 + (1 + seq % 2000) % 2 FROM seq_1_to_20000`,
     );
     await t.db.query(
-      `INSERT INTO todos (title, owner_id, status, workflow_id)
-       SELECT CONCAT('t', seq), 1 + seq % 500, ELT(1 + seq % 4, 'pending', 'in_progress', 'completed', 'cancelled'), 1 + seq % 2000 FROM seq_1_to_20000`,
+      `INSERT INTO todos (title, owner_id, status, workflow_id, organization_id)
+       SELECT CONCAT('t', seq), 1 + seq % 500, ELT(1 + seq % 4, 'pending', 'in_progress', 'completed', 'cancelled'), 1 + seq % 2000, 1 + (1 + seq % 2000) % 2 FROM seq_1_to_20000`,
     );
     await t.db.query('ANALYZE TABLE recruitment_processes, interviews, todos');
   }, 120_000);
@@ -36,13 +38,16 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
     ['/workflows', { cursor: encodeCursor(1500) }],
     ['/workflows', { status: 'closed' }],
     ['/workflows', { status: 'closed', cursor: encodeCursor(1000) }],
-    ['/interviews', { workflowId: 77 }],
+    ['/interviews', {}],
+    ['/interviews', { cursor: encodeCursor(15_000) }],
+    ['/interviews', { workflowId: 78 }],
     ['/interviews', { status: 'no_show', cursor: encodeCursor(10_000) }],
-    ['/interviews', { workflowId: 77, status: 'completed' }],
+    ['/interviews', { workflowId: 78, status: 'completed' }],
+    ['/todos', {}],
     ['/todos', { ownerId: 42 }],
     ['/todos', { ownerId: 42, cursor: encodeCursor(5000) }],
     ['/todos', { status: 'cancelled' }],
-    ['/todos', { workflowId: 1999, ownerId: 499 }],
+    ['/todos', { workflowId: 1998, ownerId: 499 }],
   ])('GET %s %j reads through an index', async (path, query) => {
     const statements = await StatementLog.capture(t.db, () =>
       t.http.get(path).query(query).expect(200),
@@ -56,6 +61,25 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
         type: expect.not.stringMatching(/^ALL$/),
         key: expect.any(String),
       });
+    }
+  });
+
+  it("reads and cascades a workflow's rows through the link's index, not the organization's", async () => {
+    // workflow 78 is organization 1's (1 + 78 % 2), with ten interviews and ten todos
+    const statements = await StatementLog.capture(t.db, async () => {
+      await t.http.get('/workflows/78?include=interviews,todos').expect(200);
+      await t.http.delete('/workflows/78').expect(200);
+    });
+    const linked = statements.filter((s) => /workflow_id = \?/.test(s.sql));
+    expect(linked.length).toBeGreaterThanOrEqual(4);
+    for (const statement of linked) {
+      const plan = await t.db.query(`EXPLAIN ${statement.sql}`, statement.params);
+      for (const step of plan) {
+        expect([statement.sql, step.key]).toEqual([
+          statement.sql,
+          expect.stringMatching(/_workflow_id$/),
+        ]);
+      }
     }
   });
 });

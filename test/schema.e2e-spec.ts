@@ -20,6 +20,7 @@ const COLUMNS = {
     'deleted_at',
     'link_version',
     'deleted_by',
+    'organization_id',
   ],
   interviews: [
     'id',
@@ -39,6 +40,7 @@ const COLUMNS = {
     'workflow_id',
     'deleted_with_workflow',
     'deleted_by',
+    'organization_id',
   ],
   todos: [
     'id',
@@ -54,6 +56,7 @@ const COLUMNS = {
     'workflow_id',
     'deleted_with_workflow',
     'deleted_by',
+    'organization_id',
   ],
 };
 
@@ -98,6 +101,7 @@ const COLUMN_TYPES: Record<string, string> = {
   deleted_with_workflow: 'bool',
   link_version: 'int',
   deleted_by: 'int',
+  organization_id: 'int',
 };
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
@@ -201,7 +205,57 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddListFilterIndexes1759600000000',
       'AddWorkflowLinkVersion1759700000000',
       'AddDeletedBy1759800000000',
+      'AddOrganizations1759900000000',
     ]);
+  });
+
+  it('puts every existing row in organization 1, leads the list indexes with organization_id, and reverts and re-applies keeping every row', async () => {
+    await db.undoLastMigration({ transaction: 'each' });
+    const id = await insertWorkflowWithChildren('orgs');
+    await db.runMigrations({ transaction: 'each' });
+    for (const table of TABLES) {
+      expect(
+        await db.query(
+          `SELECT organization_id FROM ${table} WHERE ${table === 'recruitment_processes' ? 'id' : 'workflow_id'} = ?`,
+          [id],
+        ),
+      ).toEqual([{ organization_id: 1 }]);
+      const { indexes } = await describeTable(db, table);
+      expect(indexes[`ix_${table}_organization_id`]).toEqual(['organization_id']);
+    }
+    expect((await describeTable(db, 'recruitment_processes')).indexes).toEqual({
+      ix_recruitment_processes_organization_id: ['organization_id'],
+      ix_recruitment_processes_organization_id_status: ['organization_id', 'status'],
+    });
+    expect((await describeTable(db, 'todos')).indexes).toEqual({
+      ix_todos_organization_id: ['organization_id'],
+      ix_todos_organization_id_owner_id: ['organization_id', 'owner_id'],
+      ix_todos_organization_id_status: ['organization_id', 'status'],
+      ix_todos_workflow_id: ['workflow_id'],
+    });
+    await db.query('UPDATE todos SET organization_id = 2 WHERE workflow_id = ?', [id]);
+
+    await db.undoLastMigration({ transaction: 'each' });
+    for (const table of TABLES) {
+      const info = await describeTable(db, table);
+      expect(info.columns.map((c) => c.name)).not.toContain('organization_id');
+      expect(Object.keys(info.indexes).filter((name) => name.includes('organization'))).toEqual([]);
+    }
+    expect((await describeTable(db, 'todos')).indexes).toMatchObject({
+      ix_todos_owner_id: ['owner_id'],
+      ix_todos_status: ['status'],
+    });
+    expect(await db.query('SELECT COUNT(*) AS n FROM todos WHERE workflow_id = ?', [id])).toEqual([
+      { n: 1 },
+    ]);
+
+    await db.runMigrations({ transaction: 'each' });
+    // what down() forgot comes back as organization 1, links kept
+    expect(
+      await db.query('SELECT organization_id, workflow_id FROM todos WHERE title = ?', ['orgs']),
+    ).toEqual([{ organization_id: 1, workflow_id: id }]);
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries).toEqual([]);
   });
 
   it.each(TABLES)(

@@ -23,11 +23,11 @@ export class AdminController {
     summary:
       'List the active linked rows whose workflow is soft-deleted or missing, per linked kind',
     description:
-      'Role: admin. Such rows appear only when the cascade was bypassed (rows written by hand, foreign key checks turned off).',
+      "Role: admin. The caller's organization only. Such rows appear only when the cascade was bypassed (rows written by hand, foreign key checks turned off).",
   })
   @ApiErrors()
-  findOrphans(): Promise<OrphansReportDto> {
-    return this.admin.findOrphans();
+  findOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphansReportDto> {
+    return this.admin.findOrphans(principal);
   }
 
   @Post('orphans/repair')
@@ -35,7 +35,8 @@ export class AdminController {
   @ApiOperation({
     summary:
       'Soft-delete the active rows of deleted workflows (restorable with the workflow) and unlink rows whose workflow is gone',
-    description: 'Role: admin. One transaction; the answer counts the rows changed.',
+    description:
+      "Role: admin. The caller's organization only. One transaction; the answer counts the rows changed.",
   })
   @ApiErrors()
   repairOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphanRepairDto> {
@@ -48,10 +49,13 @@ export class AdminController {
     summary:
       'Hard-delete rows soft-deleted longer ago than olderThan, linked rows before workflows, in batches',
     description:
-      'Role: admin. `olderThan` is an age such as `30d`, `12h` or `90m`; `dryRun: true` only counts. Batches of 1,000 rows, each its own transaction.',
+      "Role: admin. The caller's organization only (`npm run purge` covers every organization). `olderThan` is an age such as `30d`, `12h` or `90m`; `dryRun: true` only counts. Batches of 1,000 rows, each its own transaction.",
   })
   @ApiErrors(400)
-  purge(@Body() dto: PurgeRequestDto): Promise<PurgeReportDto> {
-    return this.purges.purge(dto.olderThan, dto.dryRun ?? false);
+  purge(
+    @Body() dto: PurgeRequestDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PurgeReportDto> {
+    return this.purges.purge(principal, dto.olderThan, dto.dryRun ?? false);
   }
 }

@@ -10,7 +10,8 @@ import { maxTtlSeconds } from './tokens';
 const MAX_CACHED_TOKENS = 10_000;
 
 /**
- * Who sends `Authorization: Bearer <JWT>`, or 401. The token's `sub` is the caller's user id; it
+ * Who sends `Authorization: Bearer <JWT>`, or 401. The token's `sub` is the caller's user id,
+ * `org` the organization whose rows it may see (a positive integer, number or string); it
  * must carry `exp`, be valid for at most JWT_MAX_TTL, and match JWT_ISSUER and JWT_AUDIENCE
  * when set. Used by AuthGuard for the routes and by the docs hook (DOCS=auth, see app.setup.ts).
  */
@@ -84,7 +85,13 @@ export class TokenVerifier {
     if (!isRole(claims.role)) {
       throw new UnauthorizedException('The token role must be viewer, editor or admin');
     }
-    const principal = { id, role: claims.role };
+    const organizationId = organizationOf(claims.org);
+    if (organizationId === undefined) {
+      throw new UnauthorizedException(
+        'The token must name an organization: org, a positive integer',
+      );
+    }
+    const principal = { id, role: claims.role, organizationId };
     // the cache never outlives a token, and a token lives at most JWT_MAX_TTL
     if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.clear();
     this.verified.set(token, { principal, expiresAt: claims.exp * 1000 });
@@ -109,9 +116,19 @@ export class TokenVerifier {
   }
 }
 
+/** The `org` claim: a positive integer id, as a number or a string of digits. */
+function organizationOf(claim: unknown): number | undefined {
+  const text =
+    typeof claim === 'number' ? String(claim) : typeof claim === 'string' ? claim : undefined;
+  if (text === undefined || !/^[1-9]\d{0,9}$/.test(text)) return undefined;
+  const id = Number(text);
+  return id <= MAX_ID ? id : undefined;
+}
+
 interface Claims {
   sub?: unknown;
   role?: unknown;
+  org?: unknown;
   exp?: unknown;
   iat?: unknown;
 }

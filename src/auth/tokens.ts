@@ -4,13 +4,15 @@ import type { Role } from './roles';
 
 /**
  * Signs a token for local use (HS256 only: with RS256 tokens come from the identity provider),
- * with the configured issuer and audience. `expiresIn` is jsonwebtoken's: seconds or "8h".
+ * with the configured issuer and audience. `expiresIn` is jsonwebtoken's: seconds or "8h";
+ * `org` is the organization the token acts in (the `org` claim).
  */
 export function signToken(
   options: AuthOptions,
   sub: number,
   role: Role,
-  expiresIn: string | number = '8h',
+  expiresIn: string | number,
+  org: number,
 ): string {
   if (options.algorithm !== 'HS256') {
     throw new Error(
@@ -18,7 +20,7 @@ export function signToken(
     );
   }
   return new JwtService({ secret: options.secret }).sign(
-    { sub: String(sub), role },
+    { sub: String(sub), role, org },
     {
       algorithm: 'HS256',
       expiresIn: expiresIn as never,

@@ -8,7 +8,10 @@ import { PurgeService } from '../admin/purge.service';
 import { AppModule } from '../app.module';
 import { loadConfig } from '../config/app-config';
 
-/** npm run purge -- --older-than 30d [--dry-run]: retention, from the command line. */
+/**
+ * npm run purge -- --older-than 30d [--dry-run]: retention, from the command line, in every
+ * organization; reports `{ dryRun, deletedBefore, organizations: { "<id>": counts } }`.
+ */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const { values } = parseArgs({
@@ -20,7 +23,7 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   try {
-    const report = await app.get(PurgeService).purge(values['older-than'], values['dry-run']);
+    const report = await app.get(PurgeService).purgeAll(values['older-than'], values['dry-run']);
     console.log(JSON.stringify(report));
   } finally {
     await app.close();

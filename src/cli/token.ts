@@ -4,21 +4,29 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from '../auth/roles';
 import { maxTtlSeconds, signToken } from '../auth/tokens';
+import { MAX_ID } from '../common/validation/limits';
 import { loadConfig, parseDuration } from '../config/app-config';
 
-/** npm run token -- --sub 42 --role editor [--expires 8h]: prints a bearer token for local use. */
+/**
+ * npm run token -- --sub 42 --role editor [--org 2] [--expires 8h]: prints a bearer token for
+ * local use (`--org` defaults to organization 1).
+ */
 function main(): void {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const { values } = parseArgs({
     options: {
       sub: { type: 'string', default: '1' },
       role: { type: 'string', default: 'viewer' },
+      org: { type: 'string', default: '1' },
       expires: { type: 'string', default: '8h' },
     },
   });
   const sub = Number(values.sub);
   if (!Number.isInteger(sub) || sub < 1)
     throw new Error('--sub must be a positive integer user id');
+  const org = Number(values.org);
+  if (!/^[1-9]\d{0,9}$/.test(values.org) || org > MAX_ID)
+    throw new Error('--org must be a positive integer organization id');
   if (!isRole(values.role)) throw new Error('--role must be viewer, editor or admin');
   const auth = loadConfig().auth;
   const expires = parseDuration(values.expires);
@@ -28,7 +36,7 @@ function main(): void {
       `--expires ${values.expires} is longer than JWT_MAX_TTL (${maxTtlSeconds(auth)} s): the service would refuse the token`,
     );
   }
-  console.log(signToken(auth, sub, values.role, expires));
+  console.log(signToken(auth, sub, values.role, expires, org));
 }
 
 try {

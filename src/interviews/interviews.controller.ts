@@ -23,8 +23,11 @@ export class InterviewsController {
       'Role: editor. A `workflowId` that names no active workflow answers 422; the link is checked under a write of the workflow row, so it cannot race a delete of that workflow.',
   })
   @ApiErrors(400, 422)
-  create(@Body() dto: CreateInterviewDto): Promise<InterviewDto> {
-    return this.interviews.create(dto);
+  create(
+    @Body() dto: CreateInterviewDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InterviewDto> {
+    return this.interviews.create(principal, dto);
   }
 
   @Get()
@@ -34,8 +37,11 @@ export class InterviewsController {
       "Role: viewer. Ordered by id; pass the answer's `nextCursor` as `cursor` for the next page. Filters: `workflowId`, `status`. Soft-deleted interviews are never listed.",
   })
   @ApiErrors(400)
-  list(@Query() query: ListInterviewsQueryDto): Promise<InterviewPageDto> {
-    return this.interviews.list(query);
+  list(
+    @Query() query: ListInterviewsQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InterviewPageDto> {
+    return this.interviews.list(principal, query);
   }
 
   @Get(':id')
@@ -45,8 +51,11 @@ export class InterviewsController {
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
-  get(@Param('id', ParseIdPipe) id: number): Promise<InterviewDto> {
-    return this.interviews.get(id);
+  get(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InterviewDto> {
+    return this.interviews.get(principal, id);
   }
 
   @Patch(':id')
@@ -60,8 +69,9 @@ export class InterviewsController {
   update(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: UpdateInterviewDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<InterviewDto> {
-    return this.interviews.update(id, dto);
+    return this.interviews.update(principal, id, dto);
   }
 
   @Delete(':id')
@@ -76,6 +86,6 @@ export class InterviewsController {
     @Param('id', ParseIdPipe) id: number,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InterviewDto> {
-    return this.interviews.remove(id, principal.id);
+    return this.interviews.remove(principal, id);
   }
 }

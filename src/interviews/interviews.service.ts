@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/roles';
+import type { Scope } from '../common/persistence/scope';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import type { Page } from '../common/pagination/page';
 import type { Row } from '../common/persistence/table-mapping';
@@ -16,7 +18,7 @@ export type Interview = Row<InterviewEntity>;
 export class InterviewsService {
   constructor(@InjectLinkedRows(INTERVIEWS) private readonly rows: LinkedRows<InterviewEntity>) {}
 
-  create(dto: CreateInterviewDto): Promise<Interview> {
+  create(scope: Scope, dto: CreateInterviewDto): Promise<Interview> {
     const values = {
       workflowId: dto.workflowId ?? null,
       title: dto.title,
@@ -30,29 +32,30 @@ export class InterviewsService {
       meetingUrl: dto.meetingUrl ?? null,
     };
     assertEndsAfterStart(values);
-    return this.rows.create(values);
+    return this.rows.create(scope, values);
   }
 
-  list(query: ListInterviewsQueryDto): Promise<Page<Interview>> {
+  list(scope: Scope, query: ListInterviewsQueryDto): Promise<Page<Interview>> {
     const { workflowId, status, limit, cursor } = query;
-    return this.rows.list({ workflowId, status }, limit, cursor);
+    return this.rows.list(scope, { workflowId, status }, limit, cursor);
   }
 
-  get(id: number): Promise<Interview> {
-    return this.rows.get(id);
+  get(scope: Scope, id: number): Promise<Interview> {
+    return this.rows.get(scope, id);
   }
 
-  update(id: number, dto: UpdateInterviewDto): Promise<Interview> {
+  update(scope: Scope, id: number, dto: UpdateInterviewDto): Promise<Interview> {
     const changes = {
       ...dto,
       scheduledStart: toUtcIso(dto.scheduledStart),
       scheduledEnd: toUtcIso(dto.scheduledEnd),
     };
-    return this.rows.update(id, changes, assertEndsAfterStart);
+    return this.rows.update(scope, id, changes, assertEndsAfterStart);
   }
 
-  remove(id: number, by: number): Promise<Interview> {
-    return this.rows.remove(id, by);
+  /** Soft-deletes one row on behalf of the caller (deletedBy is the caller's user id). */
+  remove(principal: Principal, id: number): Promise<Interview> {
+    return this.rows.remove(principal, id, principal.id);
   }
 }
 

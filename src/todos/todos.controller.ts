@@ -23,8 +23,8 @@ export class TodosController {
       'Role: editor. A `workflowId` that names no active workflow answers 422; the link is checked under a write of the workflow row, so it cannot race a delete of that workflow.',
   })
   @ApiErrors(400, 422)
-  create(@Body() dto: CreateTodoDto): Promise<TodoDto> {
-    return this.todos.create(dto);
+  create(@Body() dto: CreateTodoDto, @CurrentPrincipal() principal: Principal): Promise<TodoDto> {
+    return this.todos.create(principal, dto);
   }
 
   @Get()
@@ -34,8 +34,11 @@ export class TodosController {
       "Role: viewer. Ordered by id; pass the answer's `nextCursor` as `cursor` for the next page. Filters: `workflowId`, `status`, `ownerId`. Soft-deleted todos are never listed.",
   })
   @ApiErrors(400)
-  list(@Query() query: ListTodosQueryDto): Promise<TodoPageDto> {
-    return this.todos.list(query);
+  list(
+    @Query() query: ListTodosQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TodoPageDto> {
+    return this.todos.list(principal, query);
   }
 
   @Get(':id')
@@ -45,8 +48,11 @@ export class TodosController {
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
-  get(@Param('id', ParseIdPipe) id: number): Promise<TodoDto> {
-    return this.todos.get(id);
+  get(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TodoDto> {
+    return this.todos.get(principal, id);
   }
 
   @Patch(':id')
@@ -57,8 +63,12 @@ export class TodosController {
   })
   @ApiErrors(400, 404, 422)
   @ApiIdParam()
-  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateTodoDto): Promise<TodoDto> {
-    return this.todos.update(id, dto);
+  update(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: UpdateTodoDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TodoDto> {
+    return this.todos.update(principal, id, dto);
   }
 
   @Delete(':id')
@@ -73,6 +83,6 @@ export class TodosController {
     @Param('id', ParseIdPipe) id: number,
     @CurrentPrincipal() principal: Principal,
   ): Promise<TodoDto> {
-    return this.todos.remove(id, principal.id);
+    return this.todos.remove(principal, id);
   }
 }

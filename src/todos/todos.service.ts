@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/roles';
+import type { Scope } from '../common/persistence/scope';
 import type { Page } from '../common/pagination/page';
 import type { Row } from '../common/persistence/table-mapping';
 import { toUtcIso } from '../common/validation/utc';
@@ -15,8 +17,8 @@ export type Todo = Row<TodoEntity>;
 export class TodosService {
   constructor(@InjectLinkedRows(TODOS) private readonly rows: LinkedRows<TodoEntity>) {}
 
-  create(dto: CreateTodoDto): Promise<Todo> {
-    return this.rows.create({
+  create(scope: Scope, dto: CreateTodoDto): Promise<Todo> {
+    return this.rows.create(scope, {
       workflowId: dto.workflowId ?? null,
       title: dto.title,
       description: dto.description ?? null,
@@ -26,20 +28,21 @@ export class TodosService {
     });
   }
 
-  list(query: ListTodosQueryDto): Promise<Page<Todo>> {
+  list(scope: Scope, query: ListTodosQueryDto): Promise<Page<Todo>> {
     const { workflowId, status, ownerId, limit, cursor } = query;
-    return this.rows.list({ workflowId, status, ownerId }, limit, cursor);
+    return this.rows.list(scope, { workflowId, status, ownerId }, limit, cursor);
   }
 
-  get(id: number): Promise<Todo> {
-    return this.rows.get(id);
+  get(scope: Scope, id: number): Promise<Todo> {
+    return this.rows.get(scope, id);
   }
 
-  update(id: number, dto: UpdateTodoDto): Promise<Todo> {
-    return this.rows.update(id, { ...dto, dueDate: toUtcIso(dto.dueDate) });
+  update(scope: Scope, id: number, dto: UpdateTodoDto): Promise<Todo> {
+    return this.rows.update(scope, id, { ...dto, dueDate: toUtcIso(dto.dueDate) });
   }
 
-  remove(id: number, by: number): Promise<Todo> {
-    return this.rows.remove(id, by);
+  /** Soft-deletes one row on behalf of the caller (deletedBy is the caller's user id). */
+  remove(principal: Principal, id: number): Promise<Todo> {
+    return this.rows.remove(principal, id, principal.id);
   }
 }

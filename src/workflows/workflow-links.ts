@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowNotActiveError } from '../common/errors/domain-errors';
 import type { Transaction } from '../common/persistence/database.service';
+import type { Scope } from '../common/persistence/scope';
 import { WorkflowsRepository } from './workflows.repository';
 
 /** Check-and-lock of a workflow that a row of a linked kind is about to link to. */
@@ -9,7 +10,8 @@ export class WorkflowLinks {
   constructor(private readonly workflows: WorkflowsRepository) {}
 
   /**
-   * Inside the caller's transaction tx, writes the workflow row (link_version + 1) if it is active.
+   * Inside the caller's transaction tx, writes the workflow row (link_version + 1) if it is active
+   * and of the scope's organization.
    * On a single server the UPDATE locks the row, so a concurrent soft delete either runs after
    * this transaction commits, and then cascades to the new link, or has committed before, and
    * the link fails with 422. On a multi-primary cluster, where row locks are local to a node,
@@ -17,8 +19,9 @@ export class WorkflowLinks {
    * aborts the other, which Database.transaction then re-runs. (SQLite runs one transaction at
    * a time.)
    */
-  async lockForLinking(tx: Transaction, workflowId: number): Promise<void> {
-    if (!(await this.workflows.bumpLinkVersion(tx, workflowId))) {
+  async lockForLinking(scope: Scope, tx: Transaction, workflowId: number): Promise<void> {
+    // another organization's workflow answers as a deleted one does (422), telling nothing
+    if (!(await this.workflows.bumpLinkVersion(scope, tx, workflowId))) {
       throw new WorkflowNotActiveError(workflowId);
     }
   }

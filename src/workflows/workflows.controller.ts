@@ -43,8 +43,11 @@ export class WorkflowsController {
       "Role: viewer. Ordered by id; pass the answer's `nextCursor` as `cursor` for the next page (`null` on the last). Filter by `status`. Soft-deleted workflows are never listed.",
   })
   @ApiErrors(400)
-  list(@Query() query: ListWorkflowsQueryDto): Promise<WorkflowPageDto> {
-    return this.workflows.list(query);
+  list(
+    @Query() query: ListWorkflowsQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkflowPageDto> {
+    return this.workflows.list(principal, query);
   }
 
   @Get(':id')
@@ -58,8 +61,9 @@ export class WorkflowsController {
   get(
     @Param('id', ParseIdPipe) id: number,
     @Query() query: GetWorkflowQueryDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<WorkflowWithLinksDto> {
-    return this.workflows.get(id, query.include);
+    return this.workflows.get(principal, id, query.include);
   }
 
   @Patch(':id')
@@ -72,8 +76,9 @@ export class WorkflowsController {
   update(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: UpdateWorkflowDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<WorkflowDto> {
-    return this.workflows.update(id, dto);
+    return this.workflows.update(principal, id, dto);
   }
 
   @Delete(':id')
@@ -103,7 +108,10 @@ export class WorkflowsController {
   })
   @ApiErrors(400, 404, 409)
   @ApiIdParam()
-  restore(@Param('id', ParseIdPipe) id: number): Promise<RestoredWorkflowDto> {
-    return this.workflows.restore(id);
+  restore(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RestoredWorkflowDto> {
+    return this.workflows.restore(principal, id);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type Transaction } from '../common/persistence/database.service';
+import type { Scope } from '../common/persistence/scope';
 import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
 import { WorkflowEntity } from './entities/workflow.entity';
 
@@ -9,12 +10,16 @@ export class WorkflowsRepository extends SoftDeletableRepository<WorkflowEntity>
     super(db, WorkflowEntity);
   }
 
-  /** Writes (and so locks) an active workflow's row for a link; answers false when there is none. */
-  async bumpLinkVersion(tx: Transaction, id: number): Promise<boolean> {
+  /**
+   * Writes (and so locks) an active workflow's row of the scope's organization for a link;
+   * answers false when there is none (deleted, missing, or another organization's).
+   */
+  async bumpLinkVersion(scope: Scope, tx: Transaction, id: number): Promise<boolean> {
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
     const { affected } = await tx.execute(
       // updated_at = updated_at: linking a child does not change the workflow as clients see it
-      `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at WHERE id = ? AND is_deleted = 0`,
-      [id],
+      `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at WHERE ${where}`,
+      params,
     );
     return affected > 0;
   }

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { DomainEventPublisher } from '../common/events/domain-events';
 import type { Page } from '../common/pagination/page';
 import { Database } from '../common/persistence/database.service';
+import type { Scope } from '../common/persistence/scope';
 import type { CreateWorkflowDto } from './dto/create-workflow.dto';
 import type { UpdateWorkflowDto } from './dto/update-workflow.dto';
 import type { Row } from '../common/persistence/table-mapping';
@@ -39,6 +40,7 @@ export class WorkflowsService {
   create(dto: CreateWorkflowDto, principal: Principal): Promise<Workflow> {
     return this.db.transaction((tx) =>
       this.workflows.insert(
+        principal,
         tx,
         {
           name: dto.name,
@@ -51,21 +53,25 @@ export class WorkflowsService {
     );
   }
 
-  list(query: ListWorkflowsQueryDto): Promise<Page<Workflow>> {
-    return this.workflows.findPage({ status: query.status }, query.limit, query.cursor);
+  list(scope: Scope, query: ListWorkflowsQueryDto): Promise<Page<Workflow>> {
+    return this.workflows.findPage(scope, { status: query.status }, query.limit, query.cursor);
   }
 
   /**
    * The workflow and, for each linked kind named in include, its first MAX_EMBEDDED active rows,
    * with how many there are in all and the list route's next page under `included`.
    */
-  async get(id: number, include: readonly string[] = []): Promise<WorkflowWithLinksDto> {
+  async get(
+    scope: Scope,
+    id: number,
+    include: readonly string[] = [],
+  ): Promise<WorkflowWithLinksDto> {
     const kinds = this.kinds.named(include, 'include');
-    const workflow: WorkflowWithLinksDto = await this.findOrFail(id);
+    const workflow: WorkflowWithLinksDto = await this.findOrFail(scope, id);
     if (kinds.length === 0) return workflow;
     const included: IncludedRowsDto = {};
     for (const rows of kinds) {
-      const { items, total, next } = await rows.findActiveByWorkflow(id, MAX_EMBEDDED);
+      const { items, total, next } = await rows.findActiveByWorkflow(scope, id, MAX_EMBEDDED);
       workflow[rows.kind.name] = items;
       included[rows.kind.name] = { total, next };
     }
@@ -73,13 +79,13 @@ export class WorkflowsService {
     return workflow;
   }
 
-  update(id: number, dto: UpdateWorkflowDto): Promise<Workflow> {
+  update(scope: Scope, id: number, dto: UpdateWorkflowDto): Promise<Workflow> {
     return this.db.transaction(async (tx) => {
-      const current = await this.workflows.lockActive(tx, id);
+      const current = await this.workflows.lockActive(scope, tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       const changes = { name: dto.name, description: dto.description, status: dto.status };
       if (Object.values(changes).every((value) => value === undefined)) return current;
-      return this.workflows.update(tx, current, changes, new Date());
+      return this.workflows.update(scope, tx, current, changes, new Date());
     });
   }
 
@@ -89,12 +95,13 @@ export class WorkflowsService {
    */
   softDelete(id: number, principal: Principal): Promise<DeletedWorkflowDto> {
     return this.db.transaction(async (tx) => {
-      const current = await this.workflows.lockActive(tx, id);
+      const current = await this.workflows.lockActive(principal, tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       const deletedAt = new Date();
-      await this.workflows.softDelete(tx, id, deletedAt, principal.id);
+      await this.workflows.softDelete(principal, tx, id, deletedAt, principal.id);
+      const scope: Scope = { organizationId: principal.organizationId };
       const cascaded = await this.events.publish(
-        new WorkflowSoftDeletedEvent(id, deletedAt, principal.id),
+        new WorkflowSoftDeletedEvent(scope, id, deletedAt, principal.id),
         tx,
       );
       const at = deletedAt.toISOString();
@@ -113,14 +120,17 @@ export class WorkflowsService {
    * Brings back a soft-deleted workflow and, through WorkflowRestoredEvent, exactly the rows its
    * cascade deleted, in one transaction. 409 when the workflow is not deleted.
    */
-  restore(id: number): Promise<RestoredWorkflowDto> {
+  restore(scope: Scope, id: number): Promise<RestoredWorkflowDto> {
     return this.db.transaction(async (tx) => {
-      const current = await this.workflows.lock(tx, id);
+      const current = await this.workflows.lock(scope, tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       if (!current.isDeleted) throw new ConflictError(`Workflow ${id} is not deleted`);
       const restoredAt = new Date();
-      await this.workflows.restore(tx, id, restoredAt);
-      const restored = await this.events.publish(new WorkflowRestoredEvent(id, restoredAt), tx);
+      await this.workflows.restore(scope, tx, id, restoredAt);
+      const restored = await this.events.publish(
+        new WorkflowRestoredEvent({ organizationId: scope.organizationId }, id, restoredAt),
+        tx,
+      );
       const at = restoredAt.toISOString();
       return {
         ...current,
@@ -134,16 +144,21 @@ export class WorkflowsService {
   }
 
   /** Retention: hard-deletes up to `batch` workflows soft-deleted before `cutoff`. */
-  purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
-    return this.db.transaction((tx) => this.workflows.purgeDeletedBefore(tx, cutoff, batch));
+  purgeDeletedBefore(scope: Scope, cutoff: Date, batch: number): Promise<number> {
+    return this.db.transaction((tx) => this.workflows.purgeDeletedBefore(scope, tx, cutoff, batch));
   }
 
-  countDeletedBefore(cutoff: Date): Promise<number> {
-    return this.workflows.countDeletedBefore(cutoff);
+  countDeletedBefore(scope: Scope, cutoff: Date): Promise<number> {
+    return this.workflows.countDeletedBefore(scope, cutoff);
   }
 
-  private async findOrFail(id: number): Promise<Workflow> {
-    const workflow = await this.workflows.findActive(id);
+  /** The organizations with workflows: for operators' tools only (`npm run purge`). */
+  organizationIds(): Promise<number[]> {
+    return this.workflows.organizationIds();
+  }
+
+  private async findOrFail(scope: Scope, id: number): Promise<Workflow> {
+    const workflow = await this.workflows.findActive(scope, id);
     if (!workflow) throw new NotFoundError('Workflow', id);
     return workflow;
   }

@@ -105,10 +105,17 @@ export function freePort(): Promise<number> {
 }
 
 /** A JSON request to a spawned app as an admin client. */
-export async function callApp(app: AppProcess, method: string, path: string, body?: object) {
+/** A request to a spawned app as an admin of `organizationId` (1 unless given). */
+export async function callApp(
+  app: AppProcess,
+  method: string,
+  path: string,
+  body?: object,
+  organizationId = 1,
+) {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}),
+    headers: adminHeaders(body ? { 'content-type': 'application/json' } : {}, organizationId),
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

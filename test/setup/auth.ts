@@ -7,11 +7,15 @@ export const TEST_JWT_SECRET = 'test-secret-for-the-e2e-suites-only-0123456789';
 
 const options: AuthOptions = { algorithm: 'HS256', secret: TEST_JWT_SECRET, development: false };
 
-export function tokenFor(role: Role, sub = 1, expiresIn = '1h'): string {
-  return signToken(options, sub, role, expiresIn);
+/** A token of user `sub` with `role` in organization `org`. */
+export function tokenFor(role: Role, sub = 1, expiresIn = '1h', org = 1): string {
+  return signToken(options, sub, role, expiresIn, org);
 }
 
-/** Headers of an admin client, for tests that call a spawned app with fetch. */
-export function adminHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  return { authorization: `Bearer ${tokenFor('admin')}`, ...extra };
+/** Headers of an admin client (of organization 1 unless given), for tests that call a spawned app with fetch. */
+export function adminHeaders(
+  extra: Record<string, string> = {},
+  organizationId = 1,
+): Record<string, string> {
+  return { authorization: `Bearer ${tokenFor('admin', 1, '1h', organizationId)}`, ...extra };
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
+import type { Role } from '../../src/auth/roles';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { loadConfig } from '../../src/config/app-config';
 import { runPendingMigrations } from '../../src/database/migrate';
@@ -14,6 +15,8 @@ import { createTestDatabase, type MigrationClass, type TestDatabase } from './te
 export interface TestApp {
   app: NestFastifyApplication;
   http: TestAgent;
+  /** A client of another organization (or role, or user): `t.as(2)` is an admin of organization 2. */
+  as(organizationId: number, role?: Role, sub?: number): TestAgent;
   /** The application's own data source, for reading and preparing rows in SQL. */
   db: DataSource;
   database: TestDatabase;
@@ -78,6 +81,10 @@ export async function startAppOn(
       app,
       // an admin client: the suites of authentication and roles make their own
       http: request.agent(app.getHttpServer()).set('authorization', `Bearer ${tokenFor('admin')}`),
+      as: (organizationId, role = 'admin', sub = 1) =>
+        request
+          .agent(app.getHttpServer())
+          .set('authorization', `Bearer ${tokenFor(role, sub, '1h', organizationId)}`),
       db: app.get(DataSource),
       database,
       close: async () => {

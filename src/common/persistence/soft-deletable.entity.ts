@@ -1,8 +1,10 @@
 import { Column, CreateDateColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Hidden } from './hidden';
 
 /**
  * Columns every table of the service shares: the integer key, the timestamps and the
- * soft-delete columns, which are always written together (SoftDeletableRepository).
+ * soft-delete columns, which are always written together (SoftDeletableRepository), and the
+ * organization the row belongs to.
  * The entities describe the schema the migrations create (the schema-drift test holds them to
  * it) and, through TypeORM's metadata, the row mapping of every repository (TableMapping).
  */
@@ -25,4 +27,13 @@ export abstract class SoftDeletableEntity {
   /** The user id that soft-deleted the row, directly or by a workflow's cascade. */
   @Column({ name: 'deleted_by', type: 'int', nullable: true })
   deletedBy!: number | null;
+
+  /**
+   * The organization the row belongs to. Every statement of SoftDeletableRepository filters on
+   * it (or writes it) from the Scope it is given; the API never shows it. Each entity declares
+   * its index, named after its table: `@Index('ix_<table>_organization_id', ['organizationId'])`.
+   * (DEFAULT 1: see migrations/1759900000000-add-organizations.ts.)
+   */
+  @Column({ name: 'organization_id', type: 'int', default: 1, select: false })
+  organizationId!: Hidden<number>;
 }

@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import type { Page } from '../pagination/page';
 import type { Database, Reader, Transaction } from './database.service';
+import type { Scope } from './scope';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { timestampToDb } from './sql-values';
 import type { EntityClass, Row, StoredRow, TableMapping } from './table-mapping';
@@ -12,11 +13,13 @@ export type Filter<R> = { [K in keyof R]?: R[K] };
 export type NewRow<R> = Omit<R, keyof Row<SoftDeletableEntity>>;
 
 /**
- * The soft-delete rules in one place: reads see only rows with is_deleted = 0, and a soft
- * delete sets is_deleted, deleted_at and deleted_by together (and updated_at with them). Each
- * repository is this class on one entity, whose metadata gives the table and its columns. Every
- * method is one SQL statement; reads run on the Database (or the Reader they are given), locks
- * and writes in the Transaction they are given.
+ * The soft-delete rules and the organizations in one place: every statement is scoped to one
+ * organization (each method takes a Scope first and its WHERE starts with `organization_id = ?`,
+ * an insert writes it), reads see only rows with is_deleted = 0, and a soft delete sets
+ * is_deleted, deleted_at and deleted_by together (and updated_at with them). Each repository is
+ * this class on one entity, whose metadata gives the table and its columns. Every method is one
+ * SQL statement; reads run on the Database (or the Reader they are given), locks and writes in
+ * the Transaction they are given. A subclass's own statements use `scoped()` the same way.
  */
 export class SoftDeletableRepository<
   E extends SoftDeletableEntity,
@@ -35,35 +38,43 @@ export class SoftDeletableRepository<
     return this.mapping.table;
   }
 
-  async findActive(id: number, reader: Reader = this.db): Promise<R | null> {
+  async findActive(scope: Scope, id: number, reader: Reader = this.db): Promise<R | null> {
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
     const rows = await reader.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0`,
-      [id],
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}`,
+      params,
     );
     return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
   /** Reads an active row and locks it until the transaction ends. */
-  async lockActive(tx: Transaction, id: number): Promise<R | null> {
+  async lockActive(scope: Scope, tx: Transaction, id: number): Promise<R | null> {
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
     const rows = await tx.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ? AND is_deleted = 0${tx.dialect.forUpdate}`,
-      [id],
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
+      params,
     );
     return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
   /** Reads a row, deleted or not, and locks it until the transaction ends. */
-  async lock(tx: Transaction, id: number): Promise<R | null> {
+  async lock(scope: Scope, tx: Transaction, id: number): Promise<R | null> {
+    const { where, params } = this.scoped(scope, 'id = ?', id);
     const rows = await tx.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE id = ?${tx.dialect.forUpdate}`,
-      [id],
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
+      params,
     );
     return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
   /** One keyset page of active rows in id order; fetches one row more to know if another page exists. */
-  async findPage(filter: Filter<R>, limit: number, cursor: string | undefined): Promise<Page<R>> {
-    const { where, params } = this.whereActive(filter);
+  async findPage(
+    scope: Scope,
+    filter: Filter<R>,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<R>> {
+    const { where, params } = this.whereActive(scope, filter);
     if (cursor !== undefined) {
       where.push('id > ?');
       params.push(decodeCursor(cursor));
@@ -79,8 +90,8 @@ export class SoftDeletableRepository<
   }
 
   /** How many active rows match filter. */
-  async countActive(filter: Filter<R>): Promise<number> {
-    const { where, params } = this.whereActive(filter);
+  async countActive(scope: Scope, filter: Filter<R>): Promise<number> {
+    const { where, params } = this.whereActive(scope, filter);
     const [row] = await this.db.select<{ n: number }>(
       `SELECT COUNT(*) AS n FROM ${this.mapping.table} WHERE ${where.join(' AND ')}`,
       params,
@@ -88,8 +99,11 @@ export class SoftDeletableRepository<
     return Number(row.n);
   }
 
-  /** Inserts a row; the answer is built from the values written, without reading back. */
-  async insert(tx: Transaction, values: NewRow<R>, now: Date): Promise<R> {
+  /**
+   * Inserts a row into the scope's organization; the answer is built from the values written,
+   * without reading back.
+   */
+  async insert(scope: Scope, tx: Transaction, values: NewRow<R>, now: Date): Promise<R> {
     const at = now.toISOString();
     const row = {
       ...values,
@@ -100,6 +114,8 @@ export class SoftDeletableRepository<
       deletedBy: null,
     };
     const { columns, params } = this.mapping.toColumns(row);
+    columns.push('organization_id');
+    params.push(scope.organizationId);
     const { insertId } = await tx.execute(
       `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       params,
@@ -108,32 +124,47 @@ export class SoftDeletableRepository<
   }
 
   /** Writes changes to an active row already read (and locked) as current; answers the merged row. */
-  async update(tx: Transaction, current: R, changes: Partial<R>, now: Date): Promise<R> {
+  async update(
+    scope: Scope,
+    tx: Transaction,
+    current: R,
+    changes: Partial<R>,
+    now: Date,
+  ): Promise<R> {
     const updatedAt = now.toISOString();
     const present = stripUndefined({ ...changes, updatedAt });
     const { columns, params } = this.mapping.toColumns(present);
+    const scoped = this.scoped(scope, 'id = ? AND is_deleted = 0', current.id);
     await tx.execute(
-      `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND is_deleted = 0`,
-      [...params, current.id],
+      `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE ${scoped.where}`,
+      [...params, ...scoped.params],
     );
     return { ...current, ...present };
   }
 
   /** Soft-deletes one active row on behalf of a user; answers false when there was none. */
-  async softDelete(tx: Transaction, id: number, at: Date, by: number): Promise<boolean> {
+  async softDelete(
+    scope: Scope,
+    tx: Transaction,
+    id: number,
+    at: Date,
+    by: number,
+  ): Promise<boolean> {
     const stamp = timestampToDb(at);
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ? WHERE id = ? AND is_deleted = 0`,
-      [stamp, by, stamp, id],
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ? WHERE ${where}`,
+      [stamp, by, stamp, ...params],
     );
     return affected > 0;
   }
 
   /** Brings back one soft-deleted row; answers false when there was none. */
-  async restore(tx: Transaction, id: number, at: Date): Promise<boolean> {
+  async restore(scope: Scope, tx: Transaction, id: number, at: Date): Promise<boolean> {
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 1', id);
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ? WHERE id = ? AND is_deleted = 1`,
-      [timestampToDb(at), id],
+      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ? WHERE ${where}`,
+      [timestampToDb(at), ...params],
     );
     return affected > 0;
   }
@@ -142,36 +173,92 @@ export class SoftDeletableRepository<
    * Hard-deletes up to `batch` rows soft-deleted before `cutoff`, oldest ids first; answers how
    * many. (Ids are read first: MySQL allows no LIMIT in an IN subquery, SQLite no DELETE LIMIT.)
    */
-  async purgeDeletedBefore(tx: Transaction, cutoff: Date, batch: number): Promise<number> {
+  async purgeDeletedBefore(
+    scope: Scope,
+    tx: Transaction,
+    cutoff: Date,
+    batch: number,
+  ): Promise<number> {
+    const old = this.scoped(scope, 'is_deleted = 1 AND deleted_at < ?', timestampToDb(cutoff));
     const rows = await tx.select<{ id: number }>(
-      `SELECT id FROM ${this.mapping.table} WHERE is_deleted = 1 AND deleted_at < ? ORDER BY id LIMIT ?`,
-      [timestampToDb(cutoff), batch],
+      `SELECT id FROM ${this.mapping.table} WHERE ${old.where} ORDER BY id LIMIT ?`,
+      [...old.params, batch],
     );
     if (rows.length === 0) return 0;
     const ids = rows.map((row) => Number(row.id));
+    const { where, params } = this.scoped(
+      scope,
+      `id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 1`,
+      ...ids,
+    );
     const { affected } = await tx.execute(
-      `DELETE FROM ${this.mapping.table} WHERE id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 1`,
-      ids,
+      `DELETE FROM ${this.mapping.table} WHERE ${where}`,
+      params,
     );
     return affected;
   }
 
   /** How many rows were soft-deleted before `cutoff`. */
-  async countDeletedBefore(cutoff: Date): Promise<number> {
+  async countDeletedBefore(scope: Scope, cutoff: Date): Promise<number> {
+    const { where, params } = this.scoped(
+      scope,
+      'is_deleted = 1 AND deleted_at < ?',
+      timestampToDb(cutoff),
+    );
     const [row] = await this.db.select<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM ${this.mapping.table} WHERE is_deleted = 1 AND deleted_at < ?`,
-      [timestampToDb(cutoff)],
+      `SELECT COUNT(*) AS n FROM ${this.mapping.table} WHERE ${where}`,
+      params,
     );
     return Number(row.n);
+  }
+
+  /**
+   * The organizations that have rows in this table, in id order: the one statement that reads
+   * across organizations, for operators' tools that then act on each organization in turn
+   * (`npm run purge`). No route calls it.
+   */
+  async organizationIds(): Promise<number[]> {
+    const rows = await this.db.select<{ organization_id: number }>(
+      `SELECT DISTINCT organization_id FROM ${this.mapping.table} ORDER BY organization_id`,
+    );
+    return rows.map((row) => Number(row.organization_id));
+  }
+
+  /**
+   * `organization_id = ? AND <condition>` and its parameters: the WHERE of every statement, so
+   * that none reads or writes outside the scope's organization. `alias` qualifies the column
+   * in a statement that joins tables.
+   */
+  protected scoped(
+    scope: Scope,
+    condition: string,
+    ...values: unknown[]
+  ): { where: string; params: unknown[] } {
+    return this.scopedAs('', scope, condition, ...values);
+  }
+
+  protected scopedAs(
+    alias: string,
+    scope: Scope,
+    condition: string,
+    ...values: unknown[]
+  ): { where: string; params: unknown[] } {
+    const organizationId = scope.organizationId;
+    if (!Number.isSafeInteger(organizationId) || organizationId < 1) {
+      throw new Error(`not a scope: organizationId ${String(organizationId)}`);
+    }
+    const column = alias === '' ? 'organization_id' : `${alias}.organization_id`;
+    return { where: `${column} = ? AND ${condition}`, params: [organizationId, ...values] };
   }
 
   private fromRow(row: Record<string, unknown>): R {
     return this.mapping.fromRow(row);
   }
 
-  private whereActive(filter: Filter<R>): { where: string[]; params: unknown[] } {
-    const where = ['is_deleted = 0'];
-    const params: unknown[] = [];
+  private whereActive(scope: Scope, filter: Filter<R>): { where: string[]; params: unknown[] } {
+    const scoped = this.scoped(scope, 'is_deleted = 0');
+    const where = [scoped.where];
+    const params: unknown[] = scoped.params;
     for (const [property, value] of Object.entries(filter)) {
       if (value === undefined) continue;
       where.push(`${this.mapping.column(property)} = ?`);

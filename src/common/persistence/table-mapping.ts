@@ -13,12 +13,9 @@ interface Field {
 
 export type EntityClass<E> = new () => E;
 
-declare const hidden: unique symbol;
-/**
- * The type of an entity column that the API never shows (declare it with `select: false`):
- * `Row<E>` leaves it out.
- */
-export type Hidden<T> = T & { readonly [hidden]?: never };
+import type { hidden } from './hidden';
+
+export type { Hidden } from './hidden';
 
 type VisibleKeys<E> = {
   [K in keyof E]-?: typeof hidden extends keyof E[K] ? never : K;

@@ -5,6 +5,8 @@ export const INTERVIEW_STATUSES = ['scheduled', 'completed', 'cancelled', 'no_sh
 export type InterviewStatus = (typeof INTERVIEW_STATUSES)[number];
 
 @Entity({ name: 'interviews' })
+@Index('ix_interviews_organization_id', ['organizationId'])
+@Index('ix_interviews_organization_id_status', ['organizationId', 'status'])
 export class InterviewEntity extends WorkflowLinkedEntity {
   /** The owning workflow; the foreign key names its entity, not its class, to keep the modules apart. */
   @Index('ix_interviews_workflow_id')
@@ -28,7 +30,6 @@ export class InterviewEntity extends WorkflowLinkedEntity {
   @Column({ name: 'recruiter_id', type: 'int' })
   recruiterId!: number;
 
-  @Index('ix_interviews_status')
   @Column({ type: 'varchar', length: 32, default: 'scheduled' })
   status!: InterviewStatus;
 

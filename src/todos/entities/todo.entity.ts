@@ -5,6 +5,9 @@ export const TODO_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'
 export type TodoStatus = (typeof TODO_STATUSES)[number];
 
 @Entity({ name: 'todos' })
+@Index('ix_todos_organization_id', ['organizationId'])
+@Index('ix_todos_organization_id_owner_id', ['organizationId', 'ownerId'])
+@Index('ix_todos_organization_id_status', ['organizationId', 'status'])
 export class TodoEntity extends WorkflowLinkedEntity {
   /** The owning workflow; the foreign key names its entity, not its class, to keep the modules apart. */
   @Index('ix_todos_workflow_id')
@@ -22,11 +25,9 @@ export class TodoEntity extends WorkflowLinkedEntity {
   @Column({ type: 'text', nullable: true })
   description!: string | null;
 
-  @Index('ix_todos_owner_id')
   @Column({ name: 'owner_id', type: 'int' })
   ownerId!: number;
 
-  @Index('ix_todos_status')
   @Column({ type: 'varchar', length: 32, default: 'pending' })
   status!: TodoStatus;
 

@@ -7,6 +7,8 @@ export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
 /** A recruitment workflow (table recruitment_processes, the RecruitmentProcess of docs/schema.md). */
 @Entity({ name: 'recruitment_processes' })
+@Index('ix_recruitment_processes_organization_id', ['organizationId'])
+@Index('ix_recruitment_processes_organization_id_status', ['organizationId', 'status'])
 export class WorkflowEntity extends SoftDeletableEntity {
   @Column({ type: 'varchar', length: 255 })
   name!: string;
@@ -14,7 +16,6 @@ export class WorkflowEntity extends SoftDeletableEntity {
   @Column({ type: 'text', nullable: true })
   description!: string | null;
 
-  @Index('ix_recruitment_processes_status')
   @Column({ type: 'varchar', length: 32, default: 'draft' })
   status!: WorkflowStatus;
 

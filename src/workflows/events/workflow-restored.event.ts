@@ -1,3 +1,4 @@
+import type { Scope } from '../../common/persistence/scope';
 import { DomainEvent } from '../../common/events/domain-events';
 import { isLinkedRowCount, type LinkedRowCount } from './linked-row-count';
 
@@ -8,6 +9,8 @@ import { isLinkedRowCount, type LinkedRowCount } from './linked-row-count';
  */
 export class WorkflowRestoredEvent extends DomainEvent<LinkedRowCount> {
   constructor(
+    /** The workflow's organization: the handlers change only its rows. */
+    readonly scope: Scope,
     readonly workflowId: number,
     readonly restoredAt: Date,
   ) {

@@ -1,4 +1,5 @@
 import type { Database, Transaction } from '../../common/persistence/database.service';
+import type { Scope } from '../../common/persistence/scope';
 import { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
 import { timestampToDb } from '../../common/persistence/sql-values';
 import { WorkflowEntity } from '../entities/workflow.entity';
@@ -33,7 +34,9 @@ export interface OrphanRepair {
 /**
  * The statements of one linked kind that concern its workflow: the set-based cascade of a
  * workflow's delete and of its restore, and the orphan checks. The cascade marks the rows it
- * deletes (deleted_with_workflow = 1); the restore brings back exactly those.
+ * deletes (deleted_with_workflow = 1); the restore brings back exactly those. Every statement is
+ * scoped to one organization, like those it inherits; a workflow of another organization is, to
+ * the orphan checks, a missing one.
  */
 export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDeletableRepository<
   E,
@@ -48,26 +51,38 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
 
   /** One UPDATE however many rows are linked; answers how many it soft-deleted. */
   async softDeleteWithWorkflow(
+    scope: Scope,
     tx: Transaction,
     workflowId: number,
     at: Date,
     by: number,
   ): Promise<number> {
     const stamp = timestampToDb(at);
+    const { where, params } = this.scoped(scope, 'workflow_id = ? AND is_deleted = 0', workflowId);
     const { affected } = await tx.execute(
       `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
-        WHERE workflow_id = ? AND is_deleted = 0`,
-      [stamp, by, stamp, workflowId],
+        WHERE ${where}`,
+      [stamp, by, stamp, ...params],
     );
     return affected;
   }
 
   /** One UPDATE: the rows the workflow's cascade deleted become active again. */
-  async restoreWithWorkflow(tx: Transaction, workflowId: number, at: Date): Promise<number> {
+  async restoreWithWorkflow(
+    scope: Scope,
+    tx: Transaction,
+    workflowId: number,
+    at: Date,
+  ): Promise<number> {
+    const { where, params } = this.scoped(
+      scope,
+      'workflow_id = ? AND is_deleted = 1 AND deleted_with_workflow = 1',
+      workflowId,
+    );
     const { affected } = await tx.execute(
       `UPDATE ${this.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
-        WHERE workflow_id = ? AND is_deleted = 1 AND deleted_with_workflow = 1`,
-      [timestampToDb(at), workflowId],
+        WHERE ${where}`,
+      [timestampToDb(at), ...params],
     );
     return affected;
   }
@@ -76,17 +91,25 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
    * Active rows whose workflow is soft-deleted (a cascade that never ran, e.g. rows written by
    * hand) or missing (possible only where foreign key checks were bypassed), in id order.
    */
-  async findOrphans(limit: number): Promise<OrphanReport> {
-    const orphans = `FROM ${this.table} c LEFT JOIN ${this.workflows} w ON w.id = c.workflow_id
-      WHERE c.is_deleted = 0 AND c.workflow_id IS NOT NULL AND (w.id IS NULL OR w.is_deleted = 1)`;
+  async findOrphans(scope: Scope, limit: number): Promise<OrphanReport> {
+    const { where, params } = this.scopedAs(
+      'c',
+      scope,
+      'c.is_deleted = 0 AND c.workflow_id IS NOT NULL AND (w.id IS NULL OR w.is_deleted = 1)',
+    );
+    // a workflow of another organization is missing, as far as this organization can tell
+    const orphans = `FROM ${this.table} c
+      LEFT JOIN ${this.workflows} w ON w.id = c.workflow_id AND w.organization_id = c.organization_id
+      WHERE ${where}`;
     const missing = 'CASE WHEN w.id IS NULL THEN 1 ELSE 0 END';
     const [items, counts] = await Promise.all([
       this.db.select<{ id: number; workflow_id: number; missing: number }>(
         `SELECT c.id, c.workflow_id, ${missing} AS missing ${orphans} ORDER BY c.id LIMIT ?`,
-        [limit],
+        [...params, limit],
       ),
       this.db.select<{ missing: number; n: number }>(
         `SELECT ${missing} AS missing, COUNT(*) AS n ${orphans} GROUP BY ${missing}`,
+        params,
       ),
     ]);
     const count = (kind: number) => Number(counts.find((c) => Number(c.missing) === kind)?.n ?? 0);
@@ -106,20 +129,30 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
    * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
    * every row whose workflow no longer exists.
    */
-  async repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
+  async repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
     const table = this.table;
     const stamp = timestampToDb(at);
+    const org = scope.organizationId;
+    const deleted = this.scoped(
+      scope,
+      `is_deleted = 0 AND workflow_id IN (SELECT id FROM ${this.workflows} WHERE organization_id = ? AND is_deleted = 1)`,
+      org,
+    );
     const softDeleted = await tx.execute(
       `UPDATE ${table}
           SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?,
-              deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id)
-        WHERE is_deleted = 0 AND workflow_id IN (SELECT id FROM ${this.workflows} WHERE is_deleted = 1)`,
-      [by, stamp],
+              deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)
+        WHERE ${deleted.where}`,
+      [by, stamp, org, ...deleted.params],
+    );
+    const missing = this.scoped(
+      scope,
+      `workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM ${this.workflows} WHERE organization_id = ?)`,
+      org,
     );
     const unlinked = await tx.execute(
-      `UPDATE ${table} SET workflow_id = NULL, updated_at = ?
-        WHERE workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM ${this.workflows})`,
-      [stamp],
+      `UPDATE ${table} SET workflow_id = NULL, updated_at = ? WHERE ${missing.where}`,
+      [stamp, ...missing.params],
     );
     return { softDeleted: softDeleted.affected, unlinked: unlinked.affected };
   }

@@ -2,6 +2,7 @@ import { NotFoundError } from '../../common/errors/domain-errors';
 import { OnDomainEvent } from '../../common/events/domain-events';
 import type { Page } from '../../common/pagination/page';
 import type { Database, Transaction } from '../../common/persistence/database.service';
+import type { Scope } from '../../common/persistence/scope';
 import type { Filter, NewRow } from '../../common/persistence/soft-deletable.repository';
 import type { LinkedRowCount } from '../events/linked-row-count';
 import { WorkflowRestoredEvent } from '../events/workflow-restored.event';
@@ -30,7 +31,8 @@ export interface EmbeddedRows<E extends WorkflowLinkedEntity> {
  * declaring module by LinkedKindsModule.forFeature: the routes' reads and writes (reads never
  * see soft-deleted rows; a write that links to a workflow checks and locks it inside its own
  * transaction), the handlers of a workflow's delete and restore, and what `include=`, the
- * orphan report and repair, and retention ask of a kind.
+ * orphan report and repair, and retention ask of a kind. Every method acts in the Scope it is
+ * given (the caller's organization): a row of another organization is one that does not exist.
  */
 export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
   readonly rows: LinkedRowsRepository<E>;
@@ -44,24 +46,30 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
   }
 
   list(
+    scope: Scope,
     filter: Filter<LinkedRow<E>>,
     limit: number,
     cursor: string | undefined,
   ): Promise<Page<LinkedRow<E>>> {
-    return this.rows.findPage(filter, limit, cursor);
+    return this.rows.findPage(scope, filter, limit, cursor);
   }
 
-  async get(id: number): Promise<LinkedRow<E>> {
-    const row = await this.rows.findActive(id);
+  async get(scope: Scope, id: number): Promise<LinkedRow<E>> {
+    const row = await this.rows.findActive(scope, id);
     if (!row) throw new NotFoundError(this.kind.label, id);
     return row;
   }
 
   /** Inserts a row; a link to a workflow is checked and locked in the same transaction. */
-  create(values: NewRow<LinkedRow<E>> & { workflowId: number | null }): Promise<LinkedRow<E>> {
+  create(
+    scope: Scope,
+    values: NewRow<LinkedRow<E>> & { workflowId: number | null },
+  ): Promise<LinkedRow<E>> {
     return this.db.transaction(async (tx) => {
-      if (values.workflowId !== null) await this.links.lockForLinking(tx, values.workflowId);
-      return this.rows.insert(tx, values, new Date());
+      if (values.workflowId !== null) {
+        await this.links.lockForLinking(scope, tx, values.workflowId);
+      }
+      return this.rows.insert(scope, tx, values, new Date());
     });
   }
 
@@ -70,29 +78,30 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
    * Linking to another workflow locks that workflow first, as creation does.
    */
   update(
+    scope: Scope,
     id: number,
     changes: Partial<LinkedRow<E>>,
     check?: (merged: LinkedRow<E>) => void,
   ): Promise<LinkedRow<E>> {
     return this.db.transaction(async (tx) => {
-      const current = await this.lockOrFail(tx, id);
+      const current = await this.lockOrFail(scope, tx, id);
       const present = Object.entries(changes).filter(([, value]) => value !== undefined);
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
       const workflowId = changes.workflowId;
       if (workflowId !== undefined && workflowId !== null && workflowId !== current.workflowId) {
-        await this.links.lockForLinking(tx, workflowId);
+        await this.links.lockForLinking(scope, tx, workflowId);
       }
-      return this.rows.update(tx, current, changes, new Date());
+      return this.rows.update(scope, tx, current, changes, new Date());
     });
   }
 
   /** Soft-deletes one row on behalf of the user `by`. */
-  remove(id: number, by: number): Promise<LinkedRow<E>> {
+  remove(scope: Scope, id: number, by: number): Promise<LinkedRow<E>> {
     return this.db.transaction(async (tx) => {
-      const current = await this.lockOrFail(tx, id);
+      const current = await this.lockOrFail(scope, tx, id);
       const at = new Date();
-      await this.rows.softDelete(tx, id, at, by);
+      await this.rows.softDelete(scope, tx, id, at, by);
       const stamp = at.toISOString();
       return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
     });
@@ -104,8 +113,14 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     event: WorkflowSoftDeletedEvent,
     tx: Transaction,
   ): Promise<LinkedRowCount> {
-    const { workflowId, deletedAt, deletedBy } = event;
-    const count = await this.rows.softDeleteWithWorkflow(tx, workflowId, deletedAt, deletedBy);
+    const { scope, workflowId, deletedAt, deletedBy } = event;
+    const count = await this.rows.softDeleteWithWorkflow(
+      scope,
+      tx,
+      workflowId,
+      deletedAt,
+      deletedBy,
+    );
     return { kind: this.kind.name, count };
   }
 
@@ -115,7 +130,8 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     event: WorkflowRestoredEvent,
     tx: Transaction,
   ): Promise<LinkedRowCount> {
-    const count = await this.rows.restoreWithWorkflow(tx, event.workflowId, event.restoredAt);
+    const { scope, workflowId, restoredAt } = event;
+    const count = await this.rows.restoreWithWorkflow(scope, tx, workflowId, restoredAt);
     return { kind: this.kind.name, count };
   }
 
@@ -124,39 +140,48 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
    * `GET /workflows/:id?include=`: how many there are in all (counted only when there are more),
    * and where the list route goes on.
    */
-  async findActiveByWorkflow(workflowId: number, limit: number): Promise<EmbeddedRows<E>> {
+  async findActiveByWorkflow(
+    scope: Scope,
+    workflowId: number,
+    limit: number,
+  ): Promise<EmbeddedRows<E>> {
     // the generic row type cannot show the compiler that workflowId takes a number
     const filter = { workflowId } as Filter<LinkedRow<E>>;
-    const page = await this.rows.findPage(filter, limit, undefined);
+    const page = await this.rows.findPage(scope, filter, limit, undefined);
     if (page.nextCursor === null)
       return { items: page.items, total: page.items.length, next: null };
     const query = new URLSearchParams({ workflowId: String(workflowId), cursor: page.nextCursor });
     return {
       items: page.items,
-      total: await this.rows.countActive(filter),
+      total: await this.rows.countActive(scope, filter),
       next: `/${this.kind.name}?${query.toString()}`,
     };
   }
 
-  findOrphans(limit: number): Promise<OrphanReport> {
-    return this.rows.findOrphans(limit);
+  findOrphans(scope: Scope, limit: number): Promise<OrphanReport> {
+    return this.rows.findOrphans(scope, limit);
   }
 
-  repairOrphans(tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
-    return this.rows.repairOrphans(tx, at, by);
+  repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
+    return this.rows.repairOrphans(scope, tx, at, by);
   }
 
   /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff` (one transaction). */
-  purgeDeletedBefore(cutoff: Date, batch: number): Promise<number> {
-    return this.db.transaction((tx) => this.rows.purgeDeletedBefore(tx, cutoff, batch));
+  purgeDeletedBefore(scope: Scope, cutoff: Date, batch: number): Promise<number> {
+    return this.db.transaction((tx) => this.rows.purgeDeletedBefore(scope, tx, cutoff, batch));
   }
 
-  countDeletedBefore(cutoff: Date): Promise<number> {
-    return this.rows.countDeletedBefore(cutoff);
+  countDeletedBefore(scope: Scope, cutoff: Date): Promise<number> {
+    return this.rows.countDeletedBefore(scope, cutoff);
   }
 
-  private async lockOrFail(tx: Transaction, id: number): Promise<LinkedRow<E>> {
-    const row = await this.rows.lockActive(tx, id);
+  /** The organizations with rows of this kind: for operators' tools only (see the repository). */
+  organizationIds(): Promise<number[]> {
+    return this.rows.organizationIds();
+  }
+
+  private async lockOrFail(scope: Scope, tx: Transaction, id: number): Promise<LinkedRow<E>> {
+    const row = await this.rows.lockActive(scope, tx, id);
     if (!row) throw new NotFoundError(this.kind.label, id);
     return row;
   }

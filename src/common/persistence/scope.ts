@@ -1,0 +1,9 @@
+/**
+ * The organization a statement acts in. Every method of SoftDeletableRepository (and so of every
+ * repository of the service) takes one as its first argument and filters on, or writes,
+ * `organization_id` from it: a query without a scope does not compile. The caller's Principal is
+ * one (its `org` claim); the purge CLI makes one per organization (`organizationIds`).
+ */
+export interface Scope {
+  readonly organizationId: number;
+}
