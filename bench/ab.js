@@ -34,7 +34,7 @@ const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.
 const DATABASE = `bench_ab_${process.pid}`;
 let PORT = 0;
 const SECRET = randomBytes(32).toString('hex');
-const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin' }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
+const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function parseVariant(arg) {
   const at = arg.indexOf('=');
