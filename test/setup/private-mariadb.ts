@@ -62,11 +62,7 @@ export class PrivateMariaDb {
 
   /** SIGKILL: a crash; SIGTERM: a clean shutdown. Resolves once the process is gone. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await gone;
+    await stopProcess(this.process, signal);
     this.process = undefined;
   }
 
@@ -114,6 +110,17 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts connections on 127.0.0.1:port. */
+/** Sends signal to a child process that is still running; resolves once it is gone. */
+export async function stopProcess(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals,
+): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  await gone;
+}
+
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { freePort } from './app-process';
-import { waitForPort } from './private-mariadb';
+import { stopProcess, waitForPort } from './private-mariadb';
 
 /**
  * A redis-server of the test's own on a free loopback port (never the shared 6379 one), so that
@@ -30,11 +30,7 @@ export class PrivateRedis {
 
   /** Resolves once the process is gone. */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await gone;
+    await stopProcess(this.process, signal);
     this.process = undefined;
   }
 }

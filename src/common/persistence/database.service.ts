@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
-import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
@@ -32,11 +32,6 @@ export class Transaction implements Reader {
     private readonly runner: QueryRunner,
     readonly dialect: SqlDialect,
   ) {}
-
-  /** The transaction's EntityManager, for TypeORM's query builder. */
-  get manager(): EntityManager {
-    return this.runner.manager;
-  }
 
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
     return this.runner.query(sql, params);
