@@ -269,15 +269,16 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'Bad Request',
-        message:
+        message: [
           'Body has an object with more than 100 keys or an array with more than 100 elements',
+        ],
       });
       const array = await t.http
         .post('/workflows')
         .set('content-type', 'application/json')
         .send(`[${Array.from({ length: 10_000 }, () => '0').join(',')}]`)
         .expect(400);
-      expect(array.body.message).toMatch(/more than 100 elements/);
+      expect(array.body.message).toEqual([expect.stringMatching(/more than 100 elements/)]);
     });
 
     it('refuses more than 1,000 keys in all (objects of 100 keys under unknown fields), before validation', async () => {
@@ -288,7 +289,7 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
         .set('content-type', 'application/json')
         .send(`{"name":"x",${fields}}`)
         .expect(400);
-      expect(res.body.message).toBe('Body has more than 1000 keys and elements in all');
+      expect(res.body.message).toEqual(['Body has more than 1000 keys and elements in all']);
     });
 
     it('caps the list of validation errors (99 unknown fields with long names)', async () => {

@@ -172,7 +172,7 @@ describe('Connections: timeouts, a cap, and what Node answers itself (e2e)', () 
     expect(res.body).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: 'The request is not valid HTTP',
+      message: ['The request is not valid HTTP'],
     });
     expect(res.headers['x-request-id']).toMatch(UUID);
   });

@@ -1,6 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 
-/** The one error body of docs/api.md. */
+/**
+ * The one error body of docs/api.md. Its `message` follows one rule: a 400 lists its problems
+ * (an array of strings, one per problem, even when there is one); every other status has one
+ * sentence (a string).
+ */
 export interface ErrorBody {
   statusCode: number;
   error: string;
@@ -8,5 +12,13 @@ export interface ErrorBody {
 }
 
 export function errorBody(statusCode: number, message: string | string[]): ErrorBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  const text =
+    statusCode === 400
+      ? typeof message === 'string'
+        ? [message]
+        : message
+      : typeof message === 'string'
+        ? message
+        : message.join('; ');
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: text };
 }

@@ -36,9 +36,18 @@ export function useDepthLimitedJsonParser(
   maxTotalMembers = MAX_JSON_TOTAL_MEMBERS,
 ): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
+  // A body is JSON or nothing: fastify's text/plain parser would hand a JSON text sent as
+  // text/plain (a bare fetch() does that) to validation as a string; without it, 415.
+  fastify.removeContentTypeParser('text/plain');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // `Content-Type: application/json` with no body (clients send it on DELETE too) is no body;
+    // a route that needs one says so (StrictValidationPipe)
+    if (text.length === 0) {
+      done(null, undefined);
+      return;
+    }
     const shape = jsonShape(text, maxDepth, maxMembers, maxTotalMembers);
     if (shape.depth > maxDepth) {
       done(new JsonBodyError(`Body nests JSON deeper than ${maxDepth} levels`), undefined);

@@ -8,6 +8,9 @@ import { MAX_JSON_DEPTH } from '../http/json-body-parser';
  */
 export const MAX_ERROR_MESSAGES_LENGTH = 2_000;
 
+/** The answer to a POST or PATCH that sent no body. */
+export const BODY_REQUIRED = 'A JSON body is required (Content-Type: application/json)';
+
 /**
  * Nest's ValidationPipe with its body and query rules (unknown fields rejected, DTOs transformed),
  * but without its conversion of single path parameters: it would turn "1e3" into 1000 before
@@ -37,6 +40,9 @@ export class StrictValidationPipe extends ValidationPipe {
       Object.keys(value).length === 0
     ) {
       return new (metadata.metatype as new () => object)();
+    }
+    if (metadata.type === 'body' && value === undefined && metadata.metatype) {
+      throw new BadRequestException([BODY_REQUIRED]);
     }
     if (metadata.type === 'body' || metadata.type === 'query') refuseInheritedNames(value);
     return super.transform(value, metadata);

@@ -1,0 +1,116 @@
+import request from 'supertest';
+import { tokenFor } from './setup/auth';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+/** What the wire does where the OpenAPI document promises it (docs/api.md, "Errors"). */
+describe('Content types, bodies, challenges and the message rule (e2e)', () => {
+  let t: TestApp;
+  const editor = () => `Bearer ${tokenFor('editor')}`;
+
+  beforeAll(async () => {
+    t = await startTestApp('wire');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 415 to JSON sent as text/plain (what a bare fetch() sends), and creates nothing', async () => {
+    const res = await request(t.app.getHttpServer())
+      .post('/workflows')
+      .set('authorization', editor())
+      .set('content-type', 'text/plain;charset=UTF-8')
+      .send('{"name":"Sent as text"}')
+      .expect(415);
+    expect(res.body).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: expect.any(String),
+    });
+    const rows = await t.db.query(`SELECT COUNT(*) AS n FROM recruitment_processes`);
+    expect(Number(rows[0].n)).toBe(0);
+  });
+
+  it('answers 401 with WWW-Authenticate: Bearer', async () => {
+    const anonymous = request(t.app.getHttpServer());
+    const res = await anonymous.get('/workflows').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    const forged = await request(t.app.getHttpServer())
+      .get('/workflows')
+      .set('authorization', 'Bearer not-a-jwt')
+      .expect(401);
+    expect(forged.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('answers 400 to a PATCH or POST with no body at all, and changes nothing', async () => {
+    const created = await t.http
+      .post('/workflows')
+      .set('authorization', editor())
+      .send({ name: 'Unchanged' })
+      .expect(201);
+    const patch = await t.http
+      .patch(`/workflows/${created.body.id}`)
+      .set('authorization', editor())
+      .expect(400);
+    expect(patch.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: ['A JSON body is required (Content-Type: application/json)'],
+    });
+    const empty = await t.http
+      .patch(`/workflows/${created.body.id}`)
+      .set('authorization', editor())
+      .set('content-type', 'application/json')
+      .expect(400);
+    expect(empty.body.message).toEqual([
+      'A JSON body is required (Content-Type: application/json)',
+    ]);
+    await t.http.post('/todos').set('authorization', editor()).expect(400);
+    const after = await t.http
+      .get(`/workflows/${created.body.id}`)
+      .set('authorization', editor())
+      .expect(200);
+    expect(after.body.updatedAt).toBe(created.body.updatedAt);
+    expect(after.body.name).toBe('Unchanged');
+  });
+
+  it('accepts a DELETE that says Content-Type: application/json and sends no body', async () => {
+    const created = await t.http
+      .post('/todos')
+      .set('authorization', editor())
+      .send({ title: 'Delete me', ownerId: 3 })
+      .expect(201);
+    const res = await t.http
+      .delete(`/todos/${created.body.id}`)
+      .set('authorization', editor())
+      .set('content-type', 'application/json')
+      .expect(200);
+    expect(res.body).toMatchObject({ id: created.body.id, isDeleted: true });
+  });
+
+  it('lists the problems of every 400 as an array of strings, and gives every other status one string', async () => {
+    const badId = await t.http.get('/workflows/abc').set('authorization', editor()).expect(400);
+    const malformed = await t.http
+      .post('/workflows')
+      .set('authorization', editor())
+      .set('content-type', 'application/json')
+      .send('{"name":')
+      .expect(400);
+    const invalid = await t.http
+      .post('/workflows')
+      .set('authorization', editor())
+      .send({ name: '' })
+      .expect(400);
+    const purge = await t.http
+      .post('/admin/purge')
+      .set('authorization', `Bearer ${tokenFor('admin')}`)
+      .send({ olderThan: 'soon' })
+      .expect(400);
+    for (const res of [badId, malformed, invalid, purge]) {
+      expect(res.body.message).toEqual(expect.arrayContaining([expect.any(String)]));
+      expect(res.body.message.length).toBeGreaterThan(0);
+    }
+    const missing = await t.http.get('/workflows/999').set('authorization', editor()).expect(404);
+    expect(missing.body.message).toBe('Workflow 999 not found');
+  });
+});
