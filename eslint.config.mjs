@@ -12,6 +12,8 @@ export default tseslint.config(
       'data/',
       'coverage/',
       'bench/results/',
+      // type-checked by test/docs.e2e-spec.ts against the types generated from the live document
+      'test/contract/',
       'eslint.config.mjs',
     ],
   },

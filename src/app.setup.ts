@@ -9,7 +9,8 @@ import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { errorBody } from './common/errors/error-shape';
-import { ErrorShapeFilter } from './common/errors/error-shape.filter';
+import { ErrorShapeFilter, WWW_AUTHENTICATE } from './common/errors/error-shape.filter';
+import { completeDocument } from './common/dto/api-document';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { requestIdOf, ROOT_LOGGER } from './logging/logging.options';
 import {
@@ -132,7 +133,10 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
         } catch (err) {
           const message =
             err instanceof UnauthorizedException ? err.message : 'The token is not valid';
-          return reply.status(401).send(errorBody(401, message));
+          return reply
+            .status(401)
+            .header('WWW-Authenticate', WWW_AUTHENTICATE)
+            .send(errorBody(401, message));
         }
       });
   }
@@ -149,6 +153,10 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
           'its workflow 422. Errors share one shape: { statusCode, error, message }.',
       )
       .setVersion('1.0.0')
+      .setLicense(
+        'Proprietary (UNLICENSED)',
+        'https://docs.npmjs.com/cli/configuring-npm/package-json#license',
+      )
       .addServer('/', 'This server')
       .addTag('workflows', 'Recruitment workflows; deleting one cascades to its linked rows')
       .addTag('admin', 'Orphan repair and retention (admin role)')
@@ -164,5 +172,9 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
     { extraModels: linkedKindModels(kinds) },
   );
   describeLinkedKinds(document, kinds);
-  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
+  completeDocument(document);
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}-json`,
+    customSiteTitle: 'Recruitment workflows API',
+  });
 }

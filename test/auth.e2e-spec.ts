@@ -256,7 +256,7 @@ describe('Authentication and roles (e2e)', () => {
     )) {
       for (const [method, operation] of Object.entries(item)) {
         if (path === '/health') {
-          expect([method, path, operation.security]).toEqual([method, path, undefined]);
+          expect([method, path, operation.security]).toEqual([method, path, []]);
         } else {
           expect([method, path, operation.security]).toEqual([method, path, [{ bearer: [] }]]);
           expect(operation.responses).toHaveProperty('401');

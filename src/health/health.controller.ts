@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
-import { HealthService, type HealthDto } from './health.service';
+import { HealthDto } from './health.dto';
+import { HealthService } from './health.service';
 
 @ApiTags('operations')
 @Public()
@@ -15,6 +16,7 @@ export class HealthController {
     summary: 'Liveness and database reachability; 503 when the database does not answer',
     description: 'No token needed, for load balancers and orchestrators.',
   })
+  @ApiOkResponse({ type: HealthDto })
   @ApiErrors()
   check(): Promise<HealthDto> {
     return this.health.check();

@@ -2,13 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseUnavailableError } from '../common/errors/domain-errors';
 import { UNAVAILABLE_MESSAGE } from '../common/errors/error-shape.filter';
 import { Database } from '../common/persistence/database.service';
+import { HealthDto } from './health.dto';
 
-export class HealthDto {
-  /** @example "ok" */
-  status!: 'ok';
-  /** @example "up" */
-  database!: 'up';
-}
+export { HealthDto };
 
 const PROBE_TIMEOUT_MS = 1500;
 

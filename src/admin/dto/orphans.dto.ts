@@ -1,11 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiPropertyPerLinkedKind, schemaRef } from '../../workflows';
+import { ApiCount, ApiId } from '../../common/dto/api-properties';
 
 export class OrphanDto {
   /** @example 17 */
+  @ApiId()
   id!: number;
 
   /** @example 4 */
+  @ApiId()
   workflowId!: number;
 
   @ApiProperty({ enum: ['deleted_workflow', 'missing_workflow'], enumName: 'OrphanReason' })
@@ -14,9 +17,11 @@ export class OrphanDto {
 
 export class OrphanListDto {
   /** Active rows linked to a soft-deleted workflow. @example 2 */
+  @ApiCount()
   deletedWorkflow!: number;
 
   /** Active rows linked to a workflow id that does not exist. @example 0 */
+  @ApiCount()
   missingWorkflow!: number;
 
   /** The first orphans by id (at most 1000). */
@@ -31,9 +36,11 @@ export class OrphansReportDto {
 
 export class OrphanRepairCountsDto {
   /** Active rows of deleted workflows now soft-deleted, as the cascade would have. @example 2 */
+  @ApiCount()
   softDeleted!: number;
 
   /** Rows whose workflow no longer exists, now unlinked (workflow_id NULL). @example 0 */
+  @ApiCount()
   unlinked!: number;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import { ApiPropertyPerLinkedKind } from '../../workflows';
+import { ApiCount } from '../../common/dto/api-properties';
 
 export class PurgeRequestDto {
   /** Rows soft-deleted longer ago than this: `30d`, `12h` or `90m`. @example "30d" */
@@ -33,5 +34,6 @@ export class PurgeReportDto {
   deletedBefore!: string;
 
   /** @example 12 */
+  @ApiCount()
   workflows!: number;
 }

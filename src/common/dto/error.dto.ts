@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** The one error shape (docs/api.md). */
 export class ErrorDto {
-  /** @example 404 */
+  /** The HTTP status, repeated. @example 404 */
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599 })
   statusCode!: number;
 
   /** @example "Not Found" */
@@ -11,7 +12,7 @@ export class ErrorDto {
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
     description:
-      'What was wrong, in words a client developer can act on; for validation, one entry per problem.',
+      'What was wrong, in words a client developer can act on. One rule: a 400 lists its problems (an array of strings, one per problem, even when there is one); every other status has one string.',
     example: 'Workflow 42 not found',
   })
   message!: string | string[];

@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiId } from './api-properties';
 
 /** Fields every resource answers with. */
 export abstract class SoftDeletableDto {
   /** @example 42 */
+  @ApiId()
   id!: number;
 
   @ApiProperty({ format: 'date-time', example: '2025-10-02T09:30:00.000Z' })
@@ -20,8 +22,7 @@ export abstract class SoftDeletableDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
   deletedAt!: string | null;
 
-  @ApiProperty({
-    type: 'integer',
+  @ApiId({
     nullable: true,
     example: 7,
     description:

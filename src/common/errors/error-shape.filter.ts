@@ -16,6 +16,9 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
 export const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request later.';
 const RETRY_AFTER_SECONDS = '1';
 
+/** The challenge of every 401: a bearer token. */
+export const WWW_AUTHENTICATE = 'Bearer';
+
 /**
  * Maps every error that leaves a handler to the one error shape of docs/api.md, and logs the
  * unexpected ones with the request's id (taken from the request itself: no per-request
@@ -30,6 +33,8 @@ export class ErrorShapeFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, http.getRequest<FastifyRequest>().id);
     if (body.statusCode === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    // RFC 6750: a 401 names the scheme that would be accepted
+    if (body.statusCode === 401) reply.header('WWW-Authenticate', WWW_AUTHENTICATE);
     void reply.status(body.statusCode).send(body);
   }
 

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsInt,
@@ -20,16 +21,21 @@ export const IsOptionalNotNull = (): PropertyDecorator =>
 export const IsOptionalOrNull = (): PropertyDecorator =>
   ValidateIf((_object, value) => value !== undefined && value !== null);
 
-/** A positive integer that fits the INT id columns. */
+/** A positive integer that fits the INT id columns; described so in the OpenAPI document. */
 export const IsEntityId = (options?: ValidationOptions): PropertyDecorator =>
-  applyDecorators(IsInt(options), Min(1, options), Max(MAX_ID, options));
+  applyDecorators(
+    ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_ID }),
+    IsInt(options),
+    Min(1, options),
+    Max(MAX_ID, options),
+  );
 
 /**
  * A string of `min`..`max` characters that is valid Unicode (no lone surrogates, which the
  * drivers would silently replace, so that what is stored is what the client sent).
  */
 export function IsText(min: number, max: number): PropertyDecorator {
-  return ValidateBy({
+  const validator = ValidateBy({
     name: 'isText',
     constraints: [min, max],
     validator: {
@@ -44,6 +50,10 @@ export function IsText(min: number, max: number): PropertyDecorator {
       ),
     },
   });
+  return applyDecorators(
+    ApiProperty({ type: 'string', minLength: min, maxLength: max }),
+    validator,
+  );
 }
 
 const MIN_TIMESTAMP = Date.parse('1000-01-01T00:00:00.000Z');

@@ -6,9 +6,11 @@ import {
   type InterviewEntity,
   type InterviewStatus,
 } from '../entities/interview.entity';
+import { ApiId } from '../../common/dto/api-properties';
 
 export class InterviewDto extends SoftDeletableDto implements Row<InterviewEntity> {
   /** @example 1 */
+  @ApiId({ nullable: true })
   workflowId!: number | null;
 
   /** @example "Technical interview" */
@@ -18,9 +20,11 @@ export class InterviewDto extends SoftDeletableDto implements Row<InterviewEntit
   description!: string | null;
 
   /** @example 456 */
+  @ApiId()
   candidateId!: number;
 
   /** @example 789 */
+  @ApiId()
   recruiterId!: number;
 
   @ApiProperty({ enum: INTERVIEW_STATUSES, enumName: 'InterviewStatus', example: 'scheduled' })

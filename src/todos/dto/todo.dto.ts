@@ -2,9 +2,11 @@ import { ApiProperty } from '@nestjs/swagger';
 import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
 import type { Row } from '../../common/persistence/table-mapping';
 import { TODO_STATUSES, type TodoEntity, type TodoStatus } from '../entities/todo.entity';
+import { ApiId } from '../../common/dto/api-properties';
 
 export class TodoDto extends SoftDeletableDto implements Row<TodoEntity> {
   /** @example 1 */
+  @ApiId({ nullable: true })
   workflowId!: number | null;
 
   /** @example "Review resume" */
@@ -14,6 +16,7 @@ export class TodoDto extends SoftDeletableDto implements Row<TodoEntity> {
   description!: string | null;
 
   /** @example 456 */
+  @ApiId()
   ownerId!: number;
 
   @ApiProperty({ enum: TODO_STATUSES, enumName: 'TodoStatus', example: 'pending' })

@@ -62,14 +62,16 @@ export class LinkedRowCountsDto {
   [kind: string]: number;
 }
 
+const COUNT = { type: 'integer', minimum: 0 } as const;
+
 export class DeletedWorkflowDto extends WorkflowDto {
   /** The linked rows this delete soft-deleted (rows deleted before are not counted). */
-  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)] })
+  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)], additionalProperties: COUNT })
   cascaded!: LinkedRowCountsDto;
 }
 
 export class RestoredWorkflowDto extends WorkflowDto {
   /** The linked rows this restore brought back: those the workflow's delete had soft-deleted. */
-  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)] })
+  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)], additionalProperties: COUNT })
   restored!: LinkedRowCountsDto;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SoftDeletableDto } from '../../common/dto/soft-deletable.dto';
 import type { Row } from '../../common/persistence/table-mapping';
+import { ApiId } from '../../common/dto/api-properties';
 import {
   WORKFLOW_STATUSES,
   type WorkflowEntity,
@@ -19,5 +20,6 @@ export class WorkflowDto extends SoftDeletableDto implements Row<WorkflowEntity>
   status!: WorkflowStatus;
 
   /** The user id (token subject) that created the workflow. @example 7 */
+  @ApiId({ nullable: true })
   createdBy!: number | null;
 }

@@ -1,0 +1,112 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type {
+  HeaderObject,
+  OperationObject,
+  ReferenceObject,
+  SchemaObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { errorBody } from '../errors/error-shape';
+import { WWW_AUTHENTICATE } from '../errors/error-shape.filter';
+
+const REQUEST_ID: HeaderObject = {
+  description:
+    "The request's id (the client's X-Request-Id when it sent a valid one): quote it when reporting a problem; every log line of the request carries it",
+  schema: { type: 'string', example: '0b7e2f4c-6a1d-4d3c-9a55-3e1f0c2b9d7a' },
+};
+
+/**
+ * What fastify answers before any route runs, on every route that takes a body: the body limit
+ * (413) and a body that is not JSON (415).
+ */
+const BODY_ERRORS: Record<number, { description: string; message: string }> = {
+  413: {
+    description: 'The body is larger than BODY_LIMIT (100 KiB by default)',
+    message: 'Request body is too large',
+  },
+  415: {
+    description: 'The body is not sent as application/json',
+    message: 'Unsupported Media Type: text/plain',
+  },
+};
+
+/**
+ * Facts of every operation that no route decorator states, added to the document in one place:
+ * every answer carries X-Request-Id; every 401 a WWW-Authenticate challenge; every route with a
+ * body can answer 413 and 415; a route without a security requirement (GET /health) is public.
+ * Also, request bodies state their defaults in words (see describeDefaults).
+ */
+export function completeDocument(document: OpenAPIObject): void {
+  const schemas = document.components?.schemas ?? {};
+  for (const path of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head'] as const) {
+      const operation: OperationObject | undefined = path[method];
+      if (!operation) continue;
+      // a route without a security requirement is public, and says so (OpenAPI: an empty list)
+      operation.security ??= [];
+      const body = operation.requestBody;
+      const bodySchema =
+        body && !isReference(body) ? body.content['application/json']?.schema : undefined;
+      if (bodySchema && isReference(bodySchema)) {
+        const schema = schemas[bodySchema.$ref.replace('#/components/schemas/', '')];
+        if (schema && !isReference(schema)) describeDefaults(schema, method === 'patch');
+      }
+      if (operation.requestBody) {
+        for (const [status, { description, message }] of Object.entries(BODY_ERRORS)) {
+          operation.responses[status] ??= {
+            description,
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/ErrorDto' },
+                example: errorBody(Number(status), message),
+              },
+            },
+          };
+        }
+      }
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!response || isReference(response)) continue;
+        const answer = response;
+        answer.headers = { ...answer.headers, 'X-Request-Id': REQUEST_ID };
+        if (status === '401') {
+          answer.headers['WWW-Authenticate'] = {
+            description: 'The authentication scheme the service accepts',
+            schema: { type: 'string', example: WWW_AUTHENTICATE },
+          };
+        }
+      }
+    }
+  }
+  for (const schema of Object.values(schemas)) if (!isReference(schema)) collapseLoneAllOf(schema);
+}
+
+function isReference(object: object): object is ReferenceObject {
+  return '$ref' in object;
+}
+
+/**
+ * A request body's defaults are what the service fills in, said in words: as the `default`
+ * keyword, generators make the field required in the types they generate (openapi-typescript's
+ * defaultNonNullable), and some fill it in on the client, so a PATCH would reset the field.
+ */
+function describeDefaults(schema: SchemaObject, update: boolean): void {
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (isReference(property) || property.default === undefined) continue;
+    const value: unknown = property.default;
+    const rest: SchemaObject = { ...property };
+    delete rest.default;
+    // absent from a PATCH means unchanged, which the operation says once
+    const sentence = update ? undefined : `Absent: \`${JSON.stringify(value)}\`.`;
+    const description = [rest.description, sentence].filter(Boolean).join(' ');
+    schema.properties![name] = description ? { ...rest, description } : rest;
+  }
+}
+
+/** `{ allOf: [ref] }` and nothing else is the ref itself (a one-entry allOf only adds keys). */
+function collapseLoneAllOf(schema: SchemaObject): void {
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (isReference(property)) continue;
+    const keys = Object.keys(property);
+    if (keys.length === 1 && property.allOf?.length === 1)
+      schema.properties![name] = property.allOf[0];
+  }
+}
