@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { DomainEventPublisher } from './common/events/domain-events';
+import { UnknownQueryInterceptor } from './common/validation/unknown-query.interceptor';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -34,6 +35,7 @@ export class AppModule {
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
+        { provide: APP_INTERCEPTOR, useClass: UnknownQueryInterceptor },
         DomainEventPublisher,
         {
           // installed as a Fastify hook by configureApp (every request counts, not only routes')

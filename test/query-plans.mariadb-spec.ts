@@ -35,17 +35,32 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
 
   it.each([
     ['/workflows', {}],
-    ['/workflows', { cursor: encodeCursor(1500) }],
+    ['/workflows', { cursor: encodeCursor(1500, { list: 'recruitment_processes', filter: {} }) }],
     ['/workflows', { status: 'closed' }],
-    ['/workflows', { status: 'closed', cursor: encodeCursor(1000) }],
+    [
+      '/workflows',
+      {
+        status: 'closed',
+        cursor: encodeCursor(1000, { list: 'recruitment_processes', filter: { status: 'closed' } }),
+      },
+    ],
     ['/interviews', {}],
-    ['/interviews', { cursor: encodeCursor(15_000) }],
+    ['/interviews', { cursor: encodeCursor(15_000, { list: 'interviews', filter: {} }) }],
     ['/interviews', { workflowId: 78 }],
-    ['/interviews', { status: 'no_show', cursor: encodeCursor(10_000) }],
+    [
+      '/interviews',
+      {
+        status: 'no_show',
+        cursor: encodeCursor(10_000, { list: 'interviews', filter: { status: 'no_show' } }),
+      },
+    ],
     ['/interviews', { workflowId: 78, status: 'completed' }],
     ['/todos', {}],
     ['/todos', { ownerId: 42 }],
-    ['/todos', { ownerId: 42, cursor: encodeCursor(5000) }],
+    [
+      '/todos',
+      { ownerId: 42, cursor: encodeCursor(5000, { list: 'todos', filter: { ownerId: 42 } }) },
+    ],
     ['/todos', { status: 'cancelled' }],
     ['/todos', { workflowId: 1998, ownerId: 499 }],
   ])('GET %s %j reads through an index', async (path, query) => {

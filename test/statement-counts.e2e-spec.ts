@@ -58,7 +58,13 @@ describe('SQL statements per request (e2e)', () => {
       (f) =>
         t.http
           .get('/workflows')
-          .query({ status: 'active', cursor: encodeCursor(f.id - 1) })
+          .query({
+            status: 'active',
+            cursor: encodeCursor(f.id - 1, {
+              list: 'recruitment_processes',
+              filter: { status: 'active' },
+            }),
+          })
           .expect(200),
     ],
     [

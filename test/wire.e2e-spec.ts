@@ -113,4 +113,38 @@ describe('Content types, bodies, challenges and the message rule (e2e)', () => {
     const missing = await t.http.get('/workflows/999').set('authorization', editor()).expect(404);
     expect(missing.body.message).toBe('Workflow 999 not found');
   });
+
+  it('answers 400 to a query parameter a route does not take, on every route, after the token check', async () => {
+    const todo = await t.http
+      .post('/todos')
+      .set('authorization', editor())
+      .send({ title: 'Keep me', ownerId: 3 })
+      .expect(201);
+    const cases: Array<[string, string]> = [
+      ['get', `/todos/${todo.body.id}?foo=1`],
+      ['delete', `/todos/${todo.body.id}?force=true`],
+      ['patch', `/todos/${todo.body.id}?x=`],
+      ['get', '/admin/orphans?kind=todos'],
+      ['get', '/health?verbose=1'],
+    ];
+    for (const [method, url] of cases) {
+      const req = request(t.app.getHttpServer())
+        [method as 'get'](url)
+        .set('authorization', `Bearer ${tokenFor('admin')}`);
+      const res = await (method === 'patch' ? req.send({ title: 'Changed' }) : req);
+      expect([method, url, res.status, res.body.message]).toEqual([
+        method,
+        url,
+        400,
+        [expect.stringMatching(/^query parameter \w+ should not exist$/)],
+      ]);
+    }
+    // a list route's DTO already refuses its unknown parameters, with the pipe's message
+    const list = await t.http.get('/todos?foo=1').set('authorization', editor()).expect(400);
+    expect(list.body.message).toEqual(['property foo should not exist']);
+    // nothing changed, and a caller without a token learns no more than 401
+    const after = await t.http.get(`/todos/${todo.body.id}`).set('authorization', editor());
+    expect(after.body).toMatchObject({ title: 'Keep me', isDeleted: false });
+    await request(t.app.getHttpServer()).get(`/todos/${todo.body.id}?foo=1`).expect(401);
+  });
 });

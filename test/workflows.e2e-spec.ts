@@ -265,10 +265,41 @@ describe('Workflows (e2e)', () => {
       expectErrorShape(res.body, 400);
     });
 
+    it('answers 400 to a cursor of another list or of another filter, and pages on with its own', async () => {
+      for (let i = 0; i < 3; i++) await createWorkflow(t.http, { status: 'active' });
+      const first = await t.http
+        .get('/workflows')
+        .query({ status: 'active', limit: 1 })
+        .expect(200);
+      const cursor = first.body.nextCursor as string;
+      const otherFilter = await t.http
+        .get('/workflows')
+        .query({ status: 'closed', cursor })
+        .expect(400);
+      const noFilter = await t.http.get('/workflows').query({ cursor }).expect(400);
+      const otherList = await t.http.get('/todos').query({ cursor }).expect(400);
+      for (const res of [otherFilter, noFilter, otherList]) {
+        expect(res.body).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: [
+            'cursor belongs to another list or filter; pass nextCursor from the previous page of this list, with the same filters',
+          ],
+        });
+      }
+      const next = await t.http
+        .get('/workflows')
+        .query({ status: 'active', limit: 1, cursor })
+        .expect(200);
+      expect(next.body.items[0].id).toBeGreaterThan(first.body.items[0].id);
+    });
+
     it('accepts a cursor past the end and answers an empty last page', async () => {
       const res = await t.http
         .get('/workflows')
-        .query({ cursor: encodeCursor(2_000_000_000) })
+        .query({
+          cursor: encodeCursor(2_000_000_000, { list: 'recruitment_processes', filter: {} }),
+        })
         .expect(200);
       expect(res.body).toEqual({ items: [], nextCursor: null });
     });

@@ -1,29 +1,64 @@
+import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors/domain-errors';
 import { MAX_ID } from '../validation/limits';
 
-const PREFIX = 'id:';
+/**
+ * Keyset cursors: opaque to clients (base64url), and bound to the list and filter that issued
+ * them. A cursor carries the last id of its page and a tag of its list: a digest of the list's
+ * name (its table) and its filter. A cursor of /workflows sent to /todos, or one of
+ * `?status=active` sent with `?status=closed`, answers 400 rather than a page of another list.
+ * The tag is not a secret: a client that forges a cursor reaches no row its filters would not
+ * (every read is scoped in SQL); it only cannot mix lists by mistake.
+ */
+const VERSION = 'c1';
+const TAG_LENGTH = 8;
 
-/** An opaque keyset cursor: the last id of a page, base64url-encoded. */
-export function encodeCursor(lastId: number): string {
-  return Buffer.from(`${PREFIX}${lastId}`, 'utf8').toString('base64url');
+/** A list and its filter, as a cursor's binding: undefined values are no filter. */
+export interface CursorScope {
+  list: string;
+  filter: Record<string, unknown>;
 }
 
-/** The id after which the next page starts, or null when cursor is not one of ours. */
-export function tryDecodeCursor(cursor: string): number | null {
-  if (cursor.length === 0 || cursor.length > 24 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+export const MALFORMED_CURSOR =
+  'cursor is malformed; pass nextCursor from the previous page unchanged';
+export const FOREIGN_CURSOR =
+  'cursor belongs to another list or filter; pass nextCursor from the previous page of this list, with the same filters';
+
+/** The tag of a list and filter: the same filter in any key order gives the same tag. */
+export function cursorTag({ list, filter }: CursorScope): string {
+  const entries = Object.entries(filter)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([list, entries]))
+    .digest('base64url')
+    .slice(0, TAG_LENGTH);
+}
+
+/** The cursor of the page after the one that ended with lastId, for this list and filter. */
+export function encodeCursor(lastId: number, scope: CursorScope): string {
+  return encode(lastId, cursorTag(scope));
+}
+
+function encode(lastId: number, tag: string): string {
+  return Buffer.from(`${VERSION}:${lastId}:${tag}`, 'utf8').toString('base64url');
+}
+
+/** The id and tag of a cursor this service issued, or null when it is not one of ours. */
+export function tryDecodeCursor(cursor: string): { id: number; tag: string } | null {
+  if (cursor.length === 0 || cursor.length > 40 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^id:(0|[1-9]\d{0,9})$/.exec(text);
+  const match = /^c1:(0|[1-9]\d{0,9}):([A-Za-z0-9_-]{8})$/.exec(text);
   if (!match) return null;
   const id = Number(match[1]);
   // re-encoding must give the same string, so that one page has exactly one cursor
-  return id <= MAX_ID && encodeCursor(id) === cursor ? id : null;
+  return id <= MAX_ID && encode(id, match[2]) === cursor ? { id, tag: match[2] } : null;
 }
 
-export function decodeCursor(cursor: string): number {
-  const id = tryDecodeCursor(cursor);
-  if (id === null)
-    throw new InvalidInputError(
-      'cursor is malformed; pass nextCursor from the previous page unchanged',
-    );
-  return id;
+/** The id after which the page starts; 400 for a malformed cursor or one of another list or filter. */
+export function decodeCursor(cursor: string, scope: CursorScope): number {
+  const decoded = tryDecodeCursor(cursor);
+  if (decoded === null) throw new InvalidInputError(MALFORMED_CURSOR);
+  if (decoded.tag !== cursorTag(scope)) throw new InvalidInputError(FOREIGN_CURSOR);
+  return decoded.id;
 }

@@ -75,9 +75,10 @@ export class SoftDeletableRepository<
     cursor: string | undefined,
   ): Promise<Page<R>> {
     const { where, params } = this.whereActive(scope, filter);
+    const binding = { list: this.mapping.table, filter };
     if (cursor !== undefined) {
       where.push('id > ?');
-      params.push(decodeCursor(cursor));
+      params.push(decodeCursor(cursor, binding));
     }
     params.push(limit + 1);
     const rows = await this.db.select(
@@ -85,7 +86,8 @@ export class SoftDeletableRepository<
       params,
     );
     const items = rows.slice(0, limit).map((row) => this.fromRow(row));
-    const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    const nextCursor =
+      rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
     return { items, nextCursor };
   }
 

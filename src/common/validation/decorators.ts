@@ -10,7 +10,7 @@ import {
   ValidationOptions,
   buildMessage,
 } from 'class-validator';
-import { tryDecodeCursor } from '../pagination/cursor';
+import { MALFORMED_CURSOR, tryDecodeCursor } from '../pagination/cursor';
 import { MAX_ID } from './limits';
 
 /** Absent is fine, null is not: for optional fields of columns that are NOT NULL. */
@@ -96,9 +96,7 @@ export function IsPageCursor(): PropertyDecorator {
     name: 'isPageCursor',
     validator: {
       validate: (value: unknown) => typeof value === 'string' && tryDecodeCursor(value) !== null,
-      defaultMessage: buildMessage(
-        () => 'cursor is malformed; pass nextCursor from the previous page unchanged',
-      ),
+      defaultMessage: buildMessage(() => MALFORMED_CURSOR),
     },
   });
 }

@@ -56,6 +56,6 @@ export class InterviewDto extends SoftDeletableDto implements Row<InterviewEntit
 export class InterviewPageDto {
   items!: InterviewDto[];
 
-  /** Pass as `cursor` to get the next page; null on the last page. @example "aWQ6MjA" */
+  /** Pass as `cursor` to get the next page; null on the last page. @example "YzE6MjA6dEhSQlEyc3Y" */
   nextCursor!: string | null;
 }

@@ -34,6 +34,6 @@ export class TodoDto extends SoftDeletableDto implements Row<TodoEntity> {
 export class TodoPageDto {
   items!: TodoDto[];
 
-  /** Pass as `cursor` to get the next page; null on the last page. @example "aWQ6MjA" */
+  /** Pass as `cursor` to get the next page; null on the last page. @example "YzE6MjA6dEhSQlEyc3Y" */
   nextCursor!: string | null;
 }

@@ -5,7 +5,7 @@ import { WorkflowDto } from './workflow.dto';
 export class WorkflowPageDto {
   items!: WorkflowDto[];
 
-  /** Pass as `cursor` to get the next page; null on the last page. @example "aWQ6MjA" */
+  /** Pass as `cursor` to get the next page; null on the last page. @example "YzE6MjA6dEhSQlEyc3Y" */
   nextCursor!: string | null;
 }
 
@@ -22,7 +22,7 @@ export class IncludedKindDto {
 @ApiPropertyPerLinkedKind({
   property: (kind) => ({
     allOf: [schemaRef(IncludedKindDto)],
-    example: { total: 250, next: `/${kind.name}?workflowId=7&cursor=aWQ6MTAw` },
+    example: { total: 250, next: `/${kind.name}?workflowId=7&cursor=YzE6MTAwOnZURXk5WXY2` },
   }),
   required: false,
   models: [IncludedKindDto],
