@@ -43,15 +43,12 @@ export class UnknownQueryInterceptor implements NestInterceptor {
     const handler = context.getHandler();
     let accepted = this.accepted.get(handler);
     if (accepted === undefined) {
-      const args = (Reflect.getMetadata(
-        ROUTE_ARGS_METADATA,
-        context.getClass(),
-        handler.name,
-      ) ?? {}) as Record<string, { data?: unknown }>;
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
+        {}) as Record<string, { data?: unknown }>;
       const names = new Set<string>();
       let dto = false;
       for (const [key, { data }] of Object.entries(args)) {
-        if (Number(key.split(':')[0]) !== RouteParamtypes.QUERY) continue;
+        if (key.split(':')[0] !== String(RouteParamtypes.QUERY)) continue;
         if (typeof data === 'string') names.add(data);
         else dto = true;
       }
