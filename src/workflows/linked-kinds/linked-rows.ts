@@ -75,7 +75,10 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
 
   /**
    * Applies changes to an active row; `check` sees the row as it would be and may reject it.
-   * Linking to another workflow locks that workflow first, as creation does.
+   * A link to a workflow locks that workflow first, before the row, as creation does and in the
+   * order of a workflow's delete (the workflow, then its rows): a relink that locked the row
+   * first and then waited for the workflow would deadlock with a delete of that workflow whose
+   * cascade reaches the row, and under load such deadlocks repeat until the retries run out.
    */
   update(
     scope: Scope,
@@ -84,14 +87,20 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     check?: (merged: LinkedRow<E>) => void,
   ): Promise<LinkedRow<E>> {
     return this.db.transaction(async (tx) => {
+      const workflowId = changes.workflowId;
+      if (workflowId !== undefined && workflowId !== null) {
+        try {
+          await this.links.lockForLinking(scope, tx, workflowId);
+        } catch (err) {
+          // a missing row answers 404 before its link's 422
+          await this.lockOrFail(scope, tx, id);
+          throw err;
+        }
+      }
       const current = await this.lockOrFail(scope, tx, id);
       const present = Object.entries(changes).filter(([, value]) => value !== undefined);
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
-      const workflowId = changes.workflowId;
-      if (workflowId !== undefined && workflowId !== null && workflowId !== current.workflowId) {
-        await this.links.lockForLinking(scope, tx, workflowId);
-      }
       return this.rows.update(scope, tx, current, changes, new Date());
     });
   }
