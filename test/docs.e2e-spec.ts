@@ -187,6 +187,28 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
     }
   });
 
+  it.each(ROUTES.filter(([, , errors]) => errors.includes(400)))(
+    "%s %s: each 400 example's message is what the service answers to that mistake",
+    async (method, path) => {
+      const operation = (doc.paths[path] as Record<string, OpenAPIV3.OperationObject>)[method];
+      const response = operation.responses['400'] as OpenAPIV3.ResponseObject;
+      const examples = response.content?.['application/json'].examples ?? {};
+      for (const [name, example] of Object.entries(examples)) {
+        const expected = (example as OpenAPIV3.ExampleObject).value as { message: string[] };
+        let url = path.replace('{id}', name === 'badId' ? 'abc' : '1');
+        if (name === 'badLimit') url += '?limit=101';
+        if (name === 'unknownParameter' || name === 'unknownQueryField') url += '?color=red';
+        const req = t.as(1, 'admin')[method as 'get'](url).set('content-type', 'application/json');
+        // a PATCH's body is valid empty, so that only the id is wrong
+        const body =
+          name === 'unknownField' ? { color: 'red' } : operation.requestBody ? {} : undefined;
+        const res = await req.send(body);
+        expect([name, res.status]).toEqual([name, 400]);
+        expect(res.body.message).toEqual(expect.arrayContaining(expected.message));
+      }
+    },
+  );
+
   it('documents exactly the routes of the API', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item ?? {}).map((method) => `${method} ${path}`),
@@ -214,11 +236,23 @@ describe('Swagger UI and the OpenAPI document (e2e)', () => {
         const response = operation.responses[String(status)] as OpenAPIV3.ResponseObject;
         const json = response?.content?.['application/json'];
         expect([status, json?.schema]).toEqual([status, { $ref: '#/components/schemas/ErrorDto' }]);
-        // each error answer shows an example of itself, not one shared example
-        expect([status, json?.example]).toEqual([
-          status,
-          { statusCode: status, error: expect.any(String), message: expect.anything() },
-        ]);
+        // each error answer shows an example of itself, not one shared example; a 400 one per
+        // kind of mistake the operation can meet (checked against the wire below)
+        const examples =
+          status === 400
+            ? Object.values(json?.examples ?? {}).map((e) => (e as OpenAPIV3.ExampleObject).value)
+            : [json?.example];
+        expect(examples.length).toBeGreaterThan(0);
+        for (const example of examples) {
+          expect([status, example]).toEqual([
+            status,
+            {
+              statusCode: status,
+              error: expect.any(String),
+              message: status === 400 ? [expect.any(String)] : expect.any(String),
+            },
+          ]);
+        }
       }
     },
   );

@@ -2,7 +2,9 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import type {
   HeaderObject,
   OperationObject,
+  ParameterObject,
   ReferenceObject,
+  ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { errorBody } from '../errors/error-shape';
@@ -63,6 +65,8 @@ export function completeDocument(document: OpenAPIObject): void {
           };
         }
       }
+      const invalid = operation.responses['400'];
+      if (invalid && !isReference(invalid)) describeBadRequests(invalid, operation);
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!response || isReference(response)) continue;
         const answer = response;
@@ -77,6 +81,55 @@ export function completeDocument(document: OpenAPIObject): void {
     }
   }
   for (const schema of Object.values(schemas)) if (!isReference(schema)) collapseLoneAllOf(schema);
+}
+
+/**
+ * The 400 answers an operation can give, as named examples of the real messages: a malformed
+ * path id, an unknown body field, a query parameter out of range or unknown.
+ */
+export const BAD_REQUEST_EXAMPLES = {
+  badId: {
+    summary: 'The path id is not a positive INT',
+    message: ['id must be a positive integer no larger than 2147483647'],
+  },
+  unknownField: {
+    summary: 'A body field the operation does not take',
+    message: ['property color should not exist'],
+  },
+  badLimit: {
+    summary: 'A query parameter out of range',
+    message: ['limit must not be greater than 100'],
+  },
+  unknownParameter: {
+    summary: 'A query parameter the operation does not take',
+    message: ['query parameter color should not exist'],
+  },
+  unknownQueryField: {
+    summary: 'A query parameter the operation does not take',
+    message: ['property color should not exist'],
+  },
+} as const;
+
+function describeBadRequests(response: ResponseObject, operation: OperationObject): void {
+  const json = response.content?.['application/json'];
+  if (!json) return;
+  const parameters = (operation.parameters ?? []).filter(
+    (p): p is ParameterObject => !isReference(p),
+  );
+  const names: Array<keyof typeof BAD_REQUEST_EXAMPLES> = [];
+  if (parameters.some((p) => p.in === 'path' && p.name === 'id')) names.push('badId');
+  if (operation.requestBody) names.push('unknownField');
+  const query = parameters.filter((p) => p.in === 'query');
+  if (query.some((p) => p.name === 'limit')) names.push('badLimit');
+  // a query DTO's validation and the check of routes without one word it differently
+  names.push(query.length > 0 ? 'unknownQueryField' : 'unknownParameter');
+  delete json.example;
+  json.examples = Object.fromEntries(
+    names.map((name) => {
+      const { summary, message } = BAD_REQUEST_EXAMPLES[name];
+      return [name, { summary, value: errorBody(400, [...message]) }];
+    }),
+  );
 }
 
 function isReference(object: object): object is ReferenceObject {

@@ -8,7 +8,7 @@ import { MAX_ID } from '../validation/limits';
 
 /** An id or user id in an answer: an INT column's positive integer. */
 export const ApiId = (
-  options: { nullable?: boolean; description?: string; example?: number } = {},
+  options: { nullable?: boolean; description?: string; example?: number | null } = {},
 ) => ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_ID, ...options });
 
 /** A count of rows in an answer. */

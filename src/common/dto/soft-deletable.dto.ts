@@ -24,7 +24,7 @@ export abstract class SoftDeletableDto {
 
   @ApiId({
     nullable: true,
-    example: 7,
+    example: null,
     description:
       "The user id that soft-deleted the row, directly or by a workflow's cascade; null while active.",
   })
