@@ -171,6 +171,9 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
   let t: TestApp;
   let operations: Operation[];
   const statuses: Record<number, number> = {};
+  /** `method path` -> the statuses the fuzzer saw, and those the document declares. */
+  const observed = new Map<string, Set<number>>();
+  const declared = new Map<string, Set<string>>();
   let requests = 0;
 
   /**
@@ -224,6 +227,7 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
           const bodySchema = ref
             ? (schemas[ref.split('/').pop()!] as OpenAPIV3.SchemaObject)
             : undefined;
+          declared.set(`${method} ${path}`, new Set(Object.keys(operation.responses)));
           return {
             method,
             path,
@@ -369,6 +373,8 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
               const res = await req;
               requests++;
               statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+              const key = `${op.method} ${op.path}`;
+              observed.set(key, (observed.get(key) ?? new Set()).add(res.status));
               if (res.status >= 500) {
                 throw new Error(
                   `${op.method.toUpperCase()} ${url} -> ${res.status} ${JSON.stringify(res.body)}`,
@@ -387,4 +393,14 @@ describe('Hostile input on every route of the OpenAPI document (e2e, fast-check)
     },
     60_000 + RUNS * 19 * 30,
   );
+
+  it('saw only statuses that the OpenAPI document declares for each operation', () => {
+    expect(observed.size).toBe(operations.length);
+    const undeclared = [...observed].flatMap(([operation, seen]) =>
+      [...seen]
+        .filter((status) => !declared.get(operation)!.has(String(status)))
+        .map((status) => `${operation}: ${status}`),
+    );
+    expect(undeclared).toEqual([]);
+  });
 });

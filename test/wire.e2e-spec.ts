@@ -25,7 +25,7 @@ describe('Content types, bodies, challenges and the message rule (e2e)', () => {
     expect(res.body).toEqual({
       statusCode: 415,
       error: 'Unsupported Media Type',
-      message: expect.any(String),
+      message: 'Unsupported Media Type',
     });
     const rows = await t.db.query(`SELECT COUNT(*) AS n FROM recruitment_processes`);
     expect(Number(rows[0].n)).toBe(0);
@@ -146,5 +146,28 @@ describe('Content types, bodies, challenges and the message rule (e2e)', () => {
     const after = await t.http.get(`/todos/${todo.body.id}`).set('authorization', editor());
     expect(after.body).toMatchObject({ title: 'Keep me', isDeleted: false });
     await request(t.app.getHttpServer()).get(`/todos/${todo.body.id}?foo=1`).expect(401);
+  });
+
+  it('answers what the document declares for every route: 413 to a body too large, 414 to a path parameter too long', async () => {
+    const big = await request(t.app.getHttpServer())
+      .post('/workflows/1/restore')
+      .set('authorization', `Bearer ${tokenFor('admin')}`)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ padding: 'x'.repeat(200 * 1024) }))
+      .expect(413);
+    expect(big.body).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'Request body is too large',
+    });
+    const long = await t.http
+      .get(`/todos/${'1'.repeat(101)}`)
+      .set('authorization', editor())
+      .expect(414);
+    expect(long.body).toEqual({
+      statusCode: 414,
+      error: 'URI Too Long',
+      message: 'A path parameter is longer than 100 characters',
+    });
   });
 });

@@ -17,24 +17,33 @@ const REQUEST_ID: HeaderObject = {
 };
 
 /**
- * What fastify answers before any route runs, on every route that takes a body: the body limit
- * (413) and a body that is not JSON (415).
+ * What fastify answers before any route runs: to a body on any POST, PATCH or DELETE (a route
+ * that takes none still receives it), the body limit (413) and a body that is not JSON (415);
+ * to a path parameter over 100 characters, 414.
  */
-const BODY_ERRORS: Record<number, { description: string; message: string }> = {
+const FRAMEWORK_ERRORS: Record<number, { description: string; message: string }> = {
   413: {
     description: 'The body is larger than BODY_LIMIT (100 KiB by default)',
     message: 'Request body is too large',
   },
+  414: {
+    description: 'A path parameter is longer than 100 characters',
+    message: 'A path parameter is longer than 100 characters',
+  },
   415: {
     description: 'The body is not sent as application/json',
-    message: 'Unsupported Media Type: text/plain',
+    message: 'Unsupported Media Type',
   },
 };
 
+const BAD_REQUEST_DESCRIPTION =
+  'Invalid input: unknown or malformed fields, a bad id, a malformed cursor, an unknown query parameter';
+
 /**
  * Facts of every operation that no route decorator states, added to the document in one place:
- * every answer carries X-Request-Id; every 401 a WWW-Authenticate challenge; every route with a
- * body can answer 413 and 415; a route without a security requirement (GET /health) is public.
+ * every answer carries X-Request-Id; every 401 a WWW-Authenticate challenge; what fastify answers
+ * before a route runs (413, 414, 415); the 400 of an unknown query parameter, on every route; a
+ * route without a security requirement (GET /health) is public.
  * Also, request bodies state their defaults in words (see describeDefaults).
  */
 export function completeDocument(document: OpenAPIObject): void {
@@ -52,19 +61,14 @@ export function completeDocument(document: OpenAPIObject): void {
         const schema = schemas[bodySchema.$ref.replace('#/components/schemas/', '')];
         if (schema && !isReference(schema)) describeDefaults(schema, method === 'patch');
       }
-      if (operation.requestBody) {
-        for (const [status, { description, message }] of Object.entries(BODY_ERRORS)) {
-          operation.responses[status] ??= {
-            description,
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/ErrorDto' },
-                example: errorBody(Number(status), message),
-              },
-            },
-          };
-        }
+      const statuses = method === 'get' || method === 'head' ? [] : [413, 415];
+      if (operation.parameters?.some((p) => !isReference(p) && p.in === 'path')) statuses.push(414);
+      for (const status of statuses) {
+        const { description, message } = FRAMEWORK_ERRORS[status];
+        operation.responses[status] ??= errorResponse(description, errorBody(status, message));
       }
+      // every route refuses unknown query parameters
+      operation.responses['400'] ??= errorResponse(BAD_REQUEST_DESCRIPTION, undefined);
       const invalid = operation.responses['400'];
       if (invalid && !isReference(invalid)) describeBadRequests(invalid, operation);
       for (const [status, response] of Object.entries(operation.responses)) {
@@ -130,6 +134,15 @@ function describeBadRequests(response: ResponseObject, operation: OperationObjec
       return [name, { summary, value: errorBody(400, [...message]) }];
     }),
   );
+}
+
+function errorResponse(description: string, example: unknown): ResponseObject {
+  return {
+    description,
+    content: {
+      'application/json': { schema: { $ref: '#/components/schemas/ErrorDto' }, example },
+    },
+  };
 }
 
 function isReference(object: object): object is ReferenceObject {
