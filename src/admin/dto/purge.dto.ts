@@ -4,7 +4,8 @@ import { ApiPropertyPerLinkedKind } from '../../workflows';
 import { ApiCount } from '../../common/dto/api-properties';
 
 export class PurgeRequestDto {
-  /** Rows soft-deleted longer ago than this: `30d`, `12h` or `90m`. @example "30d" */
+  /** Rows soft-deleted longer ago than this: a positive number of days, hours or minutes. @example "30d" */
+  @ApiProperty({ pattern: '^[1-9][0-9]{0,5}[dhm]$' })
   @IsString()
   olderThan!: string;
 
