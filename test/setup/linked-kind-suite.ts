@@ -135,6 +135,7 @@ export function describeLinkedKind(
           deletedAt: expect.stringMatching(ISO_UTC),
           deletedBy: 42,
           cascaded: counts(3, 1),
+          deletionId: expect.any(Number),
         });
         const workflow = await workflowRow(family.workflow.id);
         expect(isoOf(workflow.deleted_at)).toBe(res.body.deletedAt);

@@ -63,9 +63,20 @@ export class LinkedRowCountsDto {
 }
 
 export class DeletedWorkflowDto extends WorkflowDto {
-  /** The linked rows this delete soft-deleted (rows deleted before are not counted). */
+  /**
+   * The linked rows this delete soft-deleted (rows deleted before are not counted); with
+   * `dryRun`, those it would soft-delete.
+   */
   @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)] })
   cascaded!: LinkedRowCountsDto;
+
+  /** The deletion's record (`GET /deletions/:id`); absent from a dry run's answer. @example 17 */
+  @ApiProperty({ required: false, type: 'integer', example: 17 })
+  deletionId?: number;
+
+  /** Present, true, in a dry run's answer: nothing changed, the workflow is as it was. @example true */
+  @ApiProperty({ required: false, example: true })
+  dryRun?: boolean;
 }
 
 export class RestoredWorkflowDto extends WorkflowDto {

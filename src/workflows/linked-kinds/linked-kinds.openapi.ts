@@ -70,6 +70,29 @@ export function describeLinkedKinds(document: OpenAPIObject, kinds: readonly Lin
     include.description = `Comma-separated: embed the active linked rows of these kinds: ${names.map((name) => `\`${name}\``).join(', ')}.`;
     include.schema = { type: 'string', example: names.join(',') };
   }
+  // every kind's DELETE answers its row and the deletion it made (LinkedRows.remove)
+  for (const kind of kinds) {
+    const ok = document.paths[`/${kind.name}/{id}`]?.delete?.responses?.['200'];
+    const content = ok && 'content' in ok ? ok.content?.['application/json'] : undefined;
+    if (content?.schema) {
+      content.schema = {
+        allOf: [
+          content.schema,
+          {
+            type: 'object',
+            required: ['deletionId'],
+            properties: {
+              deletionId: {
+                type: 'integer',
+                example: 17,
+                description: "The deletion's record (`GET /deletions/:id`).",
+              },
+            },
+          },
+        ],
+      };
+    }
+  }
   const tags = (document.tags ??= []);
   for (const kind of kinds) {
     if (!tags.some((tag) => tag.name === kind.name)) {
