@@ -166,8 +166,7 @@ describe('Workflows (e2e)', () => {
       const workflow = await createWorkflow(t.http);
       const values = Array.from(
         { length: 103 },
-        () =>
-          "('bulk', 1, 'pending', ?, '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0)",
+        () => "('bulk', 1, 'pending', ?, '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0)",
       );
       await t.db.query(
         `INSERT INTO todos (title, owner_id, status, workflow_id, created_at, updated_at, is_deleted) VALUES ${values.join(', ')}`,
