@@ -75,7 +75,8 @@ export function describeLinkedKinds(document: OpenAPIObject, kinds: readonly Lin
     const ok = document.paths[`/${kind.name}/{id}`]?.delete?.responses?.['200'];
     const content = ok && 'content' in ok ? ok.content?.['application/json'] : undefined;
     if (content?.schema) {
-      content.schema = {
+      const name = `Deleted${kind.dto.name}`;
+      schemas[name] = {
         allOf: [
           content.schema,
           {
@@ -91,6 +92,7 @@ export function describeLinkedKinds(document: OpenAPIObject, kinds: readonly Lin
           },
         ],
       };
+      content.schema = { $ref: `#/components/schemas/${name}` };
     }
   }
   const tags = (document.tags ??= []);
