@@ -27,7 +27,20 @@ export class AdminService {
       const at = new Date();
       // a workflow soft-deleted by hand has no deletion yet: its orphans go into the one recorded
       await this.deletions.recordMissingDeletions(principal, tx, principal.id);
-      return this.kinds.collect((rows) => rows.repairOrphans(principal, tx, at, principal.id));
+      // the rows the repair soft-deletes join their workflow's deletion, and its counts
+      const added = new Map<number, Record<string, number>>();
+      for (const rows of this.kinds.all()) {
+        for (const { deletionId, count } of await rows.countOrphansByDeletion(principal, tx)) {
+          added.set(deletionId, { ...added.get(deletionId), [rows.kind.name]: count });
+        }
+      }
+      const repaired = await this.kinds.collect((rows) =>
+        rows.repairOrphans(principal, tx, at, principal.id),
+      );
+      for (const [deletionId, counts] of added) {
+        await this.deletions.addCounts(principal, tx, deletionId, counts);
+      }
+      return repaired;
     });
   }
 }

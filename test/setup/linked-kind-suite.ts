@@ -544,6 +544,13 @@ export function describeLinkedKind(
       expect((await t().http.post('/admin/orphans/repair').expect(200)).body).toEqual(
         Object.fromEntries(kinds.map((k) => [k.name, nothingRepaired])),
       );
+      // the workflow deleted by hand got a deletion, which holds what the repair deleted
+      const trash = await t().http.get('/deletions').query({ resource: 'workflows' }).expect(200);
+      expect(trash.body.items.find((d: { ids: number[] }) => d.ids[0] === stale.id)).toMatchObject({
+        reason: 'recorded by the orphan repair',
+        deletedBy: 7,
+        counts: { workflows: 1, ...counts(1) },
+      });
       // restoring the workflow brings back what the repair deleted, and only that
       const restored = await t().http.post(`/workflows/${stale.id}/restore`).expect(200);
       expect(restored.body.restored).toEqual(counts(1));

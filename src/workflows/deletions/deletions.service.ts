@@ -209,7 +209,8 @@ export class DeletionsService {
       );
     }
     if (record.resource !== WORKFLOWS) {
-      for (const rows of this.kinds.all()) {
+      // a deletion of rows of a linked kind holds rows of that kind only
+      for (const rows of this.kinds.all().filter((r) => r.kind.name === record.resource)) {
         const deleted = await rows.rows.lockWorkflowsOfDeletion(scope, tx, id);
         if (deleted) {
           const first =
@@ -296,6 +297,20 @@ export class DeletionsService {
       await this.workflows.setDeletion(scope, tx, workflow.id, deletionId);
     }
     return workflows.length;
+  }
+
+  /** Adds rows to a deletion's counts (the orphan repair soft-deletes rows into a deletion). */
+  async addCounts(
+    scope: Scope,
+    tx: Transaction,
+    id: number,
+    added: Record<string, number>,
+  ): Promise<void> {
+    const record = await this.deletions.find(scope, id, tx);
+    if (!record) return;
+    const counts: Record<string, number> = { ...record.counts };
+    for (const [kind, n] of Object.entries(added)) counts[kind] = (counts[kind] ?? 0) + n;
+    await this.deletions.setCounts(scope, tx, id, counts);
   }
 
   /** Retention: marks purged the deletions whose rows are all gone (one UPDATE). */

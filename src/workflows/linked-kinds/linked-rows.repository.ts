@@ -166,6 +166,26 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
   }
 
   /**
+   * How many active rows of deleted workflows (those repairOrphans will soft-delete) each of those
+   * workflows' deletions will gain.
+   */
+  async countOrphansByDeletion(
+    scope: Scope,
+    tx: Transaction,
+  ): Promise<Array<{ deletionId: number; count: number }>> {
+    const { where, params } = this.scopedAs('c', scope, 'c.is_deleted = 0 AND w.is_deleted = 1');
+    const rows = await tx.select<{ deletion_id: number | null; n: number }>(
+      `SELECT w.deletion_id, COUNT(*) AS n FROM ${this.table} c
+         JOIN ${this.workflows} w ON w.id = c.workflow_id AND w.organization_id = c.organization_id
+        WHERE ${where} GROUP BY w.deletion_id`,
+      params,
+    );
+    return rows
+      .filter((row) => row.deletion_id !== null)
+      .map((row) => ({ deletionId: Number(row.deletion_id), count: Number(row.n) }));
+  }
+
+  /**
    * Soft-deletes the active rows of deleted workflows as their cascade would have (with the
    * workflow's deleted_at, in the workflow's deletion, so that restoring it brings them back),
    * and unlinks every row whose workflow no longer exists.

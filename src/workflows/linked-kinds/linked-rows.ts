@@ -185,6 +185,14 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     return this.rows.findOrphans(scope, limit);
   }
 
+  /** What repairOrphans will add to each deletion of a deleted workflow: rows per deletion. */
+  countOrphansByDeletion(
+    scope: Scope,
+    tx: Transaction,
+  ): Promise<Array<{ deletionId: number; count: number }>> {
+    return this.rows.countOrphansByDeletion(scope, tx);
+  }
+
   repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
     return this.rows.repairOrphans(scope, tx, at, by);
   }
