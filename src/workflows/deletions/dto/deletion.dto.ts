@@ -145,14 +145,23 @@ export class DeletionPreviewDto {
   counts!: DeletionCountsDto;
 }
 
-/** GET /deletions/:id/rows: one page of the rows of one kind that the deletion soft-deleted. */
+/** GET /deletions/:id/rows: one page of the rows of one kind that the deletion holds (soft-deleted by it, not restored or purged since). */
 export class DeletionRowsPageDto {
-  /** Rows as their own routes answered them before the delete, with `isDeleted` true (or false if restored since). */
+  /** Each row as its kind's route shows it (the schema of that kind: `WorkflowDto`, `TodoDto`, ...), deleted. */
   @ApiProperty({
     type: 'object',
     isArray: true,
     additionalProperties: true,
-    example: [{ id: 5, title: 'Phone screen', isDeleted: true }],
+    example: [
+      {
+        id: 5,
+        title: 'Phone screen',
+        workflowId: 3,
+        isDeleted: true,
+        deletedAt: '2025-10-02T09:30:00.000Z',
+        deletedBy: 7,
+      },
+    ],
   })
   items!: Array<Record<string, unknown>>;
 
