@@ -302,20 +302,60 @@ async function main() {
       );
       const after = await questions(db);
       const cascaded = appRun.result.cascaded.interviews + appRun.result.cascaded.todos;
+      // the same deletion by hand: the record, the workflow, one UPDATE per kind, the counts
+      let sqlDeletion;
       const sqlRun = await timed(async () => {
         const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
         await db.query('START TRANSACTION');
-        await db.query(
-          'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE organization_id = 1 AND id = ? AND is_deleted = 0',
-          [now, now, viaSql],
+        const [record] = await db.query(
+          "INSERT INTO deletions (organization_id, resource, ids, counts, deleted_at, deleted_by) VALUES (1, 'workflows', ?, '{}', ?, 1)",
+          [JSON.stringify([viaSql]), now],
         );
+        sqlDeletion = record.insertId;
         await db.query(
-          'UPDATE interviews SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1 WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0',
-          [now, now, viaSql],
+          'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ?, deleted_by = 1, updated_at = ?, deletion_id = ? WHERE organization_id = 1 AND id = ? AND is_deleted = 0',
+          [now, now, sqlDeletion, viaSql],
         );
+        const counts = { workflows: 1 };
+        for (const table of ['interviews', 'todos']) {
+          const [result] = await db.query(
+            `UPDATE ${table} SET is_deleted = 1, deleted_at = ?, deleted_by = 1, updated_at = ?, deletion_id = ? WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0`,
+            [now, now, sqlDeletion, viaSql],
+          );
+          counts[table] = result.affectedRows;
+        }
+        await db.query('UPDATE deletions SET counts = ? WHERE organization_id = 1 AND id = ?', [
+          JSON.stringify(counts),
+          sqlDeletion,
+        ]);
+        await db.query('COMMIT');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const beforeRestore = await questions(db);
+      const appRestore = await timed(() =>
+        fetch(`http://127.0.0.1:${APP_PORT}/deletions/${appRun.result.deletionId}/restore`, {
+          method: 'POST',
+          headers: { authorization: AUTHORIZATION },
+        }).then((r) => r.json()),
+      );
+      const afterRestore = await questions(db);
+      const restored = appRestore.result.restored.interviews + appRestore.result.restored.todos;
+      // the same restore by hand: lock the record, one UPDATE per table, mark the record
+      const sqlRestore = await timed(async () => {
+        const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
+        await db.query('START TRANSACTION');
+        await db.query('SELECT id FROM deletions WHERE organization_id = 1 AND id = ? FOR UPDATE', [
+          sqlDeletion,
+        ]);
+        for (const table of ['recruitment_processes', 'interviews', 'todos']) {
+          await db.query(
+            `UPDATE ${table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deletion_id = NULL WHERE organization_id = 1 AND deletion_id = ? AND is_deleted = 1`,
+            [now, sqlDeletion],
+          );
+        }
         await db.query(
-          'UPDATE todos SET is_deleted = 1, deleted_at = ?, updated_at = ?, deleted_with_workflow = 1 WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0',
-          [now, now, viaSql],
+          'UPDATE deletions SET restored_at = ?, restored_by = 1 WHERE organization_id = 1 AND id = ?',
+          [now, sqlDeletion],
         );
         await db.query('COMMIT');
       });
@@ -325,6 +365,10 @@ async function main() {
         appMs: appRun.ms,
         sqlMs: sqlRun.ms,
         statements: after - before - 1,
+        restored,
+        restoreAppMs: appRestore.ms,
+        restoreSqlMs: sqlRestore.ms,
+        restoreStatements: afterRestore - beforeRestore - 1,
       });
     }
 
@@ -349,6 +393,13 @@ async function main() {
       ...cascades.map(
         (c) =>
           `| ${c.children} (cascaded ${c.cascaded}) | ${fmt(c.appMs, 1)} | ${fmt(c.sqlMs, 1)} | ${fmt(c.appMs / c.sqlMs, 2)} | ${c.statements} |`,
+      ),
+      '',
+      '| restore by deletion: linked children | service POST /deletions/:id/restore ms | one raw SQL transaction ms | ratio | statements issued by the service |',
+      '|---:|---:|---:|---:|---:|',
+      ...cascades.map(
+        (c) =>
+          `| ${c.children} (restored ${c.restored}) | ${fmt(c.restoreAppMs, 1)} | ${fmt(c.restoreSqlMs, 1)} | ${fmt(c.restoreAppMs / c.restoreSqlMs, 2)} | ${c.restoreStatements} |`,
       ),
     ];
     const report = lines.join('\n');

@@ -5,6 +5,7 @@ import { AddListFilterIndexes1759600000000 } from './1759600000000-add-list-filt
 import { AddWorkflowLinkVersion1759700000000 } from './1759700000000-add-workflow-link-version';
 import { AddDeletedBy1759800000000 } from './1759800000000-add-deleted-by';
 import { AddOrganizations1759900000000 } from './1759900000000-add-organizations';
+import { AddDeletions1760000000000 } from './1760000000000-add-deletions';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AddWorkflowLinkVersion1759700000000,
   AddDeletedBy1759800000000,
   AddOrganizations1759900000000,
+  AddDeletions1760000000000,
 ];

@@ -159,6 +159,10 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
       )
       .addServer('/', 'This server')
       .addTag('workflows', 'Recruitment workflows; deleting one cascades to its linked rows')
+      .addTag(
+        'deletions',
+        'Every soft delete is a deletion record: the trash, bulk deletes, restore and purge by deletion',
+      )
       .addTag('admin', 'Orphan repair and retention (admin role)')
       .addTag('operations', 'Health check')
       .addBearerAuth({

@@ -85,6 +85,8 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
       relink: [200, 422],
       delete: [200, 404],
       restore: [200, 404, 409],
+      // a todo's own deletion, restored while its workflow is deleted (409) or not (200)
+      restoreRow: [200, 409],
     };
     let requests = 0;
     const race = async (round: number, org: number) => {
@@ -102,6 +104,19 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
           ),
         );
       }
+      // a todo of the workflow deleted on its own: its deletion's restore races the rest
+      const own = Number(
+        (
+          await call(apps[(round + 2) % 3], 'POST', '/todos', {
+            title: `own ${round}`,
+            ownerId: 1,
+            workflowId,
+          })
+        ).body.id,
+      );
+      const ownDeletion = Number(
+        (await call(apps[(round + 2) % 3], 'DELETE', `/todos/${own}`)).body.deletionId,
+      );
       if (round % 2 === 1) await call(apps[0], 'DELETE', `/workflows/${workflowId}`);
 
       const ops: Array<Promise<void>> = [];
@@ -131,6 +146,9 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
           if (round % 2 === 0)
             op('delete', apps[(round + 1) % 3], 'DELETE', `/workflows/${workflowId}`);
           else op('restore', apps[(round + 1) % 3], 'POST', `/workflows/${workflowId}/restore`);
+        }
+        if (i === 5) {
+          op('restoreRow', apps[(round + 2) % 3], 'POST', `/deletions/${ownDeletion}/restore`);
         }
       }
       loose.forEach((id, i) =>
@@ -168,7 +186,11 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
              (SELECT COUNT(*) FROM recruitment_processes) AS workflows,
              (SELECT COUNT(*) FROM interviews) AS interviews,
              (SELECT COUNT(*) FROM todos) AS todos,
-             (SELECT COUNT(*) FROM todos WHERE is_deleted = 1) + (SELECT COUNT(*) FROM interviews WHERE is_deleted = 1) AS deletedChildren`,
+             (SELECT COUNT(*) FROM todos WHERE is_deleted = 1) + (SELECT COUNT(*) FROM interviews WHERE is_deleted = 1) AS deletedChildren,
+             (SELECT COUNT(*) FROM recruitment_processes WHERE (is_deleted = 1) <> (deletion_id IS NOT NULL)) +
+             (SELECT COUNT(*) FROM interviews WHERE (is_deleted = 1) <> (deletion_id IS NOT NULL)) +
+             (SELECT COUNT(*) FROM todos WHERE (is_deleted = 1) <> (deletion_id IS NOT NULL)) AS deletionMismatch,
+             (SELECT COUNT(*) FROM deletions WHERE restored_at IS NOT NULL) AS restoredDeletions`,
         );
         perNode.push(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])));
       } finally {
@@ -180,6 +202,7 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
         activeUnderDeleted1: 0,
         activeUnderDeleted2: 0,
         crossOrganization: 0,
+        deletionMismatch: 0,
       });
       expect(node.workflowsOf2).toBe(ROUNDS);
     }

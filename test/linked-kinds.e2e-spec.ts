@@ -61,11 +61,12 @@ describe('Linked kinds: interviews, todos and the fixture kind notes (e2e)', () 
         'is_deleted',
         'deleted_at',
         'deleted_by',
-        'deleted_with_workflow',
         'organization_id',
+        'deletion_id',
       ]);
       expect(notes.indexes).toEqual({
         ix_notes_organization_id: ['organization_id'],
+        ix_notes_organization_id_deletion_id: ['organization_id', 'deletion_id'],
         ix_notes_workflow_id: ['workflow_id'],
       });
       expect(notes.foreignKeys).toEqual([

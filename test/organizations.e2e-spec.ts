@@ -14,7 +14,7 @@ const MISSING = 2_000_000_000;
 const UNSCOPED_ROUTES = new Set(['/health']);
 const WORKFLOWS = 'recruitment_processes';
 /** Every table of the application and of the fixture kind. */
-const TABLES = [WORKFLOWS, 'interviews', 'todos', 'notes'];
+const TABLES = [WORKFLOWS, 'interviews', 'todos', 'notes', 'deletions'];
 
 type Method = 'get' | 'post' | 'patch' | 'delete' | 'put';
 type Statement = { sql: string; params: unknown[] };
@@ -66,7 +66,12 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
     );
     doc = (await t.http.get('/docs-json').expect(200)).body as OpenAPIV3.Document;
     kinds = Object.keys(doc.paths)
-      .filter((path) => /^\/[a-z-]+\/\{id\}$/.test(path) && !path.startsWith('/workflows'))
+      .filter(
+        (path) =>
+          /^\/[a-z-]+\/\{id\}$/.test(path) &&
+          !path.startsWith('/workflows') &&
+          !path.startsWith('/deletions'),
+      )
       .map((path) => path.split('/')[1]);
   });
 
@@ -240,7 +245,9 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
           const queries =
             path === '/workflows/{id}' && method === 'get'
               ? ['', `?include=${kinds.join(',')}`]
-              : [''];
+              : path === '/deletions/{id}/rows'
+                ? ['workflows', ...kinds].map((resource) => `?resource=${resource}`)
+                : [''];
           for (const query of queries) {
             const missing = await send(mine(), method, url(MISSING) + query, body);
             expect([path, method, missing.status]).toEqual([path, method, 404]);
@@ -279,6 +286,18 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
             );
           }
           for (const answer of answers) expectNothingOf(path, answer);
+        } else if (path === '/deletions' && method === 'post') {
+          // their rows are missing rows: 404 naming them, and nothing changes
+          for (const [resource, table] of [
+            ['workflows', WORKFLOWS],
+            ...kinds.map((kind) => [kind, kind]),
+          ]) {
+            const ids = their[table].slice(0, 100);
+            for (const dryRun of [true, false]) {
+              const res = await mine().post(path).send({ resource, ids, dryRun }).expect(404);
+              expect(res.body.message).toContain(ids.join(', '));
+            }
+          }
         } else {
           const example = exampleBody(path, method);
           if (requestSchema(path, method)?.properties?.workflowId) {
@@ -304,8 +323,23 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
         await mine().get(`/${kind}`).query({ workflowId: workflow.id }).expect(200);
       }
       await mine().patch(`/workflows/${workflow.id}`).send({ name: 'renamed' }).expect(200);
-      await mine().delete(`/workflows/${workflow.id}`).expect(200);
+      await mine().delete(`/workflows/${workflow.id}`).query({ dryRun: true }).expect(200);
+      const deleted = await mine().delete(`/workflows/${workflow.id}`).expect(200);
       await mine().post(`/workflows/${workflow.id}/restore`).expect(200);
+      const again = await mine().delete(`/workflows/${workflow.id}`).expect(200);
+      await mine().post(`/deletions/${again.body.deletionId}/restore`).expect(200);
+      await mine().get(`/deletions/${deleted.body.deletionId}/rows?resource=workflows`).expect(200);
+      await mine().post(`/deletions/${again.body.deletionId}/purge`).expect(409);
+      const bulk = await mine()
+        .post('/deletions')
+        .send({ resource: 'workflows', ids: [workflow.id] })
+        .expect(201);
+      await mine().post(`/deletions/${bulk.body.id}/purge`).expect(200);
+      for (const kind of kinds) {
+        const row = await createRow(mine(), kind);
+        const gone = await mine().delete(`/${kind}/${row.id}`).expect(200);
+        await mine().post(`/deletions/${gone.body.deletionId}/restore`).expect(200);
+      }
     });
 
     expect([...covered].sort()).toEqual(

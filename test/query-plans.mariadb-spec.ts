@@ -85,7 +85,7 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
       await t.http.get('/workflows/78?include=interviews,todos').expect(200);
       await t.http.delete('/workflows/78').expect(200);
     });
-    const linked = statements.filter((s) => /workflow_id = \?/.test(s.sql));
+    const linked = statements.filter((s) => /workflow_id (= \?|IN \()/.test(s.sql));
     expect(linked.length).toBeGreaterThanOrEqual(4);
     for (const statement of linked) {
       const plan = await t.db.query(`EXPLAIN ${statement.sql}`, statement.params);
@@ -93,6 +93,50 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
         expect([statement.sql, step.key]).toEqual([
           statement.sql,
           expect.stringMatching(/_workflow_id$/),
+        ]);
+      }
+    }
+  });
+
+  it("pages a deletion's rows, restores them and lists the trash through the organization's indexes", async () => {
+    // workflow 80 is organization 1's, with ten interviews and ten todos
+    const deleted = await t.http.delete('/workflows/80').expect(200);
+    const id = deleted.body.deletionId as number;
+    await t.db.query(
+      `INSERT INTO deletions (organization_id, resource, ids, counts, deleted_at, deleted_by)
+       SELECT 1 + seq % 2, 'todos', CONCAT('[', seq, ']'), '{"todos":1}', '2025-10-02 09:30:00.000', 1 + seq % 50 FROM seq_1_to_4000`,
+    );
+    await t.db.query('ANALYZE TABLE deletions, recruitment_processes, interviews, todos');
+    const statements = await StatementLog.capture(t.db, async () => {
+      const first = await t.http
+        .get(`/deletions/${id}/rows`)
+        .query({ resource: 'todos', limit: 3 })
+        .expect(200);
+      expect(first.body.items).toHaveLength(3);
+      await t.http
+        .get(`/deletions/${id}/rows`)
+        .query({ resource: 'interviews', limit: 3, cursor: first.body.nextCursor })
+        .expect(200);
+      await t.http.get('/deletions').query({ limit: 5 }).expect(200);
+      await t.http
+        .get('/deletions')
+        .query({ limit: 5, cursor: encodeCursor(3000) })
+        .expect(200);
+      await t.http.get('/deletions').query({ resource: 'todos', limit: 5 }).expect(200);
+      await t.http.get('/deletions').query({ deletedBy: 7, limit: 5 }).expect(200);
+      await t.http.post(`/deletions/${id}/restore`).expect(200);
+    });
+    const explained = statements.filter(
+      (s) => /deletion_id = \?|FROM deletions/.test(s.sql) && /^(SELECT|UPDATE)/i.test(s.sql),
+    );
+    expect(explained.length).toBeGreaterThanOrEqual(10);
+    for (const statement of explained) {
+      const plan = await t.db.query(`EXPLAIN ${statement.sql}`, statement.params);
+      for (const step of plan) {
+        expect([statement.sql, step.type, step.key]).toEqual([
+          statement.sql,
+          expect.not.stringMatching(/^ALL$/),
+          expect.stringMatching(/^(PRIMARY|ix_\w+_organization_id\w*)$/),
         ]);
       }
     }

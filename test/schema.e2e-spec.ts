@@ -21,6 +21,7 @@ const COLUMNS = {
     'link_version',
     'deleted_by',
     'organization_id',
+    'deletion_id',
   ],
   interviews: [
     'id',
@@ -38,9 +39,9 @@ const COLUMNS = {
     'is_deleted',
     'deleted_at',
     'workflow_id',
-    'deleted_with_workflow',
     'deleted_by',
     'organization_id',
+    'deletion_id',
   ],
   todos: [
     'id',
@@ -54,9 +55,9 @@ const COLUMNS = {
     'is_deleted',
     'deleted_at',
     'workflow_id',
-    'deleted_with_workflow',
     'deleted_by',
     'organization_id',
+    'deletion_id',
   ],
 };
 
@@ -71,6 +72,7 @@ const NULLABLE = new Set([
   'meeting_url',
   'due_date',
   'workflow_id',
+  'deletion_id',
 ]);
 
 /** MariaDB column types of schema.md; SQLite gets TypeORM's nearest equivalents. */
@@ -98,7 +100,7 @@ const COLUMN_TYPES: Record<string, string> = {
   scheduled_end: 'datetime',
   due_date: 'datetime',
   is_deleted: 'bool',
-  deleted_with_workflow: 'bool',
+  deletion_id: 'int',
   link_version: 'int',
   deleted_by: 'int',
   organization_id: 'int',
@@ -206,10 +208,13 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddWorkflowLinkVersion1759700000000',
       'AddDeletedBy1759800000000',
       'AddOrganizations1759900000000',
+      'AddDeletions1760000000000',
     ]);
   });
 
   it('puts every existing row in organization 1, leads the list indexes with organization_id, and reverts and re-applies keeping every row', async () => {
+    // AddDeletions first, then AddOrganizations
+    await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     const id = await insertWorkflowWithChildren('orgs');
     await db.runMigrations({ transaction: 'each' });
@@ -225,16 +230,19 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     }
     expect((await describeTable(db, 'recruitment_processes')).indexes).toEqual({
       ix_recruitment_processes_organization_id: ['organization_id'],
+      ix_recruitment_processes_organization_id_deletion_id: ['organization_id', 'deletion_id'],
       ix_recruitment_processes_organization_id_status: ['organization_id', 'status'],
     });
     expect((await describeTable(db, 'todos')).indexes).toEqual({
       ix_todos_organization_id: ['organization_id'],
+      ix_todos_organization_id_deletion_id: ['organization_id', 'deletion_id'],
       ix_todos_organization_id_owner_id: ['organization_id', 'owner_id'],
       ix_todos_organization_id_status: ['organization_id', 'status'],
       ix_todos_workflow_id: ['workflow_id'],
     });
     await db.query('UPDATE todos SET organization_id = 2 WHERE workflow_id = ?', [id]);
 
+    await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     for (const table of TABLES) {
       const info = await describeTable(db, table);

@@ -34,7 +34,7 @@ describe('SQLite access (e2e)', () => {
     const before = await count(db);
     const seen = await db.transaction(async (tx) => {
       await tx.execute(
-        "INSERT INTO todos (title, owner_id, status, created_at, updated_at, is_deleted, deleted_with_workflow) VALUES ('x', 1, 'pending', '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0, 0)",
+        "INSERT INTO todos (title, owner_id, status, created_at, updated_at, is_deleted) VALUES ('x', 1, 'pending', '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0)",
       );
       return { outside: await count(db), inside: await count(tx) };
     });

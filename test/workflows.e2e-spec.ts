@@ -166,11 +166,10 @@ describe('Workflows (e2e)', () => {
       const workflow = await createWorkflow(t.http);
       const values = Array.from(
         { length: 103 },
-        () =>
-          "('bulk', 1, 'pending', ?, '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0, 0)",
+        () => "('bulk', 1, 'pending', ?, '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000', 0)",
       );
       await t.db.query(
-        `INSERT INTO todos (title, owner_id, status, workflow_id, created_at, updated_at, is_deleted, deleted_with_workflow) VALUES ${values.join(', ')}`,
+        `INSERT INTO todos (title, owner_id, status, workflow_id, created_at, updated_at, is_deleted) VALUES ${values.join(', ')}`,
         values.map(() => workflow.id),
       );
       const ids: number[] = (
@@ -368,6 +367,7 @@ describe('Workflows (e2e)', () => {
         deletedBy: 1,
         deletedAt: expect.stringMatching(ISO_UTC),
         cascaded: { interviews: 0, todos: 0 },
+        deletionId: expect.any(Number),
       });
       const rows = await t.db.query('SELECT is_deleted FROM recruitment_processes WHERE id = ?', [
         workflow.id,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/roles';
 import { Database } from '../common/persistence/database.service';
 import type { Scope } from '../common/persistence/scope';
-import { LinkedKinds } from '../workflows';
+import { DeletionsService, LinkedKinds } from '../workflows';
 import type { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
 
 const MAX_LISTED_ORPHANS = 1000;
@@ -13,6 +13,7 @@ export class AdminService {
   constructor(
     private readonly db: Database,
     private readonly kinds: LinkedKinds,
+    private readonly deletions: DeletionsService,
   ) {}
 
   /** The caller's organization's orphans; a link to another organization's workflow is one. */
@@ -22,9 +23,24 @@ export class AdminService {
 
   /** Repairs every linked kind of the caller's organization in one transaction. */
   repairOrphans(principal: Principal): Promise<OrphanRepairDto> {
-    return this.db.transaction((tx) => {
+    return this.db.transaction(async (tx) => {
       const at = new Date();
-      return this.kinds.collect((rows) => rows.repairOrphans(principal, tx, at, principal.id));
+      // a workflow soft-deleted by hand has no deletion yet: its orphans go into the one recorded
+      await this.deletions.recordMissingDeletions(principal, tx, principal.id);
+      // the rows the repair soft-deletes join their workflow's deletion, and its counts
+      const added = new Map<number, Record<string, number>>();
+      for (const rows of this.kinds.all()) {
+        for (const { deletionId, count } of await rows.countOrphansByDeletion(principal, tx)) {
+          added.set(deletionId, { ...added.get(deletionId), [rows.kind.name]: count });
+        }
+      }
+      const repaired = await this.kinds.collect((rows) =>
+        rows.repairOrphans(principal, tx, at, principal.id),
+      );
+      for (const [deletionId, counts] of added) {
+        await this.deletions.addCounts(principal, tx, deletionId, counts);
+      }
+      return repaired;
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import type { Scope } from '../common/persistence/scope';
-import { LinkedKinds, WorkflowsService } from '../workflows';
+import { DeletionsService, LinkedKinds, WorkflowsService } from '../workflows';
 import type { PurgeReportDto } from './dto/purge.dto';
 
 /** What `npm run purge` reports: the counts of each organization, by organization id. */
@@ -32,6 +32,7 @@ export class PurgeService {
   constructor(
     private readonly kinds: LinkedKinds,
     private readonly workflows: WorkflowsService,
+    private readonly deletions: DeletionsService,
   ) {}
 
   async purge(
@@ -86,6 +87,8 @@ export class PurgeService {
       () => this.workflows.countDeletedBefore(scope, cutoff),
       () => this.workflows.purgeDeletedBefore(scope, cutoff, BATCH),
     );
+    // the deletions whose rows are all gone now keep their record, with purgedAt
+    if (!dryRun) await this.deletions.markPurgedWhereEmpty(scope);
     return { ...linked, workflows };
   }
 }

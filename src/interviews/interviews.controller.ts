@@ -9,6 +9,7 @@ import { InterviewDto, InterviewPageDto } from './dto/interview.dto';
 import { ListInterviewsQueryDto } from './dto/list-interviews-query.dto';
 import { UpdateInterviewDto } from './dto/update-interview.dto';
 import { InterviewsService } from './interviews.service';
+import { SoftDeleteQueryDto } from '../workflows';
 
 @ApiTags('interviews')
 @ApiSecured()
@@ -78,14 +79,15 @@ export class InterviewsController {
   @ApiOperation({
     summary: 'Soft-delete one interview',
     description:
-      'Role: editor. Marks this interview deleted (`isDeleted`, `deletedAt`, `deletedBy`); its workflow is not touched.',
+      'Role: editor. Marks this interview deleted (`isDeleted`, `deletedAt`, `deletedBy`) as a deletion of its own (`deletionId`, its record at `GET /deletions/:id`, with `reason` when given); its workflow is not touched.',
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
   remove(
     @Param('id', ParseIdPipe) id: number,
+    @Query() query: SoftDeleteQueryDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InterviewDto> {
-    return this.interviews.remove(principal, id);
+    return this.interviews.remove(principal, id, query.reason);
   }
 }

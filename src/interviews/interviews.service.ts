@@ -54,8 +54,8 @@ export class InterviewsService {
   }
 
   /** Soft-deletes one row on behalf of the caller (deletedBy is the caller's user id). */
-  remove(principal: Principal, id: number): Promise<Interview> {
-    return this.rows.remove(principal, id, principal.id);
+  remove(principal: Principal, id: number, reason?: string): Promise<Interview> {
+    return this.rows.remove(principal, id, principal.id, reason ?? null);
   }
 }
 

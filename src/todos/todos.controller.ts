@@ -9,6 +9,7 @@ import { ListTodosQueryDto } from './dto/list-todos-query.dto';
 import { TodoDto, TodoPageDto } from './dto/todo.dto';
 import { UpdateTodoDto } from './dto/update-todo.dto';
 import { TodosService } from './todos.service';
+import { SoftDeleteQueryDto } from '../workflows';
 
 @ApiTags('todos')
 @ApiSecured()
@@ -75,14 +76,15 @@ export class TodosController {
   @ApiOperation({
     summary: 'Soft-delete one todo',
     description:
-      'Role: editor. Marks this todo deleted (`isDeleted`, `deletedAt`, `deletedBy`); its workflow is not touched.',
+      'Role: editor. Marks this todo deleted (`isDeleted`, `deletedAt`, `deletedBy`) as a deletion of its own (`deletionId`, its record at `GET /deletions/:id`, with `reason` when given); its workflow is not touched.',
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
   remove(
     @Param('id', ParseIdPipe) id: number,
+    @Query() query: SoftDeleteQueryDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<TodoDto> {
-    return this.todos.remove(principal, id);
+    return this.todos.remove(principal, id, query.reason);
   }
 }

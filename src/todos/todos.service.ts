@@ -42,7 +42,7 @@ export class TodosService {
   }
 
   /** Soft-deletes one row on behalf of the caller (deletedBy is the caller's user id). */
-  remove(principal: Principal, id: number): Promise<Todo> {
-    return this.rows.remove(principal, id, principal.id);
+  remove(principal: Principal, id: number, reason?: string): Promise<Todo> {
+    return this.rows.remove(principal, id, principal.id, reason ?? null);
   }
 }

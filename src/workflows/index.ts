@@ -6,3 +6,4 @@
 export * from './linked-kinds';
 export { WorkflowsModule } from './workflows.module';
 export { WorkflowsService } from './workflows.service';
+export { DeletionsService } from './deletions/deletions.service';

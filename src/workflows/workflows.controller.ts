@@ -7,6 +7,7 @@ import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateWorkflowDto } from './dto/create-workflow.dto';
 import { UpdateWorkflowDto } from './dto/update-workflow.dto';
 import { WorkflowDto } from './dto/workflow.dto';
+import { DeleteWorkflowQueryDto } from './deletions/dto/deletion-queries.dto';
 import { GetWorkflowQueryDto, ListWorkflowsQueryDto } from './dto/workflow-queries.dto';
 import {
   DeletedWorkflowDto,
@@ -86,15 +87,17 @@ export class WorkflowsController {
     summary: 'Soft-delete a workflow and, in the same transaction, the active rows linked to it',
 
     description:
-      'Role: editor. Marks the workflow and every active linked row (of every linked kind) deleted with the same `deletedAt`, all or nothing; rows deleted earlier keep their own. `cascaded` counts, per kind, the rows this delete soft-deleted.',
+      'Role: editor. Marks the workflow and every active linked row (of every linked kind) deleted with the same `deletedAt`, all or nothing, as one deletion (`deletionId`, its record at `GET /deletions/:id`, with `reason` when given); rows deleted earlier keep their own. `cascaded` counts, per kind, the rows this delete soft-deleted. `dryRun=true` answers the workflow as it is, `dryRun: true` and the `cascaded` counts the delete would produce, and changes nothing.',
   })
   @ApiErrors(400, 404)
   @ApiIdParam()
   softDelete(
     @Param('id', ParseIdPipe) id: number,
+    @Query() query: DeleteWorkflowQueryDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<DeletedWorkflowDto> {
-    return this.workflows.softDelete(id, principal);
+    if (query.dryRun) return this.workflows.previewDelete(principal, id);
+    return this.workflows.softDelete(id, principal, query.reason ?? null);
   }
 
   @Post(':id/restore')
@@ -104,7 +107,7 @@ export class WorkflowsController {
     summary:
       'Restore a soft-deleted workflow and, in the same transaction, the linked rows its delete soft-deleted',
     description:
-      'Role: admin. Rows deleted on their own before the workflow stay deleted. `restored` counts, per kind, the rows brought back. 409 when the workflow is not deleted.',
+      "Role: admin. Restores the workflow's latest deletion (`deletionId`; the same as `POST /deletions/:id/restore`): the rows it soft-deleted come back, rows deleted on their own before the workflow stay deleted. `restored` counts, per kind, the linked rows brought back. 409 when the workflow is not deleted.",
   })
   @ApiErrors(400, 404, 409)
   @ApiIdParam()

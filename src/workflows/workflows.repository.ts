@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, type Transaction } from '../common/persistence/database.service';
 import type { Scope } from '../common/persistence/scope';
 import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
+import { timestampFromDb } from '../common/persistence/sql-values';
 import { WorkflowEntity } from './entities/workflow.entity';
 
 @Injectable()
@@ -22,5 +23,34 @@ export class WorkflowsRepository extends SoftDeletableRepository<WorkflowEntity>
       params,
     );
     return affected > 0;
+  }
+
+  /**
+   * Deleted workflows without a deletion (soft-deleted by hand, outside the service), with
+   * when and by whom: for the orphan repair, which records a deletion for each.
+   */
+  async findDeletedWithoutDeletion(
+    scope: Scope,
+    tx: Transaction,
+  ): Promise<Array<{ id: number; deletedAt: Date; deletedBy: number | null }>> {
+    const { where, params } = this.scoped(scope, 'is_deleted = 1 AND deletion_id IS NULL');
+    const rows = await tx.select<{ id: number; deleted_at: unknown; deleted_by: number | null }>(
+      `SELECT id, COALESCE(deleted_at, updated_at) AS deleted_at, deleted_by FROM ${this.table} WHERE ${where} ORDER BY id`,
+      params,
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      deletedAt: new Date(timestampFromDb(row.deleted_at) as string),
+      deletedBy: row.deleted_by === null ? null : Number(row.deleted_by),
+    }));
+  }
+
+  /** Records the deletion of a deleted workflow that had none. */
+  async setDeletion(scope: Scope, tx: Transaction, id: number, deletionId: number): Promise<void> {
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 1', id);
+    await tx.execute(`UPDATE ${this.table} SET deletion_id = ? WHERE ${where}`, [
+      deletionId,
+      ...params,
+    ]);
   }
 }

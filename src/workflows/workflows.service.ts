@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/roles';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
-import { DomainEventPublisher } from '../common/events/domain-events';
 import type { Page } from '../common/pagination/page';
 import { Database } from '../common/persistence/database.service';
 import type { Scope } from '../common/persistence/scope';
@@ -16,9 +15,7 @@ import type {
   WorkflowWithLinksDto,
 } from './dto/workflow-responses.dto';
 import type { WorkflowEntity } from './entities/workflow.entity';
-import { countsByKind } from './events/linked-row-count';
-import { WorkflowRestoredEvent } from './events/workflow-restored.event';
-import { WorkflowSoftDeletedEvent } from './events/workflow-soft-deleted.event';
+import { DeletionsService, WORKFLOWS } from './deletions/deletions.service';
 import { LinkedKinds } from './linked-kinds/linked-kinds';
 import { WorkflowsRepository } from './workflows.repository';
 
@@ -33,7 +30,7 @@ export class WorkflowsService {
     private readonly db: Database,
     private readonly workflows: WorkflowsRepository,
     private readonly kinds: LinkedKinds,
-    private readonly events: DomainEventPublisher,
+    private readonly deletions: DeletionsService,
   ) {}
 
   /** The creator is the authenticated caller; clients cannot set createdBy. */
@@ -91,18 +88,26 @@ export class WorkflowsService {
 
   /**
    * Soft-deletes the workflow and, through WorkflowSoftDeletedEvent, every active row of every
-   * linked kind linked to it, in one transaction: if any handler fails, nothing changes.
+   * linked kind linked to it, in one transaction and as one deletion (DeletionsService): if any
+   * handler fails, nothing changes.
    */
-  softDelete(id: number, principal: Principal): Promise<DeletedWorkflowDto> {
+  softDelete(
+    id: number,
+    principal: Principal,
+    reason: string | null = null,
+  ): Promise<DeletedWorkflowDto> {
     return this.db.transaction(async (tx) => {
       const current = await this.workflows.lockActive(principal, tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       const deletedAt = new Date();
-      await this.workflows.softDelete(principal, tx, id, deletedAt, principal.id);
       const scope: Scope = { organizationId: principal.organizationId };
-      const cascaded = await this.events.publish(
-        new WorkflowSoftDeletedEvent(scope, id, deletedAt, principal.id),
+      const { deletionId, cascaded } = await this.deletions.deleteWorkflowsIn(
+        scope,
         tx,
+        [id],
+        principal.id,
+        reason,
+        deletedAt,
       );
       const at = deletedAt.toISOString();
       return {
@@ -111,34 +116,44 @@ export class WorkflowsService {
         isDeleted: true,
         deletedAt: at,
         deletedBy: principal.id,
-        cascaded: countsByKind(cascaded),
+        cascaded,
+        deletionId,
       };
     });
   }
 
+  /** `DELETE /workflows/:id?dryRun=true`: what the delete would cascade to; nothing changes. */
+  async previewDelete(scope: Scope, id: number): Promise<DeletedWorkflowDto> {
+    const workflow = await this.findOrFail(scope, id);
+    return { ...workflow, dryRun: true, cascaded: await this.deletions.cascadeOf(scope, [id]) };
+  }
+
   /**
-   * Brings back a soft-deleted workflow and, through WorkflowRestoredEvent, exactly the rows its
-   * cascade deleted, in one transaction. 409 when the workflow is not deleted.
+   * Brings back a soft-deleted workflow by restoring the deletion that deleted it (its latest):
+   * the rows that deletion soft-deleted come back with it, in one transaction. 409 when the
+   * workflow is not deleted.
    */
-  restore(scope: Scope, id: number): Promise<RestoredWorkflowDto> {
+  restore(principal: Principal, id: number): Promise<RestoredWorkflowDto> {
     return this.db.transaction(async (tx) => {
-      const current = await this.workflows.lock(scope, tx, id);
+      const current = await this.workflows.lock(principal, tx, id);
       if (!current) throw new NotFoundError('Workflow', id);
       if (!current.isDeleted) throw new ConflictError(`Workflow ${id} is not deleted`);
-      const restoredAt = new Date();
-      await this.workflows.restore(scope, tx, id, restoredAt);
-      const restored = await this.events.publish(
-        new WorkflowRestoredEvent({ organizationId: scope.organizationId }, id, restoredAt),
-        tx,
-      );
-      const at = restoredAt.toISOString();
+      const deletionId = await this.workflows.deletionOf(principal, tx, id);
+      if (deletionId === null) {
+        throw new ConflictError(
+          `Workflow ${id} was deleted outside the service (it has no deletion): POST /admin/orphans/repair records one`,
+        );
+      }
+      const restored = await this.deletions.restoreIn(principal, tx, deletionId, principal.id);
       return {
         ...current,
-        updatedAt: at,
+        updatedAt: restored.restoredAt ?? current.updatedAt,
         isDeleted: false,
         deletedAt: null,
         deletedBy: null,
-        restored: countsByKind(restored),
+        restored: Object.fromEntries(
+          Object.entries(restored.restored).filter(([kind]) => kind !== WORKFLOWS),
+        ),
       };
     });
   }

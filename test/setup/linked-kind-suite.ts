@@ -135,6 +135,7 @@ export function describeLinkedKind(
           deletedAt: expect.stringMatching(ISO_UTC),
           deletedBy: 42,
           cascaded: counts(3, 1),
+          deletionId: expect.any(Number),
         });
         const workflow = await workflowRow(family.workflow.id);
         expect(isoOf(workflow.deleted_at)).toBe(res.body.deletedAt);
@@ -246,6 +247,198 @@ export function describeLinkedKind(
       expect(read.body[name].map((row: ApiRow) => row.id)).toEqual(family.active);
     });
 
+    describe(`deletions of ${name}`, () => {
+      it(`DELETE /${name}/:id?reason= makes one deletion of its own; POST /deletions/:id/restore brings back exactly that row; restoring again answers 409`, async () => {
+        const workflow = await createWorkflow(t().http);
+        const row = await create(kind, { workflowId: workflow.id });
+        const sibling = await create(kind, { workflowId: workflow.id });
+
+        const res = await request(t().app.getHttpServer())
+          .delete(`/${name}/${row.id}`)
+          .query({ reason: 'entered twice' })
+          .set(as('editor', 42))
+          .expect(200);
+        expect(res.body).toMatchObject({ id: row.id, isDeleted: true, deletedBy: 42 });
+        const record = await t().http.get(`/deletions/${res.body.deletionId}`).expect(200);
+        expect(record.body).toEqual({
+          id: res.body.deletionId,
+          resource: name,
+          ids: [row.id],
+          reason: 'entered twice',
+          deletedAt: res.body.deletedAt,
+          deletedBy: 42,
+          counts: { workflows: 0, ...counts(1) },
+          restoredAt: null,
+          restoredBy: null,
+          purgedAt: null,
+        });
+        const held = await t()
+          .http.get(`/deletions/${res.body.deletionId}/rows`)
+          .query({ resource: name })
+          .expect(200);
+        expect(held.body).toEqual({
+          items: [
+            {
+              ...row,
+              updatedAt: res.body.deletedAt,
+              isDeleted: true,
+              deletedAt: res.body.deletedAt,
+              deletedBy: 42,
+            },
+          ],
+          nextCursor: null,
+        });
+
+        const restored = await request(t().app.getHttpServer())
+          .post(`/deletions/${res.body.deletionId}/restore`)
+          .set(as('admin', 9))
+          .expect(200);
+        expect(restored.body).toEqual({
+          ...record.body,
+          restoredAt: expect.stringMatching(ISO_UTC),
+          restoredBy: 9,
+          restored: { workflows: 0, ...counts(1) },
+          missing: { workflows: 0, ...counts(0) },
+        });
+        const back = (await t().http.get(`/${name}/${row.id}`).expect(200)).body;
+        expect(back).toEqual({ ...row, updatedAt: expect.stringMatching(ISO_UTC) });
+        expect((await t().http.get(`/${name}/${sibling.id}`).expect(200)).body).toEqual(sibling);
+        expect(
+          (
+            await t()
+              .http.get(`/deletions/${res.body.deletionId}/rows`)
+              .query({ resource: name })
+              .expect(200)
+          ).body,
+        ).toEqual({ items: [], nextCursor: null });
+
+        const again = await t().http.post(`/deletions/${res.body.deletionId}/restore`).expect(409);
+        expectErrorShape(again.body, 409);
+        expect(again.body.message).toContain('restored already');
+      });
+
+      it(`refuses (409, nothing changes) to restore a deletion of ${name} whose workflow is deleted, naming the workflow's deletion; restoring that first lets it through`, async () => {
+        const workflow = await createWorkflow(t().http);
+        const row = await create(kind, { workflowId: workflow.id });
+        const own = (await t().http.delete(`/${name}/${row.id}`).expect(200)).body.deletionId;
+        const cascade = (await t().http.delete(`/workflows/${workflow.id}`).expect(200)).body
+          .deletionId;
+        const before = await rows(table, [row.id]);
+
+        const refused = await t().http.post(`/deletions/${own}/restore`).expect(409);
+        expectErrorShape(refused.body, 409);
+        expect(refused.body.message).toContain(`restore deletion ${cascade} first`);
+        expect(await rows(table, [row.id])).toEqual(before);
+        expect((await t().http.get(`/deletions/${own}`).expect(200)).body.restoredAt).toBeNull();
+
+        const first = await t().http.post(`/deletions/${cascade}/restore`).expect(200);
+        // the row was deleted on its own before: not the cascade's
+        expect(first.body.restored).toEqual({ workflows: 1, ...counts(0) });
+        await t().http.post(`/deletions/${own}/restore`).expect(200);
+        await t().http.get(`/${name}/${row.id}`).expect(200);
+      });
+
+      it(`POST /deletions of ${name}: one deletion of several rows (dryRun changes nothing), 404 naming every missing or deleted id and nothing changes`, async () => {
+        const a = await create(kind);
+        const b = await create(kind);
+        const gone = await create(kind);
+        await t().http.delete(`/${name}/${gone.id}`).expect(200);
+
+        const missing = await t()
+          .http.post('/deletions')
+          .send({ resource: name, ids: [b.id, 987654, a.id, gone.id] })
+          .expect(404);
+        expectErrorShape(missing.body, 404);
+        expect(missing.body.message).toContain(`${gone.id}, 987654`);
+        await t().http.get(`/${name}/${a.id}`).expect(200);
+
+        const dry = await t()
+          .http.post('/deletions')
+          .send({ resource: name, ids: [b.id, a.id], dryRun: true })
+          .expect(200);
+        expect(dry.body).toEqual({
+          dryRun: true,
+          resource: name,
+          ids: [a.id, b.id],
+          counts: { workflows: 0, ...counts(2) },
+        });
+        await t().http.get(`/${name}/${b.id}`).expect(200);
+
+        const made = await request(t().app.getHttpServer())
+          .post('/deletions')
+          .set(as('editor', 5))
+          .send({ resource: name, ids: [b.id, a.id], reason: 'cleanup' })
+          .expect(201);
+        expect(made.body).toMatchObject({
+          resource: name,
+          ids: [a.id, b.id],
+          reason: 'cleanup',
+          deletedBy: 5,
+          counts: { workflows: 0, ...counts(2) },
+        });
+        for (const row of [a, b]) await t().http.get(`/${name}/${row.id}`).expect(404);
+        const page = await t()
+          .http.get(`/deletions/${made.body.id}/rows`)
+          .query({ resource: name, limit: 1 })
+          .expect(200);
+        expect(page.body.items.map((item: ApiRow) => item.id)).toEqual([a.id]);
+        const next = await t()
+          .http.get(`/deletions/${made.body.id}/rows`)
+          .query({ resource: name, limit: 1, cursor: page.body.nextCursor })
+          .expect(200);
+        expect(next.body).toEqual({
+          items: [expect.objectContaining({ id: b.id, isDeleted: true })],
+          nextCursor: null,
+        });
+      });
+
+      it(`DELETE /workflows/:id?dryRun=true counts the ${name} it would take and changes nothing; the deletion of the workflow lists them; purging it hard-deletes them and keeps the record`, async () => {
+        const family = await workflowWithRows();
+        const before = await snapshot(family);
+
+        const dry = await t()
+          .http.delete(`/workflows/${family.workflow.id}`)
+          .query({ dryRun: true })
+          .expect(200);
+        expect(dry.body).toEqual({ ...family.workflow, dryRun: true, cascaded: counts(3, 1) });
+        expect(await snapshot(family)).toEqual(before);
+
+        const deleted = await t()
+          .http.delete(`/workflows/${family.workflow.id}`)
+          .query({ reason: 'closed' })
+          .expect(200);
+        const id = deleted.body.deletionId;
+        const record = (await t().http.get(`/deletions/${id}`).expect(200)).body;
+        expect(record).toMatchObject({
+          resource: 'workflows',
+          ids: [family.workflow.id],
+          reason: 'closed',
+          counts: { workflows: 1, ...counts(3, 1) },
+        });
+        const held = await t()
+          .http.get(`/deletions/${id}/rows`)
+          .query({ resource: name })
+          .expect(200);
+        expect(held.body.items.map((item: ApiRow) => item.id)).toEqual(family.active);
+
+        const purged = await t().http.post(`/deletions/${id}/purge`).expect(200);
+        expect(purged.body).toEqual({
+          ...record,
+          purgedAt: expect.stringMatching(ISO_UTC),
+          purged: { workflows: 1, ...counts(3, 1) },
+        });
+        expect(await rows(table, family.active)).toEqual([]);
+        expect(await workflowRow(family.workflow.id)).toBeUndefined();
+        // the row deleted on its own before is another deletion's: untouched
+        expect(await rows(table, [family.own])).toHaveLength(1);
+        const refused = await t().http.post(`/deletions/${id}/restore`).expect(409);
+        expect(refused.body.message).toContain('purged');
+        expect((await t().http.get(`/deletions/${id}`).expect(200)).body.purgedAt).toBe(
+          purged.body.purgedAt,
+        );
+      });
+    });
+
     it(`GET /workflows/:id?include=${name} embeds its active ${name} in id order; an unknown kind answers 400`, async () => {
       const workflow = await createWorkflow(t().http);
       const other = await createWorkflow(t().http);
@@ -351,6 +544,13 @@ export function describeLinkedKind(
       expect((await t().http.post('/admin/orphans/repair').expect(200)).body).toEqual(
         Object.fromEntries(kinds.map((k) => [k.name, nothingRepaired])),
       );
+      // the workflow deleted by hand got a deletion, which holds what the repair deleted
+      const trash = await t().http.get('/deletions').query({ resource: 'workflows' }).expect(200);
+      expect(trash.body.items.find((d: { ids: number[] }) => d.ids[0] === stale.id)).toMatchObject({
+        reason: 'recorded by the orphan repair',
+        deletedBy: 7,
+        counts: { workflows: 1, ...counts(1) },
+      });
       // restoring the workflow brings back what the repair deleted, and only that
       const restored = await t().http.post(`/workflows/${stale.id}/restore`).expect(200);
       expect(restored.body.restored).toEqual(counts(1));

@@ -245,6 +245,7 @@ export function describeLinkedResourceRoutes(r: LinkedResource, app: () => TestA
         isDeleted: true,
         deletedBy: 1,
         deletedAt: expect.stringMatching(ISO_UTC),
+        deletionId: expect.any(Number),
       });
       const [stored] = await t().db.query(
         `SELECT is_deleted, deleted_at FROM ${r.table} WHERE id = ?`,

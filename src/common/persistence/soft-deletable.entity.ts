@@ -36,4 +36,13 @@ export abstract class SoftDeletableEntity {
    */
   @Column({ name: 'organization_id', type: 'int', default: 1, select: false })
   organizationId!: Hidden<number>;
+
+  /**
+   * The deletion (a row of `deletions`) that soft-deleted the row, directly or by a workflow's
+   * cascade; NULL while the row is active. Restoring that deletion brings back exactly its rows.
+   * Each entity declares its index, named after its table:
+   * `@Index('ix_<table>_organization_id_deletion_id', ['organizationId', 'deletionId'])`.
+   */
+  @Column({ name: 'deletion_id', type: 'int', nullable: true, select: false })
+  deletionId!: Hidden<number | null>;
 }

@@ -144,31 +144,118 @@ export class SoftDeletableRepository<
     return { ...current, ...present };
   }
 
-  /** Soft-deletes one active row on behalf of a user; answers false when there was none. */
+  /**
+   * Soft-deletes one active row on behalf of a user, as part of a deletion (the row's
+   * deletion_id); answers false when there was none.
+   */
   async softDelete(
     scope: Scope,
     tx: Transaction,
     id: number,
     at: Date,
     by: number,
+    deletionId: number,
   ): Promise<boolean> {
-    const stamp = timestampToDb(at);
-    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
-    const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ? WHERE ${where}`,
-      [stamp, by, stamp, ...params],
-    );
-    return affected > 0;
+    return (await this.softDeleteIds(scope, tx, [id], at, by, deletionId)) > 0;
   }
 
-  /** Brings back one soft-deleted row; answers false when there was none. */
-  async restore(scope: Scope, tx: Transaction, id: number, at: Date): Promise<boolean> {
-    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 1', id);
+  /** Soft-deletes the active rows among `ids` in one UPDATE, as part of a deletion; answers how many. */
+  async softDeleteIds(
+    scope: Scope,
+    tx: Transaction,
+    ids: readonly number[],
+    at: Date,
+    by: number,
+    deletionId: number,
+  ): Promise<number> {
+    const stamp = timestampToDb(at);
+    const { where, params } = this.scoped(
+      scope,
+      `id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 0`,
+      ...ids,
+    );
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ? WHERE ${where}`,
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deletion_id = ? WHERE ${where}`,
+      [stamp, by, stamp, deletionId, ...params],
+    );
+    return affected;
+  }
+
+  /** The active rows among `ids`, locked until the transaction ends: their ids, ascending. */
+  async lockActiveIds(scope: Scope, tx: Transaction, ids: readonly number[]): Promise<number[]> {
+    const { where, params } = this.scoped(
+      scope,
+      `id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 0`,
+      ...ids,
+    );
+    const rows = await tx.select<{ id: number }>(
+      `SELECT id FROM ${this.mapping.table} WHERE ${where} ORDER BY id${tx.dialect.forUpdate}`,
+      params,
+    );
+    return rows.map((row) => Number(row.id));
+  }
+
+  /** The deletion that soft-deleted a row, or null (active, missing, or deleted outside the service). */
+  async deletionOf(scope: Scope, tx: Transaction, id: number): Promise<number | null> {
+    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 1', id);
+    const rows = await tx.select<{ deletion_id: number | null }>(
+      `SELECT deletion_id FROM ${this.mapping.table} WHERE ${where}`,
+      params,
+    );
+    const deletionId = rows[0]?.deletion_id;
+    return deletionId === null || deletionId === undefined ? null : Number(deletionId);
+  }
+
+  /** Brings back, in one UPDATE, every row a deletion soft-deleted; answers how many. */
+  async restoreDeletion(
+    scope: Scope,
+    tx: Transaction,
+    deletionId: number,
+    at: Date,
+  ): Promise<number> {
+    const { where, params } = this.scoped(scope, 'deletion_id = ? AND is_deleted = 1', deletionId);
+    const { affected } = await tx.execute(
+      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deletion_id = NULL WHERE ${where}`,
       [timestampToDb(at), ...params],
     );
-    return affected > 0;
+    return affected;
+  }
+
+  /** Hard-deletes, in one DELETE, every row a deletion soft-deleted; answers how many. */
+  async purgeDeletion(scope: Scope, tx: Transaction, deletionId: number): Promise<number> {
+    const { where, params } = this.scoped(scope, 'deletion_id = ? AND is_deleted = 1', deletionId);
+    const { affected } = await tx.execute(
+      `DELETE FROM ${this.mapping.table} WHERE ${where}`,
+      params,
+    );
+    return affected;
+  }
+
+  /**
+   * One keyset page, in id order, of the rows a deletion soft-deleted (read through the
+   * `(organization_id, deletion_id)` index, which holds the primary key: constant memory
+   * however many rows the deletion has).
+   */
+  async findPageOfDeletion(
+    scope: Scope,
+    deletionId: number,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<R>> {
+    const { where, params } = this.scoped(scope, 'deletion_id = ?', deletionId);
+    const conditions = [where];
+    if (cursor !== undefined) {
+      conditions.push('id > ?');
+      params.push(decodeCursor(cursor));
+    }
+    params.push(limit + 1);
+    const rows = await this.db.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`,
+      params,
+    );
+    const items = rows.slice(0, limit).map((row) => this.fromRow(row));
+    const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    return { items, nextCursor };
   }
 
   /**

@@ -6,6 +6,7 @@ export type TodoStatus = (typeof TODO_STATUSES)[number];
 
 @Entity({ name: 'todos' })
 @Index('ix_todos_organization_id', ['organizationId'])
+@Index('ix_todos_organization_id_deletion_id', ['organizationId', 'deletionId'])
 @Index('ix_todos_organization_id_owner_id', ['organizationId', 'ownerId'])
 @Index('ix_todos_organization_id_status', ['organizationId', 'status'])
 export class TodoEntity extends WorkflowLinkedEntity {

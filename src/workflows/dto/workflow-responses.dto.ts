@@ -65,9 +65,20 @@ export class LinkedRowCountsDto {
 const COUNT = { type: 'integer', minimum: 0 } as const;
 
 export class DeletedWorkflowDto extends WorkflowDto {
-  /** The linked rows this delete soft-deleted (rows deleted before are not counted). */
+  /**
+   * The linked rows this delete soft-deleted (rows deleted before are not counted); with
+   * `dryRun`, those it would soft-delete.
+   */
   @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)], additionalProperties: COUNT })
   cascaded!: LinkedRowCountsDto;
+
+  /** The deletion's record (`GET /deletions/:id`); absent from a dry run's answer. @example 17 */
+  @ApiProperty({ required: false, type: 'integer', example: 17 })
+  deletionId?: number;
+
+  /** Present, true, in a dry run's answer: nothing changed, the workflow is as it was. @example true */
+  @ApiProperty({ required: false, example: true })
+  dryRun?: boolean;
 }
 
 export class RestoredWorkflowDto extends WorkflowDto {

@@ -8,6 +8,7 @@ export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 /** A recruitment workflow (table recruitment_processes, the RecruitmentProcess of docs/schema.md). */
 @Entity({ name: 'recruitment_processes' })
 @Index('ix_recruitment_processes_organization_id', ['organizationId'])
+@Index('ix_recruitment_processes_organization_id_deletion_id', ['organizationId', 'deletionId'])
 @Index('ix_recruitment_processes_organization_id_status', ['organizationId', 'status'])
 export class WorkflowEntity extends SoftDeletableEntity {
   @Column({ type: 'varchar', length: 255 })

@@ -3,18 +3,21 @@ import { DomainEvent } from '../../common/events/domain-events';
 import { isLinkedRowCount, type LinkedRowCount } from './linked-row-count';
 
 /**
- * Published by WorkflowsService.softDelete inside its transaction, after the workflow row is
- * marked deleted. Each linked kind's handler soft-deletes its rows that link to the workflow,
- * with the same deletedAt, through the same transaction, and answers how many it deleted.
+ * Published by DeletionsService inside the transaction of a deletion of workflows, after the
+ * workflow rows are marked deleted. Each linked kind's handler soft-deletes its rows that link
+ * to them, with the same deletedAt and deletion, through the same transaction, and answers how
+ * many it deleted.
  */
 export class WorkflowSoftDeletedEvent extends DomainEvent<LinkedRowCount> {
   constructor(
-    /** The workflow's organization: the handlers change only its rows. */
+    /** The workflows' organization: the handlers change only its rows. */
     readonly scope: Scope,
-    readonly workflowId: number,
+    readonly workflowIds: readonly number[],
     readonly deletedAt: Date,
-    /** The user id that deleted the workflow; the cascade records it on every row it deletes. */
+    /** The user id that deleted the workflows; the cascade records it on every row it deletes. */
     readonly deletedBy: number,
+    /** The deletion record; the cascade records it on every row it deletes. */
+    readonly deletionId: number,
   ) {
     super();
   }

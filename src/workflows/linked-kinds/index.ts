@@ -16,3 +16,4 @@ export { LinkedRowInputDto } from './linked-row-input.dto';
 export { LinkedRows } from './linked-rows';
 export type { Orphan, OrphanReason, OrphanRepair, OrphanReport } from './linked-rows.repository';
 export { WorkflowLinkedEntity } from './workflow-linked.entity';
+export { SoftDeleteQueryDto } from '../deletions/dto/deletion-queries.dto';

@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Database } from '../../common/persistence/database.service';
+import { DeletionsRepository } from '../deletions/deletions.repository';
 import { WorkflowLinks } from '../workflow-links';
 import { WorkflowsModule } from '../workflows.module';
 import type { LinkedKind } from './linked-kind';
@@ -39,8 +40,9 @@ export class LinkedKindsModule {
       providers: [
         {
           provide: token,
-          useFactory: (db: Database, links: WorkflowLinks) => new LinkedRows(kind, db, links),
-          inject: [Database, WorkflowLinks],
+          useFactory: (db: Database, links: WorkflowLinks, deletions: DeletionsRepository) =>
+            new LinkedRows(kind, db, links, deletions),
+          inject: [Database, WorkflowLinks, DeletionsRepository],
         },
       ],
       exports: [token],

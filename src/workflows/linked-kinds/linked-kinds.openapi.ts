@@ -70,6 +70,31 @@ export function describeLinkedKinds(document: OpenAPIObject, kinds: readonly Lin
     include.description = `Comma-separated: embed the active linked rows of these kinds: ${names.map((name) => `\`${name}\``).join(', ')}.`;
     include.schema = { type: 'string', example: names.join(',') };
   }
+  // every kind's DELETE answers its row and the deletion it made (LinkedRows.remove)
+  for (const kind of kinds) {
+    const ok = document.paths[`/${kind.name}/{id}`]?.delete?.responses?.['200'];
+    const content = ok && 'content' in ok ? ok.content?.['application/json'] : undefined;
+    if (content?.schema) {
+      const name = `Deleted${kind.dto.name}`;
+      schemas[name] = {
+        allOf: [
+          content.schema,
+          {
+            type: 'object',
+            required: ['deletionId'],
+            properties: {
+              deletionId: {
+                type: 'integer',
+                example: 17,
+                description: "The deletion's record (`GET /deletions/:id`).",
+              },
+            },
+          },
+        ],
+      };
+      content.schema = { $ref: `#/components/schemas/${name}` };
+    }
+  }
   const tags = (document.tags ??= []);
   for (const kind of kinds) {
     if (!tags.some((tag) => tag.name === kind.name)) {

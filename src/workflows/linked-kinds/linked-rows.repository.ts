@@ -1,4 +1,4 @@
-import type { Database, Transaction } from '../../common/persistence/database.service';
+import type { Database, Reader, Transaction } from '../../common/persistence/database.service';
 import type { Scope } from '../../common/persistence/scope';
 import { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
 import { timestampToDb } from '../../common/persistence/sql-values';
@@ -33,8 +33,9 @@ export interface OrphanRepair {
 
 /**
  * The statements of one linked kind that concern its workflow: the set-based cascade of a
- * workflow's delete and of its restore, and the orphan checks. The cascade marks the rows it
- * deletes (deleted_with_workflow = 1); the restore brings back exactly those. Every statement is
+ * workflow's delete (recording its deletion in every row it deletes, so that restoring the
+ * deletion brings back exactly those: SoftDeletableRepository.restoreDeletion), the guard of a
+ * restore of the kind's own deletions, and the orphan checks. Every statement is
  * scoped to one organization, like those it inherits; a workflow of another organization is, to
  * the orphan checks, a missing one.
  */
@@ -49,42 +50,82 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     this.workflows = db.table(WorkflowEntity).table;
   }
 
-  /** One UPDATE however many rows are linked; answers how many it soft-deleted. */
-  async softDeleteWithWorkflow(
+  /**
+   * The cascade: one UPDATE however many rows link to the workflows, recording the deletion in
+   * each row; answers how many it soft-deleted.
+   */
+  async softDeleteWithWorkflows(
     scope: Scope,
     tx: Transaction,
-    workflowId: number,
+    workflowIds: readonly number[],
     at: Date,
     by: number,
+    deletionId: number,
   ): Promise<number> {
     const stamp = timestampToDb(at);
-    const { where, params } = this.scoped(scope, 'workflow_id = ? AND is_deleted = 0', workflowId);
+    const { where, params } = this.scoped(
+      scope,
+      `workflow_id IN (${workflowIds.map(() => '?').join(', ')}) AND is_deleted = 0`,
+      ...workflowIds,
+    );
     const { affected } = await tx.execute(
-      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
+      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deletion_id = ?
         WHERE ${where}`,
-      [stamp, by, stamp, ...params],
+      [stamp, by, stamp, deletionId, ...params],
     );
     return affected;
   }
 
-  /** One UPDATE: the rows the workflow's cascade deleted become active again. */
-  async restoreWithWorkflow(
+  /** What the cascade of these workflows would soft-delete: one COUNT (a delete's preview). */
+  async countLinkedActive(
     scope: Scope,
-    tx: Transaction,
-    workflowId: number,
-    at: Date,
+    reader: Reader,
+    workflowIds: readonly number[],
   ): Promise<number> {
     const { where, params } = this.scoped(
       scope,
-      'workflow_id = ? AND is_deleted = 1 AND deleted_with_workflow = 1',
-      workflowId,
+      `workflow_id IN (${workflowIds.map(() => '?').join(', ')}) AND is_deleted = 0`,
+      ...workflowIds,
     );
-    const { affected } = await tx.execute(
-      `UPDATE ${this.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
-        WHERE ${where}`,
-      [timestampToDb(at), ...params],
+    const [row] = await reader.select<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where}`,
+      params,
     );
-    return affected;
+    return Number(row.n);
+  }
+
+  /**
+   * Before a deletion of rows of this kind is restored: writes (and so locks, as a link does)
+   * every active workflow its rows link to, so that no delete of those workflows can race the
+   * restore; then answers one workflow they link to that is deleted, if any, with the deletion
+   * that deleted it (the restore must then be refused).
+   */
+  async lockWorkflowsOfDeletion(
+    scope: Scope,
+    tx: Transaction,
+    deletionId: number,
+  ): Promise<{ workflowId: number; deletionId: number | null } | null> {
+    const org = scope.organizationId;
+    const linked = `SELECT workflow_id FROM ${this.table} WHERE organization_id = ? AND deletion_id = ? AND workflow_id IS NOT NULL`;
+    const active = this.scoped(scope, `is_deleted = 0 AND id IN (${linked})`, org, deletionId);
+    await tx.execute(
+      // updated_at = updated_at: a restored child does not change the workflow as clients see it
+      `UPDATE ${this.workflows} SET link_version = link_version + 1, updated_at = updated_at WHERE ${active.where}`,
+      active.params,
+    );
+    const deleted = this.scopedAs('c', scope, 'c.deletion_id = ? AND w.is_deleted = 1', deletionId);
+    const rows = await tx.select<{ id: number; deletion_id: number | null }>(
+      `SELECT w.id, w.deletion_id FROM ${this.table} c
+         JOIN ${this.workflows} w ON w.id = c.workflow_id AND w.organization_id = c.organization_id
+        WHERE ${deleted.where} ORDER BY w.id LIMIT 1`,
+      deleted.params,
+    );
+    if (rows.length === 0) return null;
+    const { id, deletion_id } = rows[0];
+    return {
+      workflowId: Number(id),
+      deletionId: deletion_id === null ? null : Number(deletion_id),
+    };
   }
 
   /**
@@ -125,9 +166,29 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
   }
 
   /**
+   * How many active rows of deleted workflows (those repairOrphans will soft-delete) each of those
+   * workflows' deletions will gain.
+   */
+  async countOrphansByDeletion(
+    scope: Scope,
+    tx: Transaction,
+  ): Promise<Array<{ deletionId: number; count: number }>> {
+    const { where, params } = this.scopedAs('c', scope, 'c.is_deleted = 0 AND w.is_deleted = 1');
+    const rows = await tx.select<{ deletion_id: number | null; n: number }>(
+      `SELECT w.deletion_id, COUNT(*) AS n FROM ${this.table} c
+         JOIN ${this.workflows} w ON w.id = c.workflow_id AND w.organization_id = c.organization_id
+        WHERE ${where} GROUP BY w.deletion_id`,
+      params,
+    );
+    return rows
+      .filter((row) => row.deletion_id !== null)
+      .map((row) => ({ deletionId: Number(row.deletion_id), count: Number(row.n) }));
+  }
+
+  /**
    * Soft-deletes the active rows of deleted workflows as their cascade would have (with the
-   * workflow's deleted_at, marked so that restoring the workflow brings them back), and unlinks
-   * every row whose workflow no longer exists.
+   * workflow's deleted_at, in the workflow's deletion, so that restoring it brings them back),
+   * and unlinks every row whose workflow no longer exists.
    */
   async repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
     const table = this.table;
@@ -140,10 +201,11 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     );
     const softDeleted = await tx.execute(
       `UPDATE ${table}
-          SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?,
-              deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)
+          SET is_deleted = 1, deleted_by = ?, updated_at = ?,
+              deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?),
+              deletion_id = (SELECT w.deletion_id FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)
         WHERE ${deleted.where}`,
-      [by, stamp, org, ...deleted.params],
+      [by, stamp, org, org, ...deleted.params],
     );
     const missing = this.scoped(
       scope,

@@ -5,9 +5,10 @@ import type { Database, Transaction } from '../../common/persistence/database.se
 import type { Scope } from '../../common/persistence/scope';
 import type { Filter, NewRow } from '../../common/persistence/soft-deletable.repository';
 import type { LinkedRowCount } from '../events/linked-row-count';
-import { WorkflowRestoredEvent } from '../events/workflow-restored.event';
+import { DeletionRestoredEvent } from '../events/deletion-restored.event';
 import { WorkflowSoftDeletedEvent } from '../events/workflow-soft-deleted.event';
 import type { WorkflowLinks } from '../workflow-links';
+import type { DeletionsRepository } from '../deletions/deletions.repository';
 import type { LinkedKind } from './linked-kind';
 import {
   LinkedRowsRepository,
@@ -41,6 +42,7 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     readonly kind: LinkedKind<E>,
     private readonly db: Database,
     private readonly links: WorkflowLinks,
+    private readonly deletions: DeletionsRepository,
   ) {
     this.rows = new LinkedRowsRepository(db, kind);
   }
@@ -105,42 +107,63 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     });
   }
 
-  /** Soft-deletes one row on behalf of the user `by`. */
-  remove(scope: Scope, id: number, by: number): Promise<LinkedRow<E>> {
+  /**
+   * Soft-deletes one row on behalf of the user `by`, as a deletion of its own (its record says
+   * why, when `reason` is given); answers the row as deleted and the deletion's id.
+   */
+  remove(
+    scope: Scope,
+    id: number,
+    by: number,
+    reason: string | null = null,
+  ): Promise<LinkedRow<E> & { deletionId: number }> {
     return this.db.transaction(async (tx) => {
       const current = await this.lockOrFail(scope, tx, id);
       const at = new Date();
-      await this.rows.softDelete(scope, tx, id, at, by);
+      const deletionId = await this.deletions.insert(scope, tx, {
+        resource: this.kind.name,
+        ids: [id],
+        reason,
+        counts: { [this.kind.name]: 1 },
+        deletedAt: at,
+        deletedBy: by,
+      });
+      await this.rows.softDelete(scope, tx, id, at, by, deletionId);
       const stamp = at.toISOString();
-      return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
+      return {
+        ...current,
+        updatedAt: stamp,
+        isDeleted: true,
+        deletedAt: stamp,
+        deletedBy: by,
+        deletionId,
+      };
     });
   }
 
-  /** The cascade step of a workflow's soft delete: one UPDATE, in the publisher's transaction. */
+  /** The cascade step of a deletion of workflows: one UPDATE, in the publisher's transaction. */
   @OnDomainEvent(WorkflowSoftDeletedEvent)
-  async softDeleteWithWorkflow(
+  async softDeleteWithWorkflows(
     event: WorkflowSoftDeletedEvent,
     tx: Transaction,
   ): Promise<LinkedRowCount> {
-    const { scope, workflowId, deletedAt, deletedBy } = event;
-    const count = await this.rows.softDeleteWithWorkflow(
+    const { scope, workflowIds, deletedAt, deletedBy, deletionId } = event;
+    const count = await this.rows.softDeleteWithWorkflows(
       scope,
       tx,
-      workflowId,
+      workflowIds,
       deletedAt,
       deletedBy,
+      deletionId,
     );
     return { kind: this.kind.name, count };
   }
 
-  /** The step of a workflow's restore: brings back the rows its cascade deleted, in one UPDATE. */
-  @OnDomainEvent(WorkflowRestoredEvent)
-  async restoreWithWorkflow(
-    event: WorkflowRestoredEvent,
-    tx: Transaction,
-  ): Promise<LinkedRowCount> {
-    const { scope, workflowId, restoredAt } = event;
-    const count = await this.rows.restoreWithWorkflow(scope, tx, workflowId, restoredAt);
+  /** The step of a deletion's restore: brings back this kind's rows of it, in one UPDATE. */
+  @OnDomainEvent(DeletionRestoredEvent)
+  async restoreDeletion(event: DeletionRestoredEvent, tx: Transaction): Promise<LinkedRowCount> {
+    const { scope, deletionId, restoredAt } = event;
+    const count = await this.rows.restoreDeletion(scope, tx, deletionId, restoredAt);
     return { kind: this.kind.name, count };
   }
 
@@ -169,6 +192,14 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
 
   findOrphans(scope: Scope, limit: number): Promise<OrphanReport> {
     return this.rows.findOrphans(scope, limit);
+  }
+
+  /** What repairOrphans will add to each deletion of a deleted workflow: rows per deletion. */
+  countOrphansByDeletion(
+    scope: Scope,
+    tx: Transaction,
+  ): Promise<Array<{ deletionId: number; count: number }>> {
+    return this.rows.countOrphansByDeletion(scope, tx);
   }
 
   repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
