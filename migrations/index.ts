@@ -5,6 +5,8 @@ import { AddListFilterIndexes1759600000000 } from './1759600000000-add-list-filt
 import { AddWorkflowLinkVersion1759700000000 } from './1759700000000-add-workflow-link-version';
 import { AddDeletedBy1759800000000 } from './1759800000000-add-deleted-by';
 import { AddOrganizations1759900000000 } from './1759900000000-add-organizations';
+import { AddIdempotencyKeys1760500000000 } from './1760500000000-add-idempotency-keys';
+import { AddRowVersions1760600000000 } from './1760600000000-add-row-versions';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   AddWorkflowLinkVersion1759700000000,
   AddDeletedBy1759800000000,
   AddOrganizations1759900000000,
+  AddIdempotencyKeys1760500000000,
+  AddRowVersions1760600000000,
 ];

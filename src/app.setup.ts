@@ -7,6 +7,8 @@ import type { Logger as Pino } from 'pino';
 import { TokenVerifier } from './auth/token-verifier';
 import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { useEntityTags } from './common/http/conditional-requests';
+import { describeHttpSemantics } from './common/http/http-semantics.openapi';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter } from './common/errors/error-shape.filter';
@@ -84,6 +86,7 @@ export async function configureApp(
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
   useClientErrorLogging(app.getHttpAdapter().getInstance(), rootLogger);
   useRateLimit(app.getHttpAdapter().getInstance(), app.get(RateLimiter));
+  useEntityTags(app.getHttpAdapter().getInstance());
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -164,5 +167,6 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
     { extraModels: linkedKindModels(kinds) },
   );
   describeLinkedKinds(document, kinds);
+  describeHttpSemantics(document);
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
 }

@@ -25,6 +25,6 @@ export class AdminService {
     return this.db.transaction((tx) => {
       const at = new Date();
       return this.kinds.collect((rows) => rows.repairOrphans(principal, tx, at, principal.id));
-    });
+    }, principal);
   }
 }

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { DomainEventPublisher } from '../common/events/domain-events';
 import type { Page } from '../common/pagination/page';
 import { Database } from '../common/persistence/database.service';
+import { withNextVersion } from '../common/persistence/row-version';
 import type { Scope } from '../common/persistence/scope';
 import type { CreateWorkflowDto } from './dto/create-workflow.dto';
 import type { UpdateWorkflowDto } from './dto/update-workflow.dto';
@@ -38,18 +39,20 @@ export class WorkflowsService {
 
   /** The creator is the authenticated caller; clients cannot set createdBy. */
   create(dto: CreateWorkflowDto, principal: Principal): Promise<Workflow> {
-    return this.db.transaction((tx) =>
-      this.workflows.insert(
-        principal,
-        tx,
-        {
-          name: dto.name,
-          description: dto.description ?? null,
-          status: dto.status ?? 'draft',
-          createdBy: principal.id,
-        },
-        new Date(),
-      ),
+    return this.db.transaction(
+      (tx) =>
+        this.workflows.insert(
+          principal,
+          tx,
+          {
+            name: dto.name,
+            description: dto.description ?? null,
+            status: dto.status ?? 'draft',
+            createdBy: principal.id,
+          },
+          new Date(),
+        ),
+      principal,
     );
   }
 
@@ -86,7 +89,7 @@ export class WorkflowsService {
       const changes = { name: dto.name, description: dto.description, status: dto.status };
       if (Object.values(changes).every((value) => value === undefined)) return current;
       return this.workflows.update(scope, tx, current, changes, new Date());
-    });
+    }, scope);
   }
 
   /**
@@ -106,14 +109,14 @@ export class WorkflowsService {
       );
       const at = deletedAt.toISOString();
       return {
-        ...current,
+        ...withNextVersion(current),
         updatedAt: at,
         isDeleted: true,
         deletedAt: at,
         deletedBy: principal.id,
         cascaded: countsByKind(cascaded),
       };
-    });
+    }, principal);
   }
 
   /**
@@ -133,14 +136,14 @@ export class WorkflowsService {
       );
       const at = restoredAt.toISOString();
       return {
-        ...current,
+        ...withNextVersion(current),
         updatedAt: at,
         isDeleted: false,
         deletedAt: null,
         deletedBy: null,
         restored: countsByKind(restored),
       };
-    });
+    }, scope);
   }
 
   /** Retention: hard-deletes up to `batch` workflows soft-deleted before `cutoff`. */

@@ -11,6 +11,8 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   conflict: 409,
   unprocessable: 422,
   unavailable: 503,
+  precondition_failed: 412,
+  precondition_required: 428,
 };
 
 export const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request later.';
@@ -30,6 +32,9 @@ export class ErrorShapeFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, http.getRequest<FastifyRequest>().id);
     if (body.statusCode === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      reply.header('Retry-After', String(exception.retryAfterSeconds));
+    }
     void reply.status(body.statusCode).send(body);
   }
 

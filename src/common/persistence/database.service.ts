@@ -4,6 +4,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
+import type { Scope } from './scope';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { TableMapping, type EntityClass, type StoredRow } from './table-mapping';
 
@@ -84,9 +85,19 @@ export class Database implements Reader, OnModuleDestroy {
    * Runs work as one transaction: committed when it resolves, rolled back when it throws.
    * A deadlock or a cluster certification conflict rolls it back and runs all of work again
    * (never half of it), after a short jittered pause, up to MAX_ATTEMPTS times in all.
+   * `scope`, when a request's, lets the request's commit hook (its idempotency record) run in
+   * the transaction, after work and before the commit (see RequestContext).
    */
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const run = () => this.withConflictRetries(() => this.runTransaction(work));
+  transaction<T>(work: (tx: Transaction) => Promise<T>, scope?: Scope): Promise<T> {
+    const beforeCommit = scope?.request?.beforeCommit;
+    const whole = beforeCommit
+      ? async (tx: Transaction) => {
+          const result = await work(tx);
+          await beforeCommit(tx, result);
+          return result;
+        }
+      : work;
+    const run = () => this.withConflictRetries(() => this.runTransaction(whole));
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
   }
 

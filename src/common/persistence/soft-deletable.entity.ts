@@ -36,4 +36,11 @@ export abstract class SoftDeletableEntity {
    */
   @Column({ name: 'organization_id', type: 'int', default: 1, select: false })
   organizationId!: Hidden<number>;
+
+  /**
+   * 1 on insert, incremented by every UPDATE statement of the repositories: the row's ETag.
+   * Not a property of the API's rows: TableMapping reads it under the ROW_VERSION symbol.
+   */
+  @Column({ name: 'version', type: 'int', default: 1, select: false })
+  version!: Hidden<number>;
 }

@@ -60,7 +60,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     const stamp = timestampToDb(at);
     const { where, params } = this.scoped(scope, 'workflow_id = ? AND is_deleted = 0', workflowId);
     const { affected } = await tx.execute(
-      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1
+      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deleted_with_workflow = 1, version = version + 1
         WHERE ${where}`,
       [stamp, by, stamp, ...params],
     );
@@ -80,7 +80,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
       workflowId,
     );
     const { affected } = await tx.execute(
-      `UPDATE ${this.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0
+      `UPDATE ${this.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deleted_with_workflow = 0, version = version + 1
         WHERE ${where}`,
       [timestampToDb(at), ...params],
     );
@@ -140,7 +140,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     );
     const softDeleted = await tx.execute(
       `UPDATE ${table}
-          SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?,
+          SET is_deleted = 1, deleted_with_workflow = 1, deleted_by = ?, updated_at = ?, version = version + 1,
               deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)
         WHERE ${deleted.where}`,
       [by, stamp, org, ...deleted.params],
@@ -151,7 +151,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
       org,
     );
     const unlinked = await tx.execute(
-      `UPDATE ${table} SET workflow_id = NULL, updated_at = ? WHERE ${missing.where}`,
+      `UPDATE ${table} SET workflow_id = NULL, updated_at = ?, version = version + 1 WHERE ${missing.where}`,
       [stamp, ...missing.params],
     );
     return { softDeleted: softDeleted.affected, unlinked: unlinked.affected };

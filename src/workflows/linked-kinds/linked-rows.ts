@@ -2,6 +2,7 @@ import { NotFoundError } from '../../common/errors/domain-errors';
 import { OnDomainEvent } from '../../common/events/domain-events';
 import type { Page } from '../../common/pagination/page';
 import type { Database, Transaction } from '../../common/persistence/database.service';
+import { withNextVersion } from '../../common/persistence/row-version';
 import type { Scope } from '../../common/persistence/scope';
 import type { Filter, NewRow } from '../../common/persistence/soft-deletable.repository';
 import type { LinkedRowCount } from '../events/linked-row-count';
@@ -70,7 +71,7 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
         await this.links.lockForLinking(scope, tx, values.workflowId);
       }
       return this.rows.insert(scope, tx, values, new Date());
-    });
+    }, scope);
   }
 
   /**
@@ -93,7 +94,7 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
         await this.links.lockForLinking(scope, tx, workflowId);
       }
       return this.rows.update(scope, tx, current, changes, new Date());
-    });
+    }, scope);
   }
 
   /** Soft-deletes one row on behalf of the user `by`. */
@@ -103,8 +104,9 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
       const at = new Date();
       await this.rows.softDelete(scope, tx, id, at, by);
       const stamp = at.toISOString();
-      return { ...current, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
-    });
+      const deleted = withNextVersion(current);
+      return { ...deleted, updatedAt: stamp, isDeleted: true, deletedAt: stamp, deletedBy: by };
+    }, scope);
   }
 
   /** The cascade step of a workflow's soft delete: one UPDATE, in the publisher's transaction. */
