@@ -62,7 +62,15 @@ export class IdempotencyKeysRepository {
 
   async find(owner: KeyOwner): Promise<StoredKey | null> {
     const { where, params } = whereKey(owner);
-    const rows = await this.db.select<Record<string, unknown>>(
+    const rows = await this.db.select<{
+      request_hash: string;
+      lock_id: string;
+      locked_at: unknown;
+      created_at: unknown;
+      response_status: number | string | null;
+      response_body: string | null;
+      response_etag: string | null;
+    }>(
       `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag
          FROM ${TABLE} WHERE ${where}`,
       params,
@@ -70,13 +78,13 @@ export class IdempotencyKeysRepository {
     if (rows.length === 0) return null;
     const row = rows[0];
     return {
-      requestHash: String(row.request_hash),
-      lockId: String(row.lock_id),
+      requestHash: row.request_hash,
+      lockId: row.lock_id,
       lockedAt: timestampFromDb(row.locked_at) ?? '',
       createdAt: timestampFromDb(row.created_at) ?? '',
       status: row.response_status === null ? null : Number(row.response_status),
-      body: row.response_body === null ? null : String(row.response_body),
-      etag: row.response_etag === null ? null : String(row.response_etag),
+      body: row.response_body,
+      etag: row.response_etag,
     };
   }
 

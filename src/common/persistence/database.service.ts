@@ -4,7 +4,6 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
-import type { Scope } from './scope';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { TableMapping, type EntityClass, type StoredRow } from './table-mapping';
 
@@ -42,6 +41,16 @@ export class Transaction implements Reader {
     const result = await this.runner.query(sql, params, true);
     return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
   }
+}
+
+/**
+ * The part of a Scope that Database.transaction reads: the request's commit hook (a Scope is
+ * one; see request-context.ts, which this file does not import, to keep the two apart).
+ */
+export interface RequestScope {
+  readonly request?: {
+    readonly beforeCommit?: (tx: Transaction, result: unknown) => Promise<void>;
+  };
 }
 
 /** Runs one piece of work at a time, in call order. */
@@ -88,7 +97,7 @@ export class Database implements Reader, OnModuleDestroy {
    * `scope`, when a request's, lets the request's commit hook (its idempotency record) run in
    * the transaction, after work and before the commit (see RequestContext).
    */
-  transaction<T>(work: (tx: Transaction) => Promise<T>, scope?: Scope): Promise<T> {
+  transaction<T>(work: (tx: Transaction) => Promise<T>, scope?: RequestScope): Promise<T> {
     const beforeCommit = scope?.request?.beforeCommit;
     const whole = beforeCommit
       ? async (tx: Transaction) => {

@@ -17,5 +17,5 @@ export interface RequestContext {
    * Runs inside the transaction, after its work and before its commit, with the work's result:
    * the idempotency record of the request's answer commits with its effect.
    */
-  beforeCommit?(tx: Transaction, result: unknown): Promise<void>;
+  beforeCommit?: (tx: Transaction, result: unknown) => Promise<void>;
 }
