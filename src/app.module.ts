@@ -5,12 +5,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { DomainEventPublisher } from './common/events/domain-events';
-import {
-  CONDITIONAL_REQUEST_OPTIONS,
-  IfMatchInterceptor,
-} from './common/http/conditional-requests';
 import { IdempotencyKeysRepository } from './common/idempotency/idempotency-keys.repository';
-import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { IDEMPOTENCY_OPTIONS } from './common/idempotency/idempotency.options';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
@@ -43,13 +38,7 @@ export class AppModule {
         { provide: ROOT_LOGGER, useValue: rootLogger },
         DomainEventPublisher,
         { provide: IDEMPOTENCY_OPTIONS, useValue: { ttlMs: config.idempotencyTtlMs } },
-        {
-          provide: CONDITIONAL_REQUEST_OPTIONS,
-          useValue: { requireIfMatch: config.requireIfMatch },
-        },
         IdempotencyKeysRepository,
-        IdempotencyInterceptor,
-        IfMatchInterceptor,
         {
           // installed as a Fastify hook by configureApp (every request counts, not only routes')
           provide: RateLimiter,
@@ -70,10 +59,7 @@ export class AppModule {
         ROOT_LOGGER,
         RateLimiter,
         IDEMPOTENCY_OPTIONS,
-        CONDITIONAL_REQUEST_OPTIONS,
         IdempotencyKeysRepository,
-        IdempotencyInterceptor,
-        IfMatchInterceptor,
       ],
     };
   }

@@ -4,7 +4,7 @@ import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { ConditionalWrite, EntityTagged } from '../common/http/conditional-requests';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateTodoDto } from './dto/create-todo.dto';
 import { ListTodosQueryDto } from './dto/list-todos-query.dto';

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from './database-errors';
 import { DomainError, DomainErrorKind } from './domain-errors';
 import { ErrorBody, errorBody } from './error-shape';
 
-const STATUS_OF: Record<DomainErrorKind, number> = {
+export const STATUS_OF: Record<DomainErrorKind, number> = {
   invalid_input: 400,
   not_found: 404,
   conflict: 409,

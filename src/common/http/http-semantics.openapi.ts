@@ -4,7 +4,7 @@ import type {
   ParameterObject,
   ResponseObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { IDEMPOTENCY_EXTENSION } from '../idempotency/idempotency.interceptor';
+import { IDEMPOTENCY_EXTENSION } from '../idempotency/idempotent.decorator';
 import { ENTITY_TAG_EXTENSION } from './conditional-requests';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;

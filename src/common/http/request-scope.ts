@@ -3,23 +3,25 @@ import type { Scope } from '../persistence/scope';
 
 const CONTEXT = Symbol('request context');
 
-/** A request as the guards leave it: the caller (a Scope) on `principal`. */
-export interface RequestWithScope {
-  principal?: Scope & { id: number };
+/** A request as the hooks of useRetrySemantics leave it. */
+interface WithContext {
   [CONTEXT]?: RequestContext;
 }
 
+/** The request's RequestContext, made on first use (by the hooks of useRetrySemantics). */
+export function requestContextOf(request: object): RequestContext {
+  const holder = request as WithContext;
+  return (holder[CONTEXT] ??= {});
+}
+
 /**
- * The request's RequestContext, made on first use: the caller's Principal is replaced, for this
- * request only, by a copy that carries it (`scope.request`), so that the controller hands it to
- * the service and the service to its transaction. (The Principal the token verifier caches is
- * shared by concurrent requests of one token: it is never written to.)
+ * The caller's Scope for this request: the Principal itself when the request has no
+ * RequestContext (no If-Match, no Idempotency-Key), else a copy of it that carries it
+ * (`scope.request`), so that the controller hands it to the service and the service to its
+ * transaction. (The Principal the token verifier caches is shared by concurrent requests of one
+ * token: it is never written to.)
  */
-export function requestContextOf(request: RequestWithScope): RequestContext {
-  const existing = request[CONTEXT];
-  if (existing) return existing;
-  const context: RequestContext = {};
-  request[CONTEXT] = context;
-  if (request.principal) request.principal = { ...request.principal, request: context };
-  return context;
+export function scopeOfRequest<P extends Scope>(request: object, principal: P): P {
+  const context = (request as WithContext)[CONTEXT];
+  return context ? { ...principal, request: context } : principal;
 }
