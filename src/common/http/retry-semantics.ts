@@ -92,7 +92,9 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
     const held = request[HELD];
     if (!held) return payload;
     request[HELD] = undefined;
-    await options.keys.settle(held, reply.statusCode, payload);
+    // the answer goes out whatever happens here: a key that could not be freed or completed stays
+    // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over
+    await options.keys.settle(held, reply.statusCode, payload).catch(() => undefined);
     return payload;
   });
 }
