@@ -11,7 +11,7 @@ import {
 import type { Scope } from '../persistence/scope';
 import { parseEntityTags } from './entity-tags';
 import { requestContextOf } from './request-scope';
-import { routeFlagsOf } from './route-flags';
+import { routeFlagsOf, type RouteFlags } from './route-flags';
 
 export interface RetrySemanticsOptions {
   keys: IdempotencyKeys;
@@ -41,14 +41,43 @@ type RequestWithKey = FastifyRequest & { [HELD]?: HeldKey };
  *   store it, or is freed if the request failed.
  */
 export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemanticsOptions): void {
-  fastify.addHook('preHandler', async (request: RequestWithKey, reply: FastifyReply) => {
+  // callback hooks: the common case (no flag, or no header) makes no promise
+  fastify.addHook('preHandler', (request: RequestWithKey, reply: FastifyReply, done) => {
     const flags = routeFlagsOf(request);
-    if (!flags.idempotent && !flags.conditionalWrite) return;
+    if (!flags.idempotent && !flags.conditionalWrite) return done();
     const key = flags.idempotent ? request.headers['idempotency-key'] : undefined;
     const ifMatch = flags.conditionalWrite ? request.headers['if-match'] : undefined;
     const checksIfMatch =
-      flags.conditionalWrite && (ifMatch !== undefined || options.requireIfMatch);
-    if (key === undefined && !checksIfMatch) return;
+      flags.conditionalWrite === true && (ifMatch !== undefined || options.requireIfMatch);
+    if (key === undefined && !checksIfMatch) return done();
+    prepare(request, reply, flags, key, ifMatch, checksIfMatch).then(
+      () => {
+        if (!reply.sent) done();
+      },
+      (err: Error) => done(err),
+    );
+  });
+
+  fastify.addHook('preSerialization', (request: RequestWithKey, reply, payload, done) => {
+    const held = request[HELD];
+    if (!held) return done(null, payload);
+    request[HELD] = undefined;
+    // the answer goes out whatever happens here: a key that could not be freed or completed stays
+    // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over
+    options.keys.settle(held, reply.statusCode, payload).then(
+      () => done(null, payload),
+      () => done(null, payload),
+    );
+  });
+
+  async function prepare(
+    request: RequestWithKey,
+    reply: FastifyReply,
+    flags: RouteFlags,
+    key: string | string[] | undefined,
+    ifMatch: string | string[] | undefined,
+    checksIfMatch: boolean,
+  ): Promise<void> {
     const caller = await options.authenticate(request.headers.authorization).catch(() => undefined);
     if (!caller) return;
     try {
@@ -70,10 +99,11 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
         if (isStoredAnswer(acquired)) {
           void reply.header('Idempotent-Replayed', 'true');
           if (acquired.etag) void reply.header('ETag', acquired.etag);
-          return reply
+          await reply
             .status(acquired.status)
             .type('application/json; charset=utf-8')
             .send(acquired.body);
+          return;
         }
         request[HELD] = acquired;
         requestContextOf(request).beforeCommit = acquired.beforeCommit;
@@ -84,17 +114,7 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
       if (err.retryAfterSeconds !== undefined) {
         void reply.header('Retry-After', String(err.retryAfterSeconds));
       }
-      return reply.status(status).send(errorBody(status, err.message));
+      await reply.status(status).send(errorBody(status, err.message));
     }
-  });
-
-  fastify.addHook('preSerialization', async (request: RequestWithKey, reply, payload) => {
-    const held = request[HELD];
-    if (!held) return payload;
-    request[HELD] = undefined;
-    // the answer goes out whatever happens here: a key that could not be freed or completed stays
-    // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over
-    await options.keys.settle(held, reply.statusCode, payload).catch(() => undefined);
-    return payload;
-  });
+  }
 }
