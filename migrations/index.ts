@@ -6,6 +6,8 @@ import { AddWorkflowLinkVersion1759700000000 } from './1759700000000-add-workflo
 import { AddDeletedBy1759800000000 } from './1759800000000-add-deleted-by';
 import { AddOrganizations1759900000000 } from './1759900000000-add-organizations';
 import { AddDeletions1760000000000 } from './1760000000000-add-deletions';
+import { AddIdempotencyKeys1760500000000 } from './1760500000000-add-idempotency-keys';
+import { AddRowVersions1760600000000 } from './1760600000000-add-row-versions';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   AddDeletedBy1759800000000,
   AddOrganizations1759900000000,
   AddDeletions1760000000000,
+  AddIdempotencyKeys1760500000000,
+  AddRowVersions1760600000000,
 ];

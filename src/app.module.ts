@@ -6,6 +6,8 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { DomainEventPublisher } from './common/events/domain-events';
 import { UnknownQueryInterceptor } from './common/validation/unknown-query.interceptor';
+import { IdempotencyKeysRepository } from './common/idempotency/idempotency-keys.repository';
+import { IDEMPOTENCY_OPTIONS } from './common/idempotency/idempotency.options';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -37,6 +39,8 @@ export class AppModule {
         { provide: ROOT_LOGGER, useValue: rootLogger },
         { provide: APP_INTERCEPTOR, useClass: UnknownQueryInterceptor },
         DomainEventPublisher,
+        { provide: IDEMPOTENCY_OPTIONS, useValue: { ttlMs: config.idempotencyTtlMs } },
+        IdempotencyKeysRepository,
         {
           // installed as a Fastify hook by configureApp (every request counts, not only routes')
           provide: RateLimiter,
@@ -52,7 +56,13 @@ export class AppModule {
           inject: [ROOT_LOGGER],
         },
       ],
-      exports: [DomainEventPublisher, ROOT_LOGGER, RateLimiter],
+      exports: [
+        DomainEventPublisher,
+        ROOT_LOGGER,
+        RateLimiter,
+        IDEMPOTENCY_OPTIONS,
+        IdempotencyKeysRepository,
+      ],
     };
   }
 }

@@ -7,6 +7,11 @@ import type { Logger as Pino } from 'pino';
 import { TokenVerifier } from './auth/token-verifier';
 import type { AppConfig } from './config/app-config';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { useEntityTags } from './common/http/conditional-requests';
+import { describeHttpSemantics } from './common/http/http-semantics.openapi';
+import { useRetrySemantics } from './common/http/retry-semantics';
+import { IdempotencyKeys } from './common/idempotency/idempotency-keys';
+import { IdempotencyKeysRepository } from './common/idempotency/idempotency-keys.repository';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
 import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter, WWW_AUTHENTICATE } from './common/errors/error-shape.filter';
@@ -77,7 +82,7 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLo
  */
 export async function configureApp(
   app: NestFastifyApplication,
-  config: Pick<AppConfig, 'corsOrigins' | 'docs'>,
+  config: Pick<AppConfig, 'corsOrigins' | 'docs' | 'idempotencyTtlMs' | 'requireIfMatch'>,
 ): Promise<NestFastifyApplication> {
   // every Nest log line through the one pino logger (JSON, or pretty on a terminal)
   app.useLogger(app.get(Logger));
@@ -85,6 +90,13 @@ export async function configureApp(
   useRequestLogging(app.getHttpAdapter().getInstance(), rootLogger);
   useClientErrorLogging(app.getHttpAdapter().getInstance(), rootLogger);
   useRateLimit(app.getHttpAdapter().getInstance(), app.get(RateLimiter));
+  useEntityTags(app.getHttpAdapter().getInstance());
+  const tokens = app.get(TokenVerifier);
+  useRetrySemantics(app.getHttpAdapter().getInstance(), {
+    keys: new IdempotencyKeys(app.get(IdempotencyKeysRepository), config.idempotencyTtlMs),
+    requireIfMatch: config.requireIfMatch,
+    authenticate: (authorization) => tokens.authenticate(authorization),
+  });
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -176,6 +188,7 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
     { extraModels: linkedKindModels(kinds) },
   );
   describeLinkedKinds(document, kinds);
+  describeHttpSemantics(document);
   completeDocument(document);
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: `${DOCS_PATH}-json`,

@@ -63,6 +63,7 @@ describe('Linked kinds: interviews, todos and the fixture kind notes (e2e)', () 
         'deleted_by',
         'organization_id',
         'deletion_id',
+        'version',
       ]);
       expect(notes.indexes).toEqual({
         ix_notes_organization_id: ['organization_id'],

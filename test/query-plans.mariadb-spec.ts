@@ -120,7 +120,7 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
       await t.http.get('/deletions').query({ limit: 5 }).expect(200);
       await t.http
         .get('/deletions')
-        .query({ limit: 5, cursor: encodeCursor(3000) })
+        .query({ limit: 5, cursor: encodeCursor(3000, { list: 'deletions', filter: {} }) })
         .expect(200);
       await t.http.get('/deletions').query({ resource: 'todos', limit: 5 }).expect(200);
       await t.http.get('/deletions').query({ deletedBy: 7, limit: 5 }).expect(200);

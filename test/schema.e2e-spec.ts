@@ -22,6 +22,7 @@ const COLUMNS = {
     'deleted_by',
     'organization_id',
     'deletion_id',
+    'version',
   ],
   interviews: [
     'id',
@@ -42,6 +43,7 @@ const COLUMNS = {
     'deleted_by',
     'organization_id',
     'deletion_id',
+    'version',
   ],
   todos: [
     'id',
@@ -58,6 +60,7 @@ const COLUMNS = {
     'deleted_by',
     'organization_id',
     'deletion_id',
+    'version',
   ],
 };
 
@@ -104,7 +107,11 @@ const COLUMN_TYPES: Record<string, string> = {
   link_version: 'int',
   deleted_by: 'int',
   organization_id: 'int',
+  version: 'int',
 };
+
+/** The migrations after AddOrganizations1759900000000, which its test reverts and re-applies first. */
+const AFTER_ORGANIZATIONS = 3;
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
 class StatementLog implements Logger {
@@ -209,13 +216,14 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddDeletedBy1759800000000',
       'AddOrganizations1759900000000',
       'AddDeletions1760000000000',
+      'AddIdempotencyKeys1760500000000',
+      'AddRowVersions1760600000000',
     ]);
   });
 
   it('puts every existing row in organization 1, leads the list indexes with organization_id, and reverts and re-applies keeping every row', async () => {
-    // AddDeletions first, then AddOrganizations
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i <= AFTER_ORGANIZATIONS; i++)
+      await db.undoLastMigration({ transaction: 'each' });
     const id = await insertWorkflowWithChildren('orgs');
     await db.runMigrations({ transaction: 'each' });
     for (const table of TABLES) {
@@ -242,8 +250,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     });
     await db.query('UPDATE todos SET organization_id = 2 WHERE workflow_id = ?', [id]);
 
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i <= AFTER_ORGANIZATIONS; i++)
+      await db.undoLastMigration({ transaction: 'each' });
     for (const table of TABLES) {
       const info = await describeTable(db, table);
       expect(info.columns.map((c) => c.name)).not.toContain('organization_id');
@@ -298,6 +306,60 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ]);
     },
   );
+
+  it('creates idempotency_keys scoped by organization, its unique key (organization, subject, key) byte for byte, and version 1 on every existing row; reverts and re-applies', async () => {
+    await db.undoLastMigration({ transaction: 'each' });
+    await db.undoLastMigration({ transaction: 'each' });
+    const id = await insertWorkflowWithChildren('versions');
+    await db.runMigrations({ transaction: 'each' });
+    for (const table of TABLES) {
+      expect(
+        await db.query(
+          `SELECT version FROM ${table} WHERE ${table === 'recruitment_processes' ? 'id' : 'workflow_id'} = ?`,
+          [id],
+        ),
+      ).toEqual([{ version: 1 }]);
+    }
+    const keys = await describeTable(db, 'idempotency_keys');
+    expect(keys.columns.map((c) => [c.name, c.nullable])).toEqual([
+      ['id', false],
+      ['organization_id', false],
+      ['subject_id', false],
+      ['idempotency_key', false],
+      ['request_hash', false],
+      ['lock_id', false],
+      ['locked_at', false],
+      ['response_status', true],
+      ['response_body', true],
+      ['response_etag', true],
+      ['created_at', false],
+    ]);
+    expect(keys.indexes).toEqual({
+      ix_idempotency_keys_organization_id_created_at: ['organization_id', 'created_at'],
+      ux_idempotency_keys_organization_id_subject_id_idempotency_key: [
+        'organization_id',
+        'subject_id',
+        'idempotency_key',
+      ],
+    });
+    const insert = (key: string) =>
+      db.query(
+        `INSERT INTO idempotency_keys (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at)
+         VALUES (1, 7, ?, 'h', 'l', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')`,
+        [key],
+      );
+    await insert('abc');
+    await insert('ABC');
+    await expect(insert('abc')).rejects.toThrow(/UNIQUE|Duplicate/i);
+    await db.undoLastMigration({ transaction: 'each' });
+    await db.undoLastMigration({ transaction: 'each' });
+    expect(await db.query('SELECT COUNT(*) AS n FROM todos WHERE title = ?', ['versions'])).toEqual(
+      [{ n: 1 }],
+    );
+    await db.runMigrations({ transaction: 'each' });
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries).toEqual([]);
+  });
 
   it('has no drift: TypeORM would generate no statement to make the schema match the entities', async () => {
     const pending = await db.driver.createSchemaBuilder().log();

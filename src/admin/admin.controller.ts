@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSecured } from '../common/dto/api-errors.decorator';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { AdminService } from './admin.service';
@@ -31,6 +32,7 @@ export class AdminController {
   }
 
   @Post('orphans/repair')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -44,6 +46,7 @@ export class AdminController {
   }
 
   @Post('purge')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -41,6 +41,6 @@ export class AdminService {
         await this.deletions.addCounts(principal, tx, deletionId, counts);
       }
       return repaired;
-    });
+    }, principal);
   }
 }

@@ -1,5 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/errors/domain-errors';
+import { IdempotencyKeysRepository } from '../common/idempotency/idempotency-keys.repository';
+import {
+  IDEMPOTENCY_OPTIONS,
+  type IdempotencyOptions,
+} from '../common/idempotency/idempotency.options';
 import type { Scope } from '../common/persistence/scope';
 import { DeletionsService, LinkedKinds, WorkflowsService } from '../workflows';
 import type { PurgeReportDto } from './dto/purge.dto';
@@ -24,7 +29,8 @@ export function parseAge(text: string): number {
 /**
  * Retention: hard-deletes rows soft-deleted longer ago than a given age, the rows of every
  * linked kind before workflows, in batches of 1000 (each its own short transaction), and
- * reports counts. A purge acts in one organization (the caller's, for POST /admin/purge);
+ * reports counts; and the Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever
+ * `olderThan`). A purge acts in one organization (the caller's, for POST /admin/purge);
  * purgeAll, for the operator's CLI, runs one for each organization that has rows.
  */
 @Injectable()
@@ -33,6 +39,8 @@ export class PurgeService {
     private readonly kinds: LinkedKinds,
     private readonly workflows: WorkflowsService,
     private readonly deletions: DeletionsService,
+    private readonly keys: IdempotencyKeysRepository,
+    @Inject(IDEMPOTENCY_OPTIONS) private readonly idempotency: IdempotencyOptions,
   ) {}
 
   async purge(
@@ -45,7 +53,7 @@ export class PurgeService {
     return {
       dryRun,
       deletedBefore: cutoff.toISOString(),
-      ...(await this.purgeIn(scope, cutoff, dryRun)),
+      ...(await this.purgeIn(scope, cutoff, dryRun, now)),
     };
   }
 
@@ -59,9 +67,10 @@ export class PurgeService {
     for (const rows of this.kinds.all()) {
       for (const id of await rows.organizationIds()) ids.add(id);
     }
+    for (const id of await this.keys.organizationIds()) ids.add(id);
     const organizations: PurgeAllReport['organizations'] = {};
     for (const organizationId of [...ids].sort((a, b) => a - b)) {
-      organizations[organizationId] = await this.purgeIn({ organizationId }, cutoff, dryRun);
+      organizations[organizationId] = await this.purgeIn({ organizationId }, cutoff, dryRun, now);
     }
     return { dryRun, deletedBefore: cutoff.toISOString(), organizations };
   }
@@ -70,7 +79,8 @@ export class PurgeService {
     scope: Scope,
     cutoff: Date,
     dryRun: boolean,
-  ): Promise<{ workflows: number } & Record<string, number>> {
+    now: Date,
+  ): Promise<{ workflows: number; idempotencyKeys: number } & Record<string, number>> {
     const counted = async (count: () => Promise<number>, purge: () => Promise<number>) => {
       if (dryRun) return count();
       let total = 0;
@@ -89,6 +99,11 @@ export class PurgeService {
     );
     // the deletions whose rows are all gone now keep their record, with purgedAt
     if (!dryRun) await this.deletions.markPurgedWhereEmpty(scope);
-    return { ...linked, workflows };
+    const keysCutoff = new Date(now.getTime() - this.idempotency.ttlMs);
+    const idempotencyKeys = await counted(
+      () => this.keys.countBefore(scope, keysCutoff),
+      () => this.keys.purgeBefore(scope, keysCutoff, BATCH),
+    );
+    return { ...linked, workflows, idempotencyKeys };
   }
 }

@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { scopeOfRequest } from '../common/http/request-scope';
 import type { Principal, Role } from './roles';
 
 export const PUBLIC_ROUTE = 'auth:public';
@@ -13,8 +14,13 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_ROLE, role);
 
-/** The authenticated caller, set by AuthGuard. */
+/**
+ * The authenticated caller, set by AuthGuard; with the request's preconditions and commit hook
+ * when it has any (If-Match, Idempotency-Key: see scopeOfRequest).
+ */
 export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Principal =>
-    context.switchToHttp().getRequest<{ principal: Principal }>().principal,
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const request = context.switchToHttp().getRequest<{ principal: Principal }>();
+    return scopeOfRequest(request, request.principal);
+  },
 );

@@ -245,6 +245,27 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads IDEMPOTENCY_TTL (24h by default) and REQUIRE_IF_MATCH (false by default), and names bad values', () => {
+    const dev = () => 'd'.repeat(64);
+    expect(loadConfig({}, dev)).toMatchObject({
+      idempotencyTtlMs: 86_400_000,
+      requireIfMatch: false,
+    });
+    expect(loadConfig({ IDEMPOTENCY_TTL: '90s', REQUIRE_IF_MATCH: 'true' }, dev)).toMatchObject({
+      idempotencyTtlMs: 90_000,
+      requireIfMatch: true,
+    });
+    expect(loadConfig({ IDEMPOTENCY_TTL: '7d' }, dev).idempotencyTtlMs).toBe(7 * 86_400_000);
+    for (const bad of ['0s', '24', '1y', '-1h', '366d', 'soon']) {
+      expect(() => loadConfig({ IDEMPOTENCY_TTL: bad }, dev)).toThrow(
+        new RegExp(`IDEMPOTENCY_TTL must be a duration .*got "${bad}"`),
+      );
+    }
+    expect(() => loadConfig({ REQUIRE_IF_MATCH: 'maybe' }, dev)).toThrow(
+      /REQUIRE_IF_MATCH must be true or false/,
+    );
+  });
+
   it('reads CORS_ORIGINS: exact origins, and https://*.example.com for one label of subdomain', () => {
     const [exact, wildcard] = loadConfig({
       CORS_ORIGINS: 'https://recruiting.example.com, https://*.staging.example.com:8443',

@@ -51,6 +51,10 @@ export interface AppConfig {
   rateLimitFailClosed: boolean;
   /** Proxies whose X-Forwarded-For names the client (TRUST_PROXY: addresses or a hop count). */
   trustProxy: TrustProxy;
+  /** How long an Idempotency-Key and its answer are kept, in ms (IDEMPOTENCY_TTL, e.g. 24h, the default). */
+  idempotencyTtlMs: number;
+  /** A PATCH, DELETE or restore without If-Match answers 428 (REQUIRE_IF_MATCH, default false). */
+  requireIfMatch: boolean;
   /**
    * Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret;
    * JWT_MAX_TTL, JWT_ISSUER, JWT_AUDIENCE.
@@ -129,6 +133,8 @@ export function loadConfig(
     rateLimitStore: rateLimitStore(env.RATE_LIMIT_STORE, problems),
     rateLimitFailClosed: boolean('RATE_LIMIT_FAIL_CLOSED', false),
     trustProxy: trustProxy(env.TRUST_PROXY, problems),
+    idempotencyTtlMs: duration('IDEMPOTENCY_TTL', env.IDEMPOTENCY_TTL, 86_400_000, problems),
+    requireIfMatch: boolean('REQUIRE_IF_MATCH', false),
     logging: {
       level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf<LogFormat>(
@@ -141,6 +147,27 @@ export function loadConfig(
   const auth = authOptions(env, devSecret, problems);
   if (problems.length > 0 || !database || !auth) throw new ConfigError(problems);
   return { ...config, database, auth };
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `30m`, `24h`, `7d` in milliseconds: from one second to 365 days. */
+function duration(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const match = /^(\d{1,8})([smhd])$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]] : NaN;
+  if (!(ms >= 1000 && ms <= 365 * 86_400_000)) {
+    problems.push(
+      `${name} must be a duration such as 90s, 30m, 24h or 7d (1s to 365d), got "${raw}"`,
+    );
+    return fallback;
+  }
+  return ms;
 }
 
 /** NODE_ENV values under which a development secret may be made; any other needs a real one. */

@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
+import { ConditionalWrite, EntityTagged } from '../common/http/conditional-requests';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateInterviewDto } from './dto/create-interview.dto';
 import { InterviewDto, InterviewPageDto } from './dto/interview.dto';
@@ -18,6 +20,8 @@ export class InterviewsController {
   constructor(private readonly interviews: InterviewsService) {}
 
   @Post()
+  @Idempotent()
+  @EntityTagged()
   @ApiOperation({
     summary: 'Create an interview, optionally linked to an active workflow',
     description:
@@ -46,6 +50,7 @@ export class InterviewsController {
   }
 
   @Get(':id')
+  @EntityTagged()
   @ApiOperation({
     summary: 'Get an interview',
     description: 'Role: viewer. A soft-deleted interview answers 404.',
@@ -60,6 +65,7 @@ export class InterviewsController {
   }
 
   @Patch(':id')
+  @ConditionalWrite()
   @ApiOperation({
     summary: 'Change an interview; workflowId null unlinks it, another id relinks it',
     description:
@@ -76,6 +82,8 @@ export class InterviewsController {
   }
 
   @Delete(':id')
+  @Idempotent()
+  @ConditionalWrite()
   @ApiOperation({
     summary: 'Soft-delete one interview',
     description:

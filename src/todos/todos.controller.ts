@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
+import { ConditionalWrite, EntityTagged } from '../common/http/conditional-requests';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateTodoDto } from './dto/create-todo.dto';
 import { ListTodosQueryDto } from './dto/list-todos-query.dto';
@@ -18,6 +20,8 @@ export class TodosController {
   constructor(private readonly todos: TodosService) {}
 
   @Post()
+  @Idempotent()
+  @EntityTagged()
   @ApiOperation({
     summary: 'Create a todo, optionally linked to an active workflow',
     description:
@@ -43,6 +47,7 @@ export class TodosController {
   }
 
   @Get(':id')
+  @EntityTagged()
   @ApiOperation({
     summary: 'Get a todo',
     description: 'Role: viewer. A soft-deleted todo answers 404.',
@@ -57,6 +62,7 @@ export class TodosController {
   }
 
   @Patch(':id')
+  @ConditionalWrite()
   @ApiOperation({
     summary: 'Change a todo; workflowId null unlinks it, another id relinks it',
     description:
@@ -73,6 +79,8 @@ export class TodosController {
   }
 
   @Delete(':id')
+  @Idempotent()
+  @ConditionalWrite()
   @ApiOperation({
     summary: 'Soft-delete one todo',
     description:

@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
 import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
+import { ConditionalWrite, EntityTagged } from '../common/http/conditional-requests';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreateWorkflowDto } from './dto/create-workflow.dto';
 import { UpdateWorkflowDto } from './dto/update-workflow.dto';
@@ -24,6 +26,8 @@ export class WorkflowsController {
   constructor(private readonly workflows: WorkflowsService) {}
 
   @Post()
+  @Idempotent()
+  @EntityTagged()
   @ApiOperation({
     summary: 'Create a workflow',
     description:
@@ -52,6 +56,7 @@ export class WorkflowsController {
   }
 
   @Get(':id')
+  @EntityTagged()
   @ApiOperation({
     summary: 'Get a workflow, optionally with the active rows linked to it',
     description:
@@ -68,6 +73,7 @@ export class WorkflowsController {
   }
 
   @Patch(':id')
+  @ConditionalWrite()
   @ApiOperation({
     summary: 'Change the name, description or status of a workflow',
     description: 'Role: editor. Only the fields sent change. A soft-deleted workflow answers 404.',
@@ -83,6 +89,8 @@ export class WorkflowsController {
   }
 
   @Delete(':id')
+  @Idempotent()
+  @ConditionalWrite()
   @ApiOperation({
     summary: 'Soft-delete a workflow and, in the same transaction, the active rows linked to it',
 
@@ -101,6 +109,8 @@ export class WorkflowsController {
   }
 
   @Post(':id/restore')
+  @Idempotent()
+  @ConditionalWrite()
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({

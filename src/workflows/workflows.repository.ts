@@ -19,7 +19,7 @@ export class WorkflowsRepository extends SoftDeletableRepository<WorkflowEntity>
     const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
     const { affected } = await tx.execute(
       // updated_at = updated_at: linking a child does not change the workflow as clients see it
-      `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at WHERE ${where}`,
+      `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE ${where}`,
       params,
     );
     return affected > 0;

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/roles';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import type { Page } from '../common/pagination/page';
 import { Database } from '../common/persistence/database.service';
+import { withNextVersion } from '../common/persistence/row-version';
 import type { Scope } from '../common/persistence/scope';
 import type { CreateWorkflowDto } from './dto/create-workflow.dto';
 import type { UpdateWorkflowDto } from './dto/update-workflow.dto';
@@ -35,18 +36,20 @@ export class WorkflowsService {
 
   /** The creator is the authenticated caller; clients cannot set createdBy. */
   create(dto: CreateWorkflowDto, principal: Principal): Promise<Workflow> {
-    return this.db.transaction((tx) =>
-      this.workflows.insert(
-        principal,
-        tx,
-        {
-          name: dto.name,
-          description: dto.description ?? null,
-          status: dto.status ?? 'draft',
-          createdBy: principal.id,
-        },
-        new Date(),
-      ),
+    return this.db.transaction(
+      (tx) =>
+        this.workflows.insert(
+          principal,
+          tx,
+          {
+            name: dto.name,
+            description: dto.description ?? null,
+            status: dto.status ?? 'draft',
+            createdBy: principal.id,
+          },
+          new Date(),
+        ),
+      principal,
     );
   }
 
@@ -83,7 +86,7 @@ export class WorkflowsService {
       const changes = { name: dto.name, description: dto.description, status: dto.status };
       if (Object.values(changes).every((value) => value === undefined)) return current;
       return this.workflows.update(scope, tx, current, changes, new Date());
-    });
+    }, scope);
   }
 
   /**
@@ -111,7 +114,7 @@ export class WorkflowsService {
       );
       const at = deletedAt.toISOString();
       return {
-        ...current,
+        ...withNextVersion(current),
         updatedAt: at,
         isDeleted: true,
         deletedAt: at,
@@ -119,7 +122,7 @@ export class WorkflowsService {
         cascaded,
         deletionId,
       };
-    });
+    }, principal);
   }
 
   /** `DELETE /workflows/:id?dryRun=true`: what the delete would cascade to; nothing changes. */
@@ -146,7 +149,7 @@ export class WorkflowsService {
       }
       const restored = await this.deletions.restoreIn(principal, tx, deletionId, principal.id);
       return {
-        ...current,
+        ...withNextVersion(current),
         updatedAt: restored.restoredAt ?? current.updatedAt,
         isDeleted: false,
         deletedAt: null,
@@ -155,7 +158,7 @@ export class WorkflowsService {
           Object.entries(restored.restored).filter(([kind]) => kind !== WORKFLOWS),
         ),
       };
-    });
+    }, principal);
   }
 
   /** Retention: hard-deletes up to `batch` workflows soft-deleted before `cutoff`. */

@@ -602,6 +602,7 @@ export function describeLinkedKind(
         deletedBefore: expect.stringMatching(ISO_UTC),
         ...counts(3),
         workflows: 1,
+        idempotencyKeys: 0,
       };
 
       const dry = await t()

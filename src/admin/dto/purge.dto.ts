@@ -37,4 +37,7 @@ export class PurgeReportDto {
   /** @example 12 */
   @ApiCount()
   workflows!: number;
+
+  /** Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever olderThan), deleted or counted. @example 40 */
+  idempotencyKeys!: number;
 }

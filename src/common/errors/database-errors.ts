@@ -66,3 +66,18 @@ export function isRetryableConflict(err: unknown): boolean {
   }
   return false;
 }
+
+/** True when err (or the driver error it wraps) is a unique key violation. */
+export function isDuplicateKey(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, errno, driverError } = e as {
+      code?: unknown;
+      errno?: unknown;
+      driverError?: unknown;
+    };
+    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
+    e = driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -5,12 +5,14 @@ import { isDatabaseUnavailable } from './database-errors';
 import { DomainError, DomainErrorKind } from './domain-errors';
 import { ErrorBody, errorBody } from './error-shape';
 
-const STATUS_OF: Record<DomainErrorKind, number> = {
+export const STATUS_OF: Record<DomainErrorKind, number> = {
   invalid_input: 400,
   not_found: 404,
   conflict: 409,
   unprocessable: 422,
   unavailable: 503,
+  precondition_failed: 412,
+  precondition_required: 428,
 };
 
 export const UNAVAILABLE_MESSAGE = 'The database is unavailable; retry the request later.';
@@ -35,6 +37,9 @@ export class ErrorShapeFilter implements ExceptionFilter {
     if (body.statusCode === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
     // RFC 6750: a 401 names the scheme that would be accepted
     if (body.statusCode === 401) reply.header('WWW-Authenticate', WWW_AUTHENTICATE);
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      reply.header('Retry-After', String(exception.retryAfterSeconds));
+    }
     void reply.status(body.statusCode).send(body);
   }
 

@@ -43,6 +43,16 @@ export class Transaction implements Reader {
   }
 }
 
+/**
+ * The part of a Scope that Database.transaction reads: the request's commit hook (a Scope is
+ * one; see request-context.ts, which this file does not import, to keep the two apart).
+ */
+export interface RequestScope {
+  readonly request?: {
+    readonly beforeCommit?: (tx: Transaction, result: unknown) => Promise<void>;
+  };
+}
+
 /** Runs one piece of work at a time, in call order. */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -84,9 +94,19 @@ export class Database implements Reader, OnModuleDestroy {
    * Runs work as one transaction: committed when it resolves, rolled back when it throws.
    * A deadlock or a cluster certification conflict rolls it back and runs all of work again
    * (never half of it), after a short jittered pause, up to MAX_ATTEMPTS times in all.
+   * `scope`, when a request's, lets the request's commit hook (its idempotency record) run in
+   * the transaction, after work and before the commit (see RequestContext).
    */
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const run = () => this.withConflictRetries(() => this.runTransaction(work));
+  transaction<T>(work: (tx: Transaction) => Promise<T>, scope?: RequestScope): Promise<T> {
+    const beforeCommit = scope?.request?.beforeCommit;
+    const whole = beforeCommit
+      ? async (tx: Transaction) => {
+          const result = await work(tx);
+          await beforeCommit(tx, result);
+          return result;
+        }
+      : work;
+    const run = () => this.withConflictRetries(() => this.runTransaction(whole));
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
   }
 

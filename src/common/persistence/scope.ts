@@ -1,3 +1,5 @@
+import type { RequestContext } from './request-context';
+
 /**
  * The organization a statement acts in. Every method of SoftDeletableRepository (and so of every
  * repository of the service) takes one as its first argument and filters on, or writes,
@@ -6,4 +8,6 @@
  */
 export interface Scope {
   readonly organizationId: number;
+  /** The HTTP request's preconditions and commit hook, when it has any (see RequestContext). */
+  readonly request?: RequestContext;
 }

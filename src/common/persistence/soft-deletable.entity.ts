@@ -45,4 +45,11 @@ export abstract class SoftDeletableEntity {
    */
   @Column({ name: 'deletion_id', type: 'int', nullable: true, select: false })
   deletionId!: Hidden<number | null>;
+
+  /**
+   * 1 on insert, incremented by every UPDATE statement of the repositories: the row's ETag.
+   * Not a property of the API's rows: TableMapping reads it under the ROW_VERSION symbol.
+   */
+  @Column({ name: 'version', type: 'int', default: 1, select: false })
+  version!: Hidden<number>;
 }

@@ -1,6 +1,9 @@
 import { decodeCursor, encodeCursor } from '../pagination/cursor';
 import type { Page } from '../pagination/page';
+import { PreconditionFailedError } from '../errors/domain-errors';
 import type { Database, Reader, Transaction } from './database.service';
+import { etagMatches } from '../http/entity-tags';
+import { versionOf, withNextVersion, withVersion } from './row-version';
 import type { Scope } from './scope';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { timestampToDb } from './sql-values';
@@ -54,7 +57,7 @@ export class SoftDeletableRepository<
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
       params,
     );
-    return rows.length === 0 ? null : this.fromRow(rows[0]);
+    return rows.length === 0 ? null : this.checkedIfMatch(scope, this.fromRow(rows[0]));
   }
 
   /** Reads a row, deleted or not, and locks it until the transaction ends. */
@@ -64,7 +67,7 @@ export class SoftDeletableRepository<
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
       params,
     );
-    return rows.length === 0 ? null : this.fromRow(rows[0]);
+    return rows.length === 0 ? null : this.checkedIfMatch(scope, this.fromRow(rows[0]));
   }
 
   /** One keyset page of active rows in id order; fetches one row more to know if another page exists. */
@@ -122,7 +125,8 @@ export class SoftDeletableRepository<
       `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       params,
     );
-    return this.mapping.ordered({ id: insertId, ...row } as R);
+    // the column's default: a new row is at version 1
+    return withVersion(this.mapping.ordered({ id: insertId, ...row } as R), 1);
   }
 
   /** Writes changes to an active row already read (and locked) as current; answers the merged row. */
@@ -138,10 +142,10 @@ export class SoftDeletableRepository<
     const { columns, params } = this.mapping.toColumns(present);
     const scoped = this.scoped(scope, 'id = ? AND is_deleted = 0', current.id);
     await tx.execute(
-      `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE ${scoped.where}`,
+      `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE ${scoped.where}`,
       [...params, ...scoped.params],
     );
-    return { ...current, ...present };
+    return withNextVersion({ ...current, ...present });
   }
 
   /**
@@ -175,7 +179,7 @@ export class SoftDeletableRepository<
       ...ids,
     );
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deletion_id = ? WHERE ${where}`,
+      `UPDATE ${this.mapping.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deletion_id = ?, version = version + 1 WHERE ${where}`,
       [stamp, by, stamp, deletionId, ...params],
     );
     return affected;
@@ -215,7 +219,7 @@ export class SoftDeletableRepository<
   ): Promise<number> {
     const { where, params } = this.scoped(scope, 'deletion_id = ? AND is_deleted = 1', deletionId);
     const { affected } = await tx.execute(
-      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deletion_id = NULL WHERE ${where}`,
+      `UPDATE ${this.mapping.table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deletion_id = NULL, version = version + 1 WHERE ${where}`,
       [timestampToDb(at), ...params],
     );
     return affected;
@@ -244,9 +248,10 @@ export class SoftDeletableRepository<
   ): Promise<Page<R>> {
     const { where, params } = this.scoped(scope, 'deletion_id = ?', deletionId);
     const conditions = [where];
+    const binding = { list: `${this.mapping.table} of a deletion`, filter: { deletionId } };
     if (cursor !== undefined) {
       conditions.push('id > ?');
-      params.push(decodeCursor(cursor));
+      params.push(decodeCursor(cursor, binding));
     }
     params.push(limit + 1);
     const rows = await this.db.select(
@@ -254,7 +259,8 @@ export class SoftDeletableRepository<
       params,
     );
     const items = rows.slice(0, limit).map((row) => this.fromRow(row));
-    const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    const nextCursor =
+      rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
     return { items, nextCursor };
   }
 
@@ -338,6 +344,22 @@ export class SoftDeletableRepository<
     }
     const column = alias === '' ? 'organization_id' : `${alias}.organization_id`;
     return { where: `${column} = ? AND ${condition}`, params: [organizationId, ...values] };
+  }
+
+  /**
+   * The request's If-Match, checked under the lock against the row of the route's id (the routes
+   * lock with lock() and lockActive() only the row they act on), so that of two writes sent with
+   * the same tag exactly one passes: 412 when none of its tags is the row's.
+   */
+  private checkedIfMatch(scope: Scope, row: R): R {
+    const ifMatch = scope.request?.ifMatch;
+    if (!ifMatch || ifMatch.id !== row.id) return row;
+    if (!etagMatches(ifMatch.tags, versionOf(row), false)) {
+      throw new PreconditionFailedError(
+        'If-Match does not match the current ETag; read the resource again and retry with its ETag',
+      );
+    }
+    return row;
   }
 
   private fromRow(row: Record<string, unknown>): R {

@@ -1,6 +1,7 @@
 import type { EntityMetadata } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
+import { ROW_VERSION } from './row-version';
 import { timestampFromDb, timestampToDb } from './sql-values';
 
 type FieldType = 'int' | 'string' | 'timestamp' | 'boolean';
@@ -51,6 +52,8 @@ export class TableMapping<R extends object> {
   readonly selectList: string;
   private readonly fields: readonly Field[];
   private readonly byProperty: ReadonlyMap<string, Field>;
+  /** The `version` column, read into ROW_VERSION (see row-version.ts), if the table has one. */
+  private readonly versionColumn: string | undefined;
 
   constructor(metadata: EntityMetadata) {
     this.table = metadata.tableName;
@@ -65,22 +68,28 @@ export class TableMapping<R extends object> {
       type: fieldType(metadata.tableName, column),
     }));
     this.byProperty = new Map(this.fields.map((field) => [field.property, field]));
-    this.selectList = this.fields.map((field) => field.column).join(', ');
+    this.versionColumn = metadata.columns.find((c) => c.databaseName === 'version')?.databaseName;
+    const selected = this.fields.map((field) => field.column);
+    if (this.versionColumn) selected.push(this.versionColumn);
+    this.selectList = selected.join(', ');
   }
 
   fromRow(row: Record<string, unknown>): R {
-    const result: Record<string, unknown> = {};
+    const result: Record<string | symbol, unknown> = {};
     for (const { property, column, type } of this.fields) {
       result[property] = fromDb(type, row[column]);
     }
+    if (this.versionColumn) result[ROW_VERSION] = Number(row[this.versionColumn]);
     return result as R;
   }
 
-  /** The same row with its properties in the API's order. */
+  /** The same row with its properties in the API's order (and its version). */
   ordered(values: R): R {
-    const result: Record<string, unknown> = {};
+    const result: Record<string | symbol, unknown> = {};
     const source = new Map(Object.entries(values));
     for (const { property } of this.fields) result[property] = source.get(property);
+    const version = (values as Record<symbol, unknown>)[ROW_VERSION];
+    if (version !== undefined) result[ROW_VERSION] = version;
     return result as R;
   }
 

@@ -144,9 +144,14 @@ export class DeletionsRepository {
       where.push('deleted_at < ?');
       params.push(timestampToDb(filter.until));
     }
+    // the cursor is bound to the filter; dates as the client sent them, to the millisecond
+    const binding = {
+      list: 'deletions',
+      filter: { ...filter, since: filter.since?.toISOString(), until: filter.until?.toISOString() },
+    };
     if (cursor !== undefined) {
       where.push('id < ?');
-      params.push(decodeCursor(cursor));
+      params.push(decodeCursor(cursor, binding));
     }
     params.push(limit + 1);
     const rows = await this.db.select<DeletionRow>(
@@ -154,7 +159,8 @@ export class DeletionsRepository {
       params,
     );
     const items = rows.slice(0, limit).map(fromRow);
-    const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    const nextCursor =
+      rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
     return { items, nextCursor };
   }
 

@@ -69,7 +69,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
       ...workflowIds,
     );
     const { affected } = await tx.execute(
-      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deletion_id = ?
+      `UPDATE ${this.table} SET is_deleted = 1, deleted_at = ?, deleted_by = ?, updated_at = ?, deletion_id = ?, version = version + 1
         WHERE ${where}`,
       [stamp, by, stamp, deletionId, ...params],
     );
@@ -110,7 +110,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     const active = this.scoped(scope, `is_deleted = 0 AND id IN (${linked})`, org, deletionId);
     await tx.execute(
       // updated_at = updated_at: a restored child does not change the workflow as clients see it
-      `UPDATE ${this.workflows} SET link_version = link_version + 1, updated_at = updated_at WHERE ${active.where}`,
+      `UPDATE ${this.workflows} SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE ${active.where}`,
       active.params,
     );
     const deleted = this.scopedAs('c', scope, 'c.deletion_id = ? AND w.is_deleted = 1', deletionId);
@@ -201,7 +201,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     );
     const softDeleted = await tx.execute(
       `UPDATE ${table}
-          SET is_deleted = 1, deleted_by = ?, updated_at = ?,
+          SET is_deleted = 1, deleted_by = ?, updated_at = ?, version = version + 1,
               deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?),
               deletion_id = (SELECT w.deletion_id FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)
         WHERE ${deleted.where}`,
@@ -213,7 +213,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
       org,
     );
     const unlinked = await tx.execute(
-      `UPDATE ${table} SET workflow_id = NULL, updated_at = ? WHERE ${missing.where}`,
+      `UPDATE ${table} SET workflow_id = NULL, updated_at = ?, version = version + 1 WHERE ${missing.where}`,
       [stamp, ...missing.params],
     );
     return { softDeleted: softDeleted.affected, unlinked: unlinked.affected };

@@ -2,6 +2,7 @@ import { NotFoundError } from '../../common/errors/domain-errors';
 import { OnDomainEvent } from '../../common/events/domain-events';
 import type { Page } from '../../common/pagination/page';
 import type { Database, Transaction } from '../../common/persistence/database.service';
+import { withNextVersion } from '../../common/persistence/row-version';
 import type { Scope } from '../../common/persistence/scope';
 import type { Filter, NewRow } from '../../common/persistence/soft-deletable.repository';
 import type { LinkedRowCount } from '../events/linked-row-count';
@@ -72,7 +73,7 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
         await this.links.lockForLinking(scope, tx, values.workflowId);
       }
       return this.rows.insert(scope, tx, values, new Date());
-    });
+    }, scope);
   }
 
   /**
@@ -104,7 +105,7 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
       return this.rows.update(scope, tx, current, changes, new Date());
-    });
+    }, scope);
   }
 
   /**
@@ -130,15 +131,16 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
       });
       await this.rows.softDelete(scope, tx, id, at, by, deletionId);
       const stamp = at.toISOString();
+      const deleted = withNextVersion(current);
       return {
-        ...current,
+        ...deleted,
         updatedAt: stamp,
         isDeleted: true,
         deletedAt: stamp,
         deletedBy: by,
         deletionId,
       };
-    });
+    }, scope);
   }
 
   /** The cascade step of a deletion of workflows: one UPDATE, in the publisher's transaction. */

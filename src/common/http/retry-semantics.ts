@@ -1,0 +1,120 @@
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, PreconditionRequiredError } from '../errors/domain-errors';
+import { errorBody } from '../errors/error-shape';
+import { STATUS_OF } from '../errors/error-shape.filter';
+import {
+  isStoredAnswer,
+  type HeldKey,
+  type IdempotencyKeys,
+} from '../idempotency/idempotency-keys';
+import type { Scope } from '../persistence/scope';
+import { parseEntityTags } from './entity-tags';
+import { requestContextOf } from './request-scope';
+import { routeFlagsOf, type RouteFlags } from './route-flags';
+
+export interface RetrySemanticsOptions {
+  keys: IdempotencyKeys;
+  /** REQUIRE_IF_MATCH: a conditional write without If-Match answers 428. */
+  requireIfMatch: boolean;
+  /** The caller of a request's bearer token, or undefined (then the routes' guard answers 401). */
+  authenticate: (
+    authorization: string | undefined,
+  ) => Promise<(Scope & { id: number }) | undefined>;
+}
+
+const HELD = Symbol('held idempotency key');
+
+type RequestWithKey = FastifyRequest & { [HELD]?: HeldKey };
+
+/**
+ * Idempotency-Key (routes marked @Idempotent()) and If-Match (routes marked @ConditionalWrite())
+ * as Fastify hooks: a route without the flags, or a request without the headers, costs a
+ * property lookup and nothing else (no Nest interceptor: README, Performance).
+ *
+ * - preHandler: with an Idempotency-Key, the key is claimed (or its stored answer replayed, or
+ *   409/422/400 answered); with If-Match, its tags are kept for the transaction, which checks
+ *   them under the row's lock (412); without it and REQUIRE_IF_MATCH=true, 428. Both reach the
+ *   transaction through the request's Scope (see scopeOfRequest, RequestContext). A request
+ *   whose token does not authenticate is left to the routes' guard (401).
+ * - preSerialization: a held key gets the answer stored if the effect's transaction did not
+ *   store it, or is freed if the request failed.
+ */
+export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemanticsOptions): void {
+  // callback hooks: the common case (no flag, or no header) makes no promise
+  fastify.addHook('preHandler', (request: RequestWithKey, reply: FastifyReply, done) => {
+    const flags = routeFlagsOf(request);
+    if (!flags.idempotent && !flags.conditionalWrite) return done();
+    const key = flags.idempotent ? request.headers['idempotency-key'] : undefined;
+    const ifMatch = flags.conditionalWrite ? request.headers['if-match'] : undefined;
+    const checksIfMatch =
+      flags.conditionalWrite === true && (ifMatch !== undefined || options.requireIfMatch);
+    if (key === undefined && !checksIfMatch) return done();
+    prepare(request, reply, flags, key, ifMatch, checksIfMatch).then(
+      () => {
+        if (!reply.sent) done();
+      },
+      (err: Error) => done(err),
+    );
+  });
+
+  fastify.addHook('preSerialization', (request: RequestWithKey, reply, payload, done) => {
+    const held = request[HELD];
+    if (!held) return done(null, payload);
+    request[HELD] = undefined;
+    // the answer goes out whatever happens here: a key that could not be freed or completed stays
+    // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over
+    options.keys.settle(held, reply.statusCode, payload).then(
+      () => done(null, payload),
+      () => done(null, payload),
+    );
+  });
+
+  async function prepare(
+    request: RequestWithKey,
+    reply: FastifyReply,
+    flags: RouteFlags,
+    key: string | string[] | undefined,
+    ifMatch: string | string[] | undefined,
+    checksIfMatch: boolean,
+  ): Promise<void> {
+    const caller = await options.authenticate(request.headers.authorization).catch(() => undefined);
+    if (!caller) return;
+    try {
+      if (checksIfMatch) {
+        const tags = parseEntityTags(ifMatch);
+        if (tags === undefined) {
+          throw new PreconditionRequiredError(
+            "This server requires If-Match on writes: send the ETag of the resource's last read",
+          );
+        }
+        const id = Number((request.params as { id?: string } | undefined)?.id);
+        requestContextOf(request).ifMatch = { id, tags };
+      }
+      if (key !== undefined) {
+        const status =
+          (Reflect.getMetadata(HTTP_CODE_METADATA, flags.handler ?? {}) as number | undefined) ??
+          (request.method === 'POST' ? 201 : 200);
+        const acquired = await options.keys.acquire(caller, key, request, status);
+        if (isStoredAnswer(acquired)) {
+          void reply.header('Idempotent-Replayed', 'true');
+          if (acquired.etag) void reply.header('ETag', acquired.etag);
+          await reply
+            .status(acquired.status)
+            .type('application/json; charset=utf-8')
+            .send(acquired.body);
+          return;
+        }
+        request[HELD] = acquired;
+        requestContextOf(request).beforeCommit = acquired.beforeCommit;
+      }
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const status = STATUS_OF[err.kind];
+      if (err.retryAfterSeconds !== undefined) {
+        void reply.header('Retry-After', String(err.retryAfterSeconds));
+      }
+      await reply.status(status).send(errorBody(status, err.message));
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { isDuplicateKey } from '../errors/database-errors';
+import { Database, type Transaction } from '../persistence/database.service';
+import type { Scope } from '../persistence/scope';
+import { timestampFromDb, timestampToDb } from '../persistence/sql-values';
+
+const TABLE = 'idempotency_keys';
+
+/** Whose key it is: the caller's organization (the Scope) and user id (the token's `sub`). */
+export interface KeyOwner {
+  scope: Scope;
+  subjectId: number;
+  key: string;
+}
+
+/** A stored key: in progress (status null) or answered. */
+export interface StoredKey {
+  requestHash: string;
+  lockId: string;
+  lockedAt: string;
+  createdAt: string;
+  status: number | null;
+  body: string | null;
+  etag: string | null;
+}
+
+/** The answer stored with a key. */
+export interface StoredAnswer {
+  status: number;
+  body: string;
+  etag: string | null;
+}
+
+/**
+ * The statements of idempotency_keys, each scoped to one organization (`organization_id = ?`
+ * leads every WHERE, as in SoftDeletableRepository) and to the caller. The unique key
+ * (organization_id, subject_id, idempotency_key) decides which of two copies of a request runs,
+ * on any replica and any node of a cluster: the other one's INSERT fails (on Galera, its commit
+ * fails certification, the transaction is run again and then fails).
+ */
+@Injectable()
+export class IdempotencyKeysRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts the key as in progress, committed at once; false when the key is already stored. */
+  async claim(owner: KeyOwner, requestHash: string, lockId: string, now: Date): Promise<boolean> {
+    const at = timestampToDb(now);
+    try {
+      await this.db.transaction((tx) =>
+        tx.execute(
+          `INSERT INTO ${TABLE} (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [owner.scope.organizationId, owner.subjectId, owner.key, requestHash, lockId, at, at],
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  async find(owner: KeyOwner): Promise<StoredKey | null> {
+    const { where, params } = whereKey(owner);
+    const rows = await this.db.select<{
+      request_hash: string;
+      lock_id: string;
+      locked_at: unknown;
+      created_at: unknown;
+      response_status: number | string | null;
+      response_body: string | null;
+      response_etag: string | null;
+    }>(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag
+         FROM ${TABLE} WHERE ${where}`,
+      params,
+    );
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    return {
+      requestHash: row.request_hash,
+      lockId: row.lock_id,
+      lockedAt: timestampFromDb(row.locked_at) ?? '',
+      createdAt: timestampFromDb(row.created_at) ?? '',
+      status: row.response_status === null ? null : Number(row.response_status),
+      body: row.response_body,
+      etag: row.response_etag,
+    };
+  }
+
+  /**
+   * Makes an expired key, or one whose request was abandoned (its replica died), this request's:
+   * only if it is still as it was read (`previousLockId`); false otherwise.
+   */
+  async takeOver(
+    owner: KeyOwner,
+    previousLockId: string,
+    requestHash: string,
+    lockId: string,
+    now: Date,
+  ): Promise<boolean> {
+    const at = timestampToDb(now);
+    const { where, params } = whereKey(owner);
+    const { affected } = await this.db.transaction((tx) =>
+      tx.execute(
+        `UPDATE ${TABLE} SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?,
+                response_status = NULL, response_body = NULL, response_etag = NULL
+          WHERE ${where} AND lock_id = ?`,
+        [requestHash, lockId, at, at, ...params, previousLockId],
+      ),
+    );
+    return affected > 0;
+  }
+
+  /**
+   * Stores the answer of the request that holds the key (`lockId`), in the transaction of its
+   * effect when `tx` is given; false when the key is no longer this request's.
+   */
+  async complete(
+    owner: KeyOwner,
+    lockId: string,
+    answer: StoredAnswer,
+    tx?: Transaction,
+  ): Promise<boolean> {
+    const { where, params } = whereKey(owner);
+    const statement = (t: Transaction) =>
+      t.execute(
+        `UPDATE ${TABLE} SET response_status = ?, response_body = ?, response_etag = ?
+          WHERE ${where} AND lock_id = ?`,
+        [answer.status, answer.body, answer.etag, ...params, lockId],
+      );
+    const { affected } = tx ? await statement(tx) : await this.db.transaction(statement);
+    return affected > 0;
+  }
+
+  /** Frees a key whose request failed, unless it was answered (or taken over) meanwhile. */
+  async release(owner: KeyOwner, lockId: string): Promise<void> {
+    const { where, params } = whereKey(owner);
+    await this.db.transaction((tx) =>
+      tx.execute(
+        `DELETE FROM ${TABLE} WHERE ${where} AND lock_id = ? AND response_status IS NULL`,
+        [...params, lockId],
+      ),
+    );
+  }
+
+  /** Retention: deletes up to `batch` keys of the organization stored before `cutoff`. */
+  async purgeBefore(scope: Scope, cutoff: Date, batch: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.select<{ id: number }>(
+        `SELECT id FROM ${TABLE} WHERE organization_id = ? AND created_at < ? ORDER BY id LIMIT ?`,
+        [organizationOf(scope), timestampToDb(cutoff), batch],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => Number(row.id));
+      const { affected } = await tx.execute(
+        `DELETE FROM ${TABLE} WHERE organization_id = ? AND id IN (${ids.map(() => '?').join(', ')})`,
+        [organizationOf(scope), ...ids],
+      );
+      return affected;
+    });
+  }
+
+  async countBefore(scope: Scope, cutoff: Date): Promise<number> {
+    const [row] = await this.db.select<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${TABLE} WHERE organization_id = ? AND created_at < ?`,
+      [organizationOf(scope), timestampToDb(cutoff)],
+    );
+    return Number(row.n);
+  }
+
+  /** The organizations with stored keys: for the purge CLI only, as organizationIds() elsewhere. */
+  async organizationIds(): Promise<number[]> {
+    const rows = await this.db.select<{ organization_id: number }>(
+      `SELECT DISTINCT organization_id FROM ${TABLE} ORDER BY organization_id`,
+    );
+    return rows.map((row) => Number(row.organization_id));
+  }
+}
+
+function organizationOf(scope: Scope): number {
+  const organizationId = scope.organizationId;
+  if (!Number.isSafeInteger(organizationId) || organizationId < 1) {
+    throw new Error(`not a scope: organizationId ${String(organizationId)}`);
+  }
+  return organizationId;
+}
+
+function whereKey(owner: KeyOwner): { where: string; params: unknown[] } {
+  return {
+    where: 'organization_id = ? AND subject_id = ? AND idempotency_key = ?',
+    params: [organizationOf(owner.scope), owner.subjectId, owner.key],
+  };
+}

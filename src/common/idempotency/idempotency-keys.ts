@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  IdempotencyKeyReusedError,
+  IdempotentRequestInProgressError,
+  InvalidInputError,
+} from '../errors/domain-errors';
+import { etagOf } from '../http/entity-tags';
+import type { Transaction } from '../persistence/database.service';
+import type { Scope } from '../persistence/scope';
+import type {
+  IdempotencyKeysRepository,
+  KeyOwner,
+  StoredAnswer,
+} from './idempotency-keys.repository';
+
+/** 1 to 255 printable ASCII characters (space to tilde). */
+const KEY_FORMAT = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * How long a key stays "in progress" without an answer before another copy of the request may
+ * take it over: its replica died, or lost its database, between claiming the key and committing.
+ * A request still running past it loses the key at its commit and rolls back (409).
+ */
+export const IN_PROGRESS_LEASE_MS = 60_000;
+
+const IN_PROGRESS =
+  'A request with this Idempotency-Key is still in progress; retry after Retry-After';
+
+/** A request that holds its key, until its answer is stored or it fails. */
+export interface HeldKey {
+  owner: KeyOwner;
+  lockId: string;
+  /** The answer stored in the effect's transaction, if one was (compared by identity). */
+  stored: unknown;
+  /** Stores the answer in the transaction of the effect (RequestContext.beforeCommit). */
+  beforeCommit: (tx: Transaction, result: unknown) => Promise<void>;
+}
+
+/**
+ * Idempotency-Key: the first request with a key (per organization and caller) runs, and its
+ * answer is stored with the key in the transaction of its effect; copies get that answer
+ * replayed, or 409 while it runs, or 422 when they are another request. A failed request stores
+ * nothing and frees its key. See README, "How a client retries safely".
+ */
+export class IdempotencyKeys {
+  constructor(
+    private readonly keys: IdempotencyKeysRepository,
+    private readonly ttlMs: number,
+  ) {}
+
+  /**
+   * Claims the key for the request (a HeldKey), or answers the stored answer to replay; throws
+   * 400 for a malformed key, 422 for a key of another request, 409 while its request runs.
+   */
+  async acquire(
+    caller: Scope & { id: number },
+    header: string | string[],
+    request: { method: string; url: string; body: unknown },
+    /** The route's status on success (201 for a create, or its @HttpCode). */
+    status: number,
+  ): Promise<HeldKey | StoredAnswer> {
+    if (typeof header !== 'string' || !KEY_FORMAT.test(header)) {
+      throw new InvalidInputError(
+        'Idempotency-Key must be one header of 1 to 255 printable ASCII characters',
+      );
+    }
+    const owner: KeyOwner = {
+      scope: { organizationId: caller.organizationId },
+      subjectId: caller.id,
+      key: header,
+    };
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n`)
+      .update(JSON.stringify(request.body ?? null))
+      .digest('hex');
+    const lockId = randomBytes(16).toString('hex');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = new Date();
+      if (await this.keys.claim(owner, requestHash, lockId, now))
+        return this.held(owner, lockId, status);
+      const stored = await this.keys.find(owner);
+      if (!stored) continue; // freed by a failed request meanwhile: claim it again
+      const expired = Date.parse(stored.createdAt) < now.getTime() - this.ttlMs;
+      if (!expired && stored.requestHash !== requestHash) {
+        throw new IdempotencyKeyReusedError(
+          'This Idempotency-Key was used for another request (method, path or body); use a new key',
+        );
+      }
+      if (!expired && stored.status !== null) {
+        return { status: stored.status, body: stored.body ?? '', etag: stored.etag };
+      }
+      const abandoned = Date.parse(stored.lockedAt) < now.getTime() - IN_PROGRESS_LEASE_MS;
+      if (!expired && !abandoned) throw new IdempotentRequestInProgressError(IN_PROGRESS);
+      if (await this.keys.takeOver(owner, stored.lockId, requestHash, lockId, now)) {
+        return this.held(owner, lockId, status);
+      }
+    }
+    throw new IdempotentRequestInProgressError(IN_PROGRESS);
+  }
+
+  /**
+   * After the request answered: a success not stored with its effect (no transaction joined,
+   * or the route answered something else than its transaction's result) is stored now; a
+   * failure frees the key (it changed nothing).
+   */
+  async settle(held: HeldKey, status: number, payload: unknown): Promise<void> {
+    if (status >= 400) {
+      await this.keys.release(held.owner, held.lockId);
+    } else if (held.stored !== payload) {
+      await this.keys.complete(held.owner, held.lockId, answerOf(status, payload));
+    }
+  }
+
+  private held(owner: KeyOwner, lockId: string, status: number): HeldKey {
+    const held: HeldKey = {
+      owner,
+      lockId,
+      stored: NOT_STORED,
+      beforeCommit: async (tx, result) => {
+        if (!(await this.keys.complete(owner, lockId, answerOf(status, result), tx))) {
+          throw new IdempotentRequestInProgressError(
+            'This Idempotency-Key was taken over by a retry of this request; nothing was changed',
+          );
+        }
+        held.stored = result;
+      },
+    };
+    return held;
+  }
+}
+
+const NOT_STORED = Symbol('not stored');
+
+export function isStoredAnswer(value: HeldKey | StoredAnswer): value is StoredAnswer {
+  return 'status' in value;
+}
+
+function answerOf(status: number, result: unknown): StoredAnswer {
+  return {
+    status,
+    body: result === undefined ? '' : JSON.stringify(result),
+    etag: etagOf(result) ?? null,
+  };
+}
