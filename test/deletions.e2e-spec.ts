@@ -164,6 +164,24 @@ describe('Deletions (e2e)', () => {
     });
   });
 
+  it('reports the rows of a deletion hard-deleted meanwhile as missing, and restores the rest', async () => {
+    const workflow = await createWorkflow(t.http);
+    const todos = [];
+    for (let i = 0; i < 3; i++) todos.push(await createTodo(t.http, { workflowId: workflow.id }));
+    const { deletionId } = (await t.http.delete(`/workflows/${workflow.id}`).expect(200)).body;
+    await t.db.query('DELETE FROM todos WHERE id = ?', [todos[1].id]);
+
+    const res = await t.http.post(`/deletions/${deletionId}/restore`).expect(200);
+    expect(res.body).toMatchObject({
+      counts: { workflows: 1, interviews: 0, todos: 3 },
+      restored: { workflows: 1, interviews: 0, todos: 2 },
+      missing: { workflows: 0, interviews: 0, todos: 1 },
+    });
+    await t.http.get(`/todos/${todos[0].id}`).expect(200);
+    await t.http.get(`/todos/${todos[2].id}`).expect(200);
+    await t.http.get(`/todos/${todos[1].id}`).expect(404);
+  });
+
   it('GET /deletions/:id/rows answers 400 without a known resource and 404 for a missing deletion', async () => {
     const todo = await createTodo(t.http);
     const id = (await t.http.delete(`/todos/${todo.id}`).expect(200)).body.deletionId;

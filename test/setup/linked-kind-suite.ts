@@ -576,7 +576,8 @@ export function describeLinkedKind(
         const workflow = await createWorkflow(t().http);
         const ids: number[] = [];
         for (let i = 0; i < n; i++) ids.push((await create(kind, { workflowId: workflow.id })).id);
-        await t().http.delete(`/workflows/${workflow.id}`).expect(200);
+        const { deletionId } = (await t().http.delete(`/workflows/${workflow.id}`).expect(200))
+          .body;
         await t().db.query('UPDATE recruitment_processes SET deleted_at = ? WHERE id = ?', [
           daysAgo(days),
           workflow.id,
@@ -585,14 +586,15 @@ export function describeLinkedKind(
           daysAgo(days),
           workflow.id,
         ]);
-        return { workflow, ids };
+        return { workflow, ids, deletionId: deletionId as number };
       }
       const old = await deletedWorkflow(2, 40);
       const recent = await deletedWorkflow(1, 5);
       const active = await createWorkflow(t().http);
       const kept = await create(kind, { workflowId: active.id });
       const oldOwn = await create(kind, { workflowId: active.id });
-      await t().http.delete(`/${name}/${oldOwn.id}`).expect(200);
+      const oldOwnDeletion = (await t().http.delete(`/${name}/${oldOwn.id}`).expect(200)).body
+        .deletionId;
       await t().db.query(`UPDATE ${table} SET deleted_at = ? WHERE id = ?`, [
         daysAgo(31),
         oldOwn.id,
@@ -626,6 +628,15 @@ export function describeLinkedKind(
       expect(await workflowRow(old.workflow.id)).toBeUndefined();
       expect(await rows(table, recent.ids)).toHaveLength(1);
       expect(await workflowRow(recent.workflow.id)).toMatchObject({ is_deleted: 1 });
+      // the deletions it emptied keep their record, purged; the recent one is untouched
+      const purgedAt = async (id: number) =>
+        (await t().http.get(`/deletions/${id}`).expect(200)).body.purgedAt;
+      expect(await purgedAt(old.deletionId)).toEqual(expect.stringMatching(ISO_UTC));
+      expect(await purgedAt(oldOwnDeletion)).toEqual(expect.stringMatching(ISO_UTC));
+      expect(await purgedAt(recent.deletionId)).toBeNull();
+      expect(
+        (await t().http.post(`/deletions/${old.deletionId}/restore`).expect(409)).body.message,
+      ).toContain('purged');
       await t().http.get(`/${name}/${kept.id}`).expect(200);
       await t().http.get(`/workflows/${active.id}?include=${name}`).expect(200);
       const again = await t().http.post('/admin/purge').send({ olderThan: '30d' }).expect(200);
