@@ -136,7 +136,8 @@ describe('Content types, bodies, challenges and the message rule (e2e)', () => {
         method,
         url,
         400,
-        [expect.stringMatching(/^query parameter \w+ should not exist$/)],
+        // a route with a query DTO (DELETE's ?reason=) words it as its validation does
+        [expect.stringMatching(/^(query parameter|property) \w+ should not exist$/)],
       ]);
     }
     // a list route's DTO already refuses its unknown parameters, with the pipe's message

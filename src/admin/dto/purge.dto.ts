@@ -39,5 +39,6 @@ export class PurgeReportDto {
   workflows!: number;
 
   /** Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever olderThan), deleted or counted. @example 40 */
+  @ApiCount()
   idempotencyKeys!: number;
 }

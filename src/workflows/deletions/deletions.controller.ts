@@ -12,6 +12,7 @@ import { CurrentPrincipal, RequireRole } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../../common/dto/api-errors.decorator';
 import { ParseIdPipe } from '../../common/validation/parse-id.pipe';
+import { Idempotent } from '../../common/idempotency/idempotent.decorator';
 import { DeletionRowsQueryDto, ListDeletionsQueryDto } from './dto/deletion-queries.dto';
 import {
   BulkDeletionDto,
@@ -36,6 +37,7 @@ export class DeletionsController {
   constructor(private readonly deletions: DeletionsService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     summary:
       'Soft-delete up to 100 rows of one resource, and everything linked to them, as one deletion',
@@ -112,6 +114,7 @@ export class DeletionsController {
   }
 
   @Post(':id/restore')
+  @Idempotent()
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({
@@ -129,6 +132,7 @@ export class DeletionsController {
   }
 
   @Post(':id/purge')
+  @Idempotent()
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({

@@ -11,6 +11,7 @@ import {
 import { IsEntityId, IsText } from '../../../common/validation/decorators';
 import { ApiPropertyPerLinkedKind } from '../../linked-kinds/linked-kinds.openapi';
 import { MAX_REASON_LENGTH } from './deletion-queries.dto';
+import { ApiId } from '../../../common/dto/api-properties';
 
 /** At most this many ids in one bulk deletion. */
 export const MAX_BULK_IDS = 100;
@@ -30,6 +31,7 @@ export class DeletionCountsDto {
 /** One soft delete, as a record: what it deleted, why, by whom, and what became of it. */
 export class DeletionDto {
   /** @example 17 */
+  @ApiId()
   id!: number;
 
   /** The kind deleted directly, named as its route: `workflows` or a linked kind's name. @example "workflows" */
