@@ -162,9 +162,9 @@ function expectedDeletions(old: Old) {
 /** Reverts the migrations after AddDeletions, then AddDeletions itself. */
 async function undoDeletions(db: DataSource): Promise<void> {
   for (;;) {
-    const [last] = (await db.query(
+    const [last] = await db.query<Array<{ name: string }>>(
       'SELECT name FROM migrations ORDER BY timestamp DESC LIMIT 1',
-    )) as Array<{ name: string }>;
+    );
     await db.undoLastMigration({ transaction: 'each' });
     if (last.name === 'AddDeletions1760000000000') return;
   }

@@ -113,9 +113,14 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
         .query({ resource: 'todos', limit: 3 })
         .expect(200);
       expect(first.body.items).toHaveLength(3);
+      // a cursor is bound to its list: the interviews' second page with the interviews' cursor
+      const interviews = await t.http
+        .get(`/deletions/${id}/rows`)
+        .query({ resource: 'interviews', limit: 3 })
+        .expect(200);
       await t.http
         .get(`/deletions/${id}/rows`)
-        .query({ resource: 'interviews', limit: 3, cursor: first.body.nextCursor })
+        .query({ resource: 'interviews', limit: 3, cursor: interviews.body.nextCursor })
         .expect(200);
       await t.http.get('/deletions').query({ limit: 5 }).expect(200);
       await t.http
