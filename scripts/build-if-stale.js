@@ -8,7 +8,6 @@ const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
-const BUILT = join(ROOT, 'dist/src/main.js');
 const INPUTS = [
   'src',
   'migrations',
@@ -30,11 +29,12 @@ function newest(path) {
   return latest;
 }
 
-/** True when dist/src/main.js is missing or older than one of its inputs. */
-function isStale() {
-  if (!existsSync(BUILT)) return true;
-  const built = statSync(BUILT).mtimeMs;
-  return INPUTS.some((input) => newest(join(ROOT, input)) > built);
+/** True when dist/src/main.js is missing or older than one of its inputs (under `root`). */
+function isStale(root = ROOT) {
+  const built = join(root, 'dist/src/main.js');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  return INPUTS.some((input) => newest(join(root, input)) > builtAt);
 }
 
 module.exports = { isStale };
