@@ -3,9 +3,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseUnavailableError } from '../common/errors/domain-errors';
 import { UNAVAILABLE_MESSAGE } from '../common/errors/error-shape.filter';
 import { Database } from '../common/persistence/database.service';
-import { HealthDto } from './health.dto';
-
-export { HealthDto };
+import type { HealthDto } from './health.dto';
 
 const PROBE_TIMEOUT_MS = 1500;
 
