@@ -325,7 +325,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const beforeRestore = await questions(db);
       const appRestore = await timed(() =>
-        fetch(`http://127.0.0.1:${APP_PORT}/deletions/${appRun.result.deletionId}/restore`, {
+        fetch(`http://127.0.0.1:${appPort}/deletions/${appRun.result.deletionId}/restore`, {
           method: 'POST',
           headers: { authorization: AUTHORIZATION },
         }).then((r) => r.json()),

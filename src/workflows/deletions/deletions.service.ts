@@ -140,7 +140,7 @@ export class DeletionsService {
         await repository.softDeleteIds(principal, tx, ids, at, principal.id, deletionId);
       }
       return this.recordOrFail(principal, deletionId, tx);
-    });
+    }, principal);
   }
 
   async get(scope: Scope, id: number): Promise<Deletion> {
@@ -182,7 +182,7 @@ export class DeletionsService {
 
   /** POST /deletions/:id/restore. */
   restore(principal: Principal, id: number): Promise<RestoredDeletionDto> {
-    return this.db.transaction((tx) => this.restoreIn(principal, tx, id, principal.id));
+    return this.db.transaction((tx) => this.restoreIn(principal, tx, id, principal.id), principal);
   }
 
   /**
@@ -275,7 +275,7 @@ export class DeletionsService {
         purgedAt: at.toISOString(),
         purged: this.allCounts(purged),
       };
-    });
+    }, principal);
   }
 
   /**
