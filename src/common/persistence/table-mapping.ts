@@ -79,8 +79,9 @@ export class TableMapping<R extends object> {
   /** The same row with its properties in the API's order. */
   ordered(values: R): R {
     const result: Record<string, unknown> = {};
-    const source = new Map(Object.entries(values));
-    for (const { property } of this.fields) result[property] = source.get(property);
+    const source = values as Record<string, unknown>;
+    // own properties only: a row is a plain object built by the repository
+    for (const { property } of this.fields) result[property] = source[property];
     return result as R;
   }
 
