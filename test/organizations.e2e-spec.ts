@@ -277,7 +277,8 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
               expect([path, workflowId, res.body.items]).toEqual([path, workflowId, []]);
             }
           }
-          if (names.includes('cursor')) {
+          // (the orphan report pages per kind with `next`; organization 2 has no orphans here)
+          if (names.includes('cursor') && path !== '/admin/orphans') {
             // a cursor made in organization 2 pages through organization 1's rows only
             const first = await theirs().get(path).query({ limit: 1 }).expect(200);
             expect([path, first.body.nextCursor]).toEqual([path, expect.any(String)]);

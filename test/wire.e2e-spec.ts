@@ -124,7 +124,7 @@ describe('Content types, bodies, challenges and the message rule (e2e)', () => {
       ['get', `/todos/${todo.body.id}?foo=1`],
       ['delete', `/todos/${todo.body.id}?force=true`],
       ['patch', `/todos/${todo.body.id}?x=`],
-      ['get', '/admin/orphans?kind=todos'],
+      ['get', '/admin/orphans?color=red'],
       ['get', '/health?verbose=1'],
     ];
     for (const [method, url] of cases) {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSecured } from '../common/dto/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
@@ -7,7 +7,7 @@ import type { Principal } from '../auth/roles';
 import { AdminService } from './admin.service';
 import { PurgeReportDto, PurgeRequestDto } from './dto/purge.dto';
 import { PurgeService } from './purge.service';
-import { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
+import { OrphanRepairDto, OrphansQueryDto, OrphansReportDto } from './dto/orphans.dto';
 
 @ApiTags('admin')
 @ApiSecured()
@@ -24,11 +24,14 @@ export class AdminController {
     summary:
       'List the active linked rows whose workflow is soft-deleted or missing, per linked kind',
     description:
-      "Role: admin. The caller's organization only. Such rows appear only when the cascade was bypassed (rows written by hand, foreign key checks turned off).",
+      "Role: admin. The caller's organization only. Such rows appear only when the cascade was bypassed (rows written by hand, foreign key checks turned off). Per linked kind: the counts and the first `limit` rows by id, with `next` (the URL of the kind's next page, `?kind=&cursor=`) when there are more; `?kind=` answers that kind alone.",
   })
-  @ApiErrors()
-  findOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphansReportDto> {
-    return this.admin.findOrphans(principal);
+  @ApiErrors(400)
+  findOrphans(
+    @Query() query: OrphansQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<OrphansReportDto> {
+    return this.admin.findOrphans(principal, query);
   }
 
   @Post('orphans/repair')

@@ -3,9 +3,8 @@ import type { Principal } from '../auth/roles';
 import { Database } from '../common/persistence/database.service';
 import type { Scope } from '../common/persistence/scope';
 import { DeletionsService, LinkedKinds } from '../workflows';
-import type { OrphanRepairDto, OrphansReportDto } from './dto/orphans.dto';
-
-const MAX_LISTED_ORPHANS = 1000;
+import type { OrphanRepairDto, OrphansQueryDto, OrphansReportDto } from './dto/orphans.dto';
+import { InvalidInputError } from '../common/errors/domain-errors';
 
 /** Find and repair broken workflow links, for every linked kind. */
 @Injectable()
@@ -16,9 +15,30 @@ export class AdminService {
     private readonly deletions: DeletionsService,
   ) {}
 
-  /** The caller's organization's orphans; a link to another organization's workflow is one. */
-  findOrphans(scope: Scope): Promise<OrphansReportDto> {
-    return this.kinds.collect((rows) => rows.findOrphans(scope, MAX_LISTED_ORPHANS));
+  /**
+   * The caller's organization's orphans (a link to another organization's workflow is one): per
+   * linked kind, the counts and the first page of rows; with `kind`, that kind's report alone,
+   * and with `cursor` its next page.
+   */
+  async findOrphans(scope: Scope, query: OrphansQueryDto): Promise<OrphansReportDto> {
+    const names = this.kinds.all().map((rows) => rows.kind.name);
+    if (query.kind !== undefined && !names.includes(query.kind)) {
+      throw new InvalidInputError(`kind must be one of: ${names.join(', ')}`);
+    }
+    if (query.cursor !== undefined && query.kind === undefined) {
+      throw new InvalidInputError('cursor needs kind: follow next from the previous answer');
+    }
+    const report: OrphansReportDto = {};
+    for (const rows of this.kinds.all()) {
+      if (query.kind !== undefined && rows.kind.name !== query.kind) continue;
+      const { nextCursor, ...found } = await rows.findOrphans(scope, query.limit, query.cursor);
+      const next =
+        nextCursor === null
+          ? null
+          : `/admin/orphans?${new URLSearchParams({ kind: rows.kind.name, limit: String(query.limit), cursor: nextCursor }).toString()}`;
+      report[rows.kind.name] = { ...found, next };
+    }
+    return report;
   }
 
   /** Repairs every linked kind of the caller's organization in one transaction. */

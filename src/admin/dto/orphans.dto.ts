@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { ApiPropertyPerLinkedKind, schemaRef } from '../../workflows';
 import { ApiCount, ApiId } from '../../common/dto/api-properties';
 
@@ -24,12 +26,29 @@ export class OrphanListDto {
   @ApiCount()
   missingWorkflow!: number;
 
-  /** The first orphans by id (at most 1000). */
+  /** The orphans of this page, by id (`limit` at most). */
   items!: OrphanDto[];
+
+  /** The route's next page of this kind's orphans, or null when these are all. @example "/admin/orphans?kind=todos&limit=20&cursor=YzE6MjA6dEhSQlEyc3Y" */
+  next!: string | null;
+}
+
+/** `GET /admin/orphans`: `?limit=` orphans per kind, or `?kind=` alone, paged with `cursor`. */
+export class OrphansQueryDto extends PageQueryDto {
+  /** Only this linked kind's report (its name, as in its route). @example "todos" */
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  kind?: string;
 }
 
 /** One property per linked kind. */
-@ApiPropertyPerLinkedKind({ property: () => schemaRef(OrphanListDto), models: [OrphanListDto] })
+@ApiPropertyPerLinkedKind({
+  property: () => schemaRef(OrphanListDto),
+  models: [OrphanListDto],
+  // with ?kind= the answer has that kind alone
+  required: false,
+})
 export class OrphansReportDto {
   [kind: string]: OrphanListDto;
 }

@@ -2,6 +2,7 @@ import type { Database, Reader, Transaction } from '../../common/persistence/dat
 import type { Scope } from '../../common/persistence/scope';
 import { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
 import { timestampToDb } from '../../common/persistence/sql-values';
+import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { WorkflowEntity } from '../entities/workflow.entity';
 import type { Row, StoredRow } from '../../common/persistence/table-mapping';
 import type { LinkedKind } from './linked-kind';
@@ -23,6 +24,8 @@ export interface OrphanReport {
   deletedWorkflow: number;
   missingWorkflow: number;
   items: Orphan[];
+  /** The cursor of the next page of items, or null on the last. */
+  nextCursor: string | null;
 }
 
 /** What a repair changed: rows soft-deleted with their deleted workflow, rows unlinked. */
@@ -132,12 +135,18 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
    * Active rows whose workflow is soft-deleted (a cascade that never ran, e.g. rows written by
    * hand) or missing (possible only where foreign key checks were bypassed), in id order.
    */
-  async findOrphans(scope: Scope, limit: number): Promise<OrphanReport> {
+  async findOrphans(
+    scope: Scope,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<OrphanReport> {
     const { where, params } = this.scopedAs(
       'c',
       scope,
       'c.is_deleted = 0 AND c.workflow_id IS NOT NULL AND (w.id IS NULL OR w.is_deleted = 1)',
     );
+    const binding = { list: `${this.table} orphans`, filter: {} };
+    const after = cursor === undefined ? 0 : decodeCursor(cursor, binding);
     // a workflow of another organization is missing, as far as this organization can tell
     const orphans = `FROM ${this.table} c
       LEFT JOIN ${this.workflows} w ON w.id = c.workflow_id AND w.organization_id = c.organization_id
@@ -145,8 +154,8 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     const missing = 'CASE WHEN w.id IS NULL THEN 1 ELSE 0 END';
     const [items, counts] = await Promise.all([
       this.db.select<{ id: number; workflow_id: number; missing: number }>(
-        `SELECT c.id, c.workflow_id, ${missing} AS missing ${orphans} ORDER BY c.id LIMIT ?`,
-        [...params, limit],
+        `SELECT c.id, c.workflow_id, ${missing} AS missing ${orphans} AND c.id > ? ORDER BY c.id LIMIT ?`,
+        [...params, after, limit + 1],
       ),
       this.db.select<{ missing: number; n: number }>(
         `SELECT ${missing} AS missing, COUNT(*) AS n ${orphans} GROUP BY ${missing}`,
@@ -157,11 +166,12 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
     return {
       deletedWorkflow: count(0),
       missingWorkflow: count(1),
-      items: items.map((row) => ({
+      items: items.slice(0, limit).map((row) => ({
         id: Number(row.id),
         workflowId: Number(row.workflow_id),
         reason: Number(row.missing) === 1 ? 'missing_workflow' : 'deleted_workflow',
       })),
+      nextCursor: items.length > limit ? encodeCursor(Number(items[limit - 1].id), binding) : null,
     };
   }
 

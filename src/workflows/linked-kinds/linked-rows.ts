@@ -192,8 +192,8 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     };
   }
 
-  findOrphans(scope: Scope, limit: number): Promise<OrphanReport> {
-    return this.rows.findOrphans(scope, limit);
+  findOrphans(scope: Scope, limit: number, cursor?: string): Promise<OrphanReport> {
+    return this.rows.findOrphans(scope, limit, cursor);
   }
 
   /** What repairOrphans will add to each deletion of a deleted workflow: rows per deletion. */
