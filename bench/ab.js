@@ -16,6 +16,8 @@
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
 //   AB_METHOD=PATCH AB_PATH=/interviews/1 AB_BODY='{"title":"renamed"}' node bench/ab.js ...
 const {
+  createDatabase,
+  dropDatabase,
   freePort,
   startServer,
   uniqueDatabaseName,
@@ -27,7 +29,6 @@ const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
-const mysql = require('mysql2/promise');
 
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
@@ -88,16 +89,7 @@ async function main() {
   const variants = process.argv.slice(2).map(parseVariant);
   if (variants.length === 0)
     throw new Error('usage: node bench/ab.js <label>=<script>[,ENV=value...] ...');
-  const admin = await mysql.createConnection({
-    host: SERVER.hostname,
-    port: Number(SERVER.port || 3306),
-    user: decodeURIComponent(SERVER.username) || 'root',
-    password: decodeURIComponent(SERVER.password),
-  });
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-  await admin.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const url = new URL(SERVER);
-  url.pathname = `/${DATABASE}`;
+  const { admin, url } = await createDatabase(new URL(SERVER), DATABASE);
   let seeded = false;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -155,8 +147,7 @@ async function main() {
       }
     }
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-    await admin.end();
+    await dropDatabase(admin, DATABASE);
   }
   console.log(`${METHOD} ${PATH}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`);
   console.log('| variant | req/s | CPU us a request |\n|---|---:|---:|');

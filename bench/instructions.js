@@ -22,7 +22,7 @@ const { readFileSync, readdirSync, rmSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const jwt = require('jsonwebtoken');
-const mysql = require('mysql2/promise');
+const { createDatabase, dropDatabase, freePort, uniqueDatabaseName } = require('./processes');
 
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
@@ -34,7 +34,7 @@ const CONNECTIONS = Number(process.env.IR_CONNECTIONS || 4);
 const ROUNDS = Number(process.env.IR_ROUNDS || 1);
 const WINDOWS = Number(process.env.IR_WINDOWS || 3);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
-const DATABASE = `bench_ir_${process.pid}`;
+const DATABASE = uniqueDatabaseName('bench_ir');
 const OUT = `/tmp/bench-ir-${process.pid}`;
 let PORT = 0;
 const SECRET = randomBytes(32).toString('hex');
@@ -101,17 +101,6 @@ async function load(count) {
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = require('node:net').createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Sends a command to the callgrind of pid; throws unless it answered OK. */
 function callgrindControl(command, pid) {
   const answer = execFileSync(
@@ -153,16 +142,7 @@ async function main() {
     throw new Error('usage: node bench/instructions.js <label>=<script>[,ENV=value...] ...');
   rmSync(OUT, { recursive: true, force: true });
   require('node:fs').mkdirSync(OUT);
-  const admin = await mysql.createConnection({
-    host: SERVER.hostname,
-    port: Number(SERVER.port || 3306),
-    user: decodeURIComponent(SERVER.username) || 'root',
-    password: decodeURIComponent(SERVER.password),
-  });
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-  await admin.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const url = new URL(SERVER);
-  url.pathname = `/${DATABASE}`;
+  const { admin, url } = await createDatabase(new URL(SERVER), DATABASE);
   let seeded = false;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -226,8 +206,7 @@ async function main() {
       }
     }
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-    await admin.end();
+    await dropDatabase(admin, DATABASE);
     if (process.env.IR_KEEP) console.error(`[ir] callgrind dumps kept in ${OUT}`);
     else rmSync(OUT, { recursive: true, force: true });
   }

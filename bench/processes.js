@@ -99,7 +99,34 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A new, empty utf8mb4 database `name` on the MariaDB server of `server` (a URL): the admin
+ * connection (to drop it with `dropDatabase`) and the database's URL.
+ */
+async function createDatabase(server, name) {
+  const mysql = require('mysql2/promise');
+  const admin = await mysql.createConnection({
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username) || 'root',
+    password: decodeURIComponent(server.password),
+  });
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { admin, url };
+}
+
+/** Drops what createDatabase made and closes its connection. */
+async function dropDatabase(admin, name) {
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.end();
+}
+
 module.exports = {
+  createDatabase,
+  dropDatabase,
   freePort,
   uniqueDatabaseName,
   startServer,

@@ -1,5 +1,5 @@
-import { decodeCursor, encodeCursor } from '../pagination/cursor';
-import type { Page } from '../pagination/page';
+import { decodeCursor, type CursorScope } from '../pagination/cursor';
+import { pageOf, type Page } from '../pagination/page';
 import { PreconditionFailedError } from '../errors/domain-errors';
 import type { Database, Reader, Transaction } from './database.service';
 import { etagMatches } from '../http/entity-tags';
@@ -78,20 +78,7 @@ export class SoftDeletableRepository<
     cursor: string | undefined,
   ): Promise<Page<R>> {
     const { where, params } = this.whereActive(scope, filter);
-    const binding = { list: this.mapping.table, filter };
-    if (cursor !== undefined) {
-      where.push('id > ?');
-      params.push(decodeCursor(cursor, binding));
-    }
-    params.push(limit + 1);
-    const rows = await this.db.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
-      params,
-    );
-    const items = rows.slice(0, limit).map((row) => this.fromRow(row));
-    const nextCursor =
-      rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
-    return { items, nextCursor };
+    return this.selectPage(where, params, { list: this.mapping.table, filter }, limit, cursor);
   }
 
   /** How many active rows match filter. */
@@ -247,21 +234,27 @@ export class SoftDeletableRepository<
     cursor: string | undefined,
   ): Promise<Page<R>> {
     const { where, params } = this.scoped(scope, 'deletion_id = ?', deletionId);
-    const conditions = [where];
     const binding = { list: `${this.mapping.table} of a deletion`, filter: { deletionId } };
+    return this.selectPage([where], params, binding, limit, cursor);
+  }
+
+  /** One keyset page in id order of the rows meeting `conditions`, its cursor bound to `binding`. */
+  private async selectPage(
+    conditions: string[],
+    params: unknown[],
+    binding: CursorScope,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<R>> {
     if (cursor !== undefined) {
       conditions.push('id > ?');
       params.push(decodeCursor(cursor, binding));
     }
-    params.push(limit + 1);
     const rows = await this.db.select(
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`,
-      params,
+      [...params, limit + 1],
     );
-    const items = rows.slice(0, limit).map((row) => this.fromRow(row));
-    const nextCursor =
-      rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
-    return { items, nextCursor };
+    return pageOf(rows, limit, (row) => this.fromRow(row), binding);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
-import type { Page } from '../../common/pagination/page';
+import { decodeCursor } from '../../common/pagination/cursor';
+import { pageOf, type Page } from '../../common/pagination/page';
 import { Database, type Reader, type Transaction } from '../../common/persistence/database.service';
 import type { Scope } from '../../common/persistence/scope';
 import { timestampFromDb, timestampToDb } from '../../common/persistence/sql-values';
@@ -153,15 +153,11 @@ export class DeletionsRepository {
       where.push('id < ?');
       params.push(decodeCursor(cursor, binding));
     }
-    params.push(limit + 1);
     const rows = await this.db.select<DeletionRow>(
       `SELECT ${COLUMNS} FROM deletions WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
-      params,
+      [...params, limit + 1],
     );
-    const items = rows.slice(0, limit).map(fromRow);
-    const nextCursor =
-      rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
-    return { items, nextCursor };
+    return pageOf(rows, limit, fromRow, binding);
   }
 
   async markRestored(
