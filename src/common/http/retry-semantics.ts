@@ -30,7 +30,7 @@ type RequestWithKey = FastifyRequest & { [HELD]?: HeldKey };
 /**
  * Idempotency-Key (routes marked @Idempotent()) and If-Match (routes marked @ConditionalWrite())
  * as Fastify hooks: a route without the flags, or a request without the headers, costs a
- * property lookup and nothing else (no Nest interceptor: README, Performance).
+ * property lookup and nothing else (no Nest interceptor: docs/performance.md).
  *
  * - preHandler: with an Idempotency-Key, the key is claimed (or its stored answer replayed, or
  *   409/422/400 answered); with If-Match, its tags are kept for the transaction, which checks

@@ -13,7 +13,7 @@ export interface RouteFlags {
 /**
  * Sets flags in the route's Fastify config (`request.routeOptions.config`), merged with those
  * already set, so that Fastify hooks see them without a Nest interceptor (whose rxjs chain and
- * AsyncResource per request cost about 100 µs of CPU a POST: README, Performance).
+ * AsyncResource per request cost about 100 µs of CPU a POST: docs/performance.md).
  */
 export function routeFlag(flag: keyof RouteFlags): MethodDecorator {
   return (_target, _key, descriptor) => {
