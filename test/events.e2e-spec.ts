@@ -14,7 +14,7 @@ interface FeedEvent {
   type: string;
   occurredAt: string;
   actor: number | null;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
 }
 
 /**

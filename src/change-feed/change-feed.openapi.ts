@@ -1,5 +1,8 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type {
+  ReferenceObject,
+  SchemaObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { ChangeEventType } from '../workflows';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -24,9 +27,7 @@ export function describeEventTypes(
 ): void {
   const schemas = ((document.components ??= {}).schemas ??= {});
   for (const { type, payload, description } of types) {
-    const payloadSchema = schemas[payload];
-    const example =
-      payloadSchema && !('$ref' in payloadSchema) ? exampleOf(payloadSchema, schemas) : {};
+    const example = exampleOf(ref(payload), schemas);
     schemas[schemaName(type)] = {
       description: `\`${type}\`: ${description}.`,
       allOf: [
@@ -64,29 +65,29 @@ export function describeEventTypes(
   }
 }
 
-/** An example object from a schema's property examples (following allOf and $ref, shallowly). */
-function exampleOf(
-  schema: SchemaObject,
-  schemas: NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>,
-  depth = 0,
-): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  if (depth > 4) return result;
-  for (const part of schema.allOf ?? []) {
-    const resolved =
-      '$ref' in part ? schemas[part.$ref.replace('#/components/schemas/', '')] : part;
-    if (resolved && !('$ref' in resolved))
-      Object.assign(result, exampleOf(resolved, schemas, depth + 1));
+type Schemas = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>;
+
+/** An example value of a schema, from its examples (following $ref and allOf). */
+function exampleOf(schema: SchemaObject | ReferenceObject, schemas: Schemas, depth = 0): unknown {
+  if ('$ref' in schema) {
+    const target = schemas[schema.$ref.replace('#/components/schemas/', '')];
+    return target && depth < 6 ? exampleOf(target, schemas, depth + 1) : {};
   }
+  if (schema.example !== undefined) return schema.example;
+  if (schema.allOf) {
+    return Object.assign(
+      {},
+      ...schema.allOf.map((part) => exampleOf(part, schemas, depth + 1) as object),
+    ) as unknown;
+  }
+  if (schema.type === 'array') return [];
+  if (schema.nullable) return null;
+  if (schema.type === 'integer' || schema.type === 'number') return 0;
+  if (schema.type === 'boolean') return false;
+  if (schema.type === 'string') return schema.enum?.[0] ?? '';
+  const result: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
-    if ('$ref' in property) {
-      const target = schemas[property.$ref.replace('#/components/schemas/', '')];
-      if (target && !('$ref' in target)) result[name] = exampleOf(target, schemas, depth + 1);
-    } else if (property.example !== undefined) {
-      result[name] = property.example;
-    } else if (property.nullable) {
-      result[name] = null;
-    }
+    result[name] = exampleOf(property, schemas, depth + 1);
   }
   return result;
 }
