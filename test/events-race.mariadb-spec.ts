@@ -1,6 +1,14 @@
 import { createTodo, createWorkflow } from './setup/fixtures';
 import { startTestApp, type TestApp } from './setup/test-app';
 
+/** Transactions of the test's database waiting for a lock (InnoDB). */
+async function lockWaits(t: TestApp): Promise<number> {
+  const [{ n }] = await t.db.query(
+    "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+  );
+  return Number(n);
+}
+
 const WRITERS = 20;
 const ROUNDS = 5;
 
@@ -73,5 +81,53 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
     expect(table).toHaveLength(WRITERS * ROUNDS * 7);
     expect(served).toEqual(table);
     expect(polls).toBeGreaterThan(1);
+  });
+
+  it('does not serve an event past one whose transaction has its id but has not committed: the feed waits for it', async () => {
+    // without the settle window, so that the locking read alone is what is tested
+    const app = await startTestApp('events_inflight', { EVENTS_SETTLE_MS: '0' });
+    const runner = app.db.createQueryRunner();
+    try {
+      const before = await createWorkflow(app.http);
+      const [{ last }] = await app.db.query('SELECT MAX(id) AS last FROM outbox_events');
+      await runner.connect();
+      await runner.startTransaction();
+      // a writer that took its event id and has not committed yet
+      await runner.query(
+        `INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data)
+         VALUES (1, 'workflow.updated', 1, '2026-01-01 00:00:00.000', ?)`,
+        [JSON.stringify({ ...before, name: 'in flight' })],
+      );
+      // a later writer, committed: its id is larger
+      const later = await createWorkflow(app.http, { name: 'later' });
+
+      let answered = false;
+      const poll = app.http
+        .get('/events')
+        .query({ after: String(last) })
+        .expect(200)
+        .then((res) => {
+          answered = true;
+          return res;
+        });
+      // the feed either answers at once (stepping over the open transaction: the bug), or waits
+      // for its lock; then the transaction commits
+      while (!answered && (await lockWaits(app)) === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await runner.commitTransaction();
+      const res = await poll;
+
+      expect(
+        res.body.items.map((e: { type: string; data: { name: string } }) => [e.type, e.data.name]),
+      ).toEqual([
+        ['workflow.updated', 'in flight'],
+        ['workflow.created', later.name],
+      ]);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+      await app.close();
+    }
   });
 });
