@@ -15,7 +15,13 @@
 //   AB_PATH='/todos?limit=20' node bench/ab.js ...
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
 //   AB_METHOD=PATCH AB_PATH=/interviews/1 AB_BODY='{"title":"renamed"}' node bench/ab.js ...
-const { spawn } = require('node:child_process');
+const {
+  freePort,
+  startServer,
+  uniqueDatabaseName,
+  waitForServer,
+  whileRunning,
+} = require('./processes');
 const { readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
@@ -31,7 +37,7 @@ const ROUNDS = Number(process.env.AB_ROUNDS || 3);
 const SECONDS = Number(process.env.AB_SECONDS || 5);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 // a database and a port of its own, so that two runs on one machine do not collide
-const DATABASE = `bench_ab_${process.pid}`;
+const DATABASE = uniqueDatabaseName('bench_ab');
 let PORT = 0;
 const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
@@ -56,18 +62,6 @@ function cpuTicks(pid) {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function waitFor(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function post(path, body) {
@@ -75,6 +69,7 @@ async function post(path, body) {
     method: 'POST',
     headers: { authorization: AUTHORIZATION, 'content-type': 'application/json' },
     body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
   });
   if (res.status !== 201)
     throw new Error(`seeding: POST ${path} answered ${res.status} ${await res.text()}`);
@@ -86,18 +81,6 @@ async function seed() {
   for (let i = 0; i < 25; i++)
     await post('/todos', { title: `todo ${i}`, ownerId: 1, workflowId: 1 });
   await post('/interviews', { title: 'ab', candidateId: 1, recruiterId: 1, workflowId: 1 });
-}
-
-/** A port nothing listens on now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = require('node:net').createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function main() {
@@ -119,7 +102,10 @@ async function main() {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of variants) {
-        const child = spawn(variant.node, [variant.script], {
+        const server = startServer({
+          label: variant.label,
+          script: variant.script,
+          nodeBin: variant.node,
           cwd: ROOT,
           env: {
             ...process.env,
@@ -131,39 +117,40 @@ async function main() {
             RATE_LIMIT_PER_MINUTE: '0',
             ...variant.env,
           },
-          stdio: ['ignore', 'ignore', 'inherit'],
         });
+        const child = server.child;
         try {
-          await waitFor(`http://127.0.0.1:${PORT}/health`);
-          if (!seeded) {
-            await seed();
-            seeded = true;
-          } else if (variant.env.WRITE_FIRST) {
-            await post('/workflows', { name: 'ab' });
-          }
-          const load = {
-            url: `http://127.0.0.1:${PORT}${PATH}`,
-            method: METHOD,
-            connections: 50,
-            headers: {
-              authorization: AUTHORIZATION,
-              ...(BODY ? { 'content-type': 'application/json' } : {}),
-            },
-            ...(BODY ? { body: BODY } : {}),
-          };
-          await autocannon({ ...load, duration: 2 });
-          const before = cpuTicks(child.pid);
-          const result = await autocannon({ ...load, duration: SECONDS });
-          if (result.non2xx > 0)
-            throw new Error(`${variant.label}: ${result.non2xx} answers not 2xx`);
-          variant.rps.push(Math.round(result.requests.average));
-          variant.cpu.push(((cpuTicks(child.pid) - before) * 10_000) / result.requests.total);
-          console.error(
-            `[ab] round ${round} ${variant.label}: ${variant.rps.at(-1)} req/s, ${variant.cpu.at(-1).toFixed(0)} us CPU a request`,
-          );
+          await waitForServer(`http://127.0.0.1:${PORT}/health`, server, variant.label);
+          await whileRunning([server], async () => {
+            if (!seeded) {
+              await seed();
+              seeded = true;
+            } else if (variant.env.WRITE_FIRST) {
+              await post('/workflows', { name: 'ab' });
+            }
+            const load = {
+              url: `http://127.0.0.1:${PORT}${PATH}`,
+              method: METHOD,
+              connections: 50,
+              headers: {
+                authorization: AUTHORIZATION,
+                ...(BODY ? { 'content-type': 'application/json' } : {}),
+              },
+              ...(BODY ? { body: BODY } : {}),
+            };
+            await autocannon({ ...load, duration: 2 });
+            const before = cpuTicks(child.pid);
+            const result = await autocannon({ ...load, duration: SECONDS });
+            if (result.non2xx > 0)
+              throw new Error(`${variant.label}: ${result.non2xx} answers not 2xx`);
+            variant.rps.push(Math.round(result.requests.average));
+            variant.cpu.push(((cpuTicks(child.pid) - before) * 10_000) / result.requests.total);
+            console.error(
+              `[ab] round ${round} ${variant.label}: ${variant.rps.at(-1)} req/s, ${variant.cpu.at(-1).toFixed(0)} us CPU a request`,
+            );
+          });
         } finally {
-          child.kill();
-          await new Promise((r) => child.once('exit', r));
+          await server.stop();
         }
       }
     }

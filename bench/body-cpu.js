@@ -13,12 +13,13 @@ const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const jwt = require('jsonwebtoken');
 
+const { freePort } = require('./processes');
+
 const ROOT = join(__dirname, '..');
 const SCRIPT = resolve(ROOT, process.argv[2] || 'dist/src/main.js');
 const ROUNDS = Number(process.env.BODY_CPU_ROUNDS || 5);
-const PORT = 3330;
 const SECRET = randomBytes(32).toString('hex');
-const TOKEN = jwt.sign({ sub: '1', role: 'editor' }, SECRET, {
+const TOKEN = jwt.sign({ sub: '1', role: 'editor', org: 1 }, SECRET, {
   algorithm: 'HS256',
   expiresIn: '1h',
 });
@@ -73,6 +74,7 @@ function cpuMs(pid) {
 }
 
 async function main() {
+  const PORT = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'body-cpu-'));
   const child = spawn(process.execPath, [SCRIPT], {
     cwd: dir,

@@ -1,22 +1,31 @@
 'use strict';
 // npm run bench: the service against a raw node:http + mysql2 baseline, in one run, on one
 // fresh MariaDB database seeded with 10,000 workflows, 100,000 interviews and 100,000 todos.
-const { spawn, execFileSync } = require('node:child_process');
-const { readFileSync, writeFileSync, mkdirSync, statSync, existsSync } = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const { readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const jwt = require('jsonwebtoken');
 const os = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const mysql = require('mysql2/promise');
+const {
+  freePort,
+  startServer,
+  uniqueDatabaseName,
+  waitForServer,
+  whileRunning,
+  withTimeout,
+} = require('./processes');
+const { isStale } = require('../scripts/build-if-stale');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const WARMUP = Number(process.env.BENCH_WARMUP || 3);
 const CONNECTIONS = 50;
-const APP_PORT = 3310;
-const BASE_PORT = 3311;
+// the whole run, and each autocannon run, are bounded: a stuck server fails the bench
+const RUN_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S || 1800) * 1000;
 const log = (...args) => console.error('[bench]', ...args);
 // both servers verify this HS256 token on every request; its organization (the seeded rows' 1)
 // scopes every statement on both sides
@@ -84,46 +93,17 @@ async function questions(db) {
 }
 
 function buildApp() {
-  const dist = join(ROOT, 'dist/src/main.js');
-  const newest = (dir) => {
-    let latest = 0;
-    for (const entry of require('node:fs').readdirSync(dir, {
-      withFileTypes: true,
-      recursive: true,
-    })) {
-      if (entry.isFile())
-        latest = Math.max(
-          latest,
-          statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs,
-        );
-    }
-    return latest;
-  };
-  if (
-    !existsSync(dist) ||
-    statSync(dist).mtimeMs < Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))
-  ) {
+  if (isStale()) {
     log('building the service (nest build)');
     execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
 }
 
-async function waitFor(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
-
 /** The service or the baseline, each in a process of its own (the load generator has this one). */
-function startProcess(script, databaseUrl, port) {
-  const child = spawn(process.execPath, [script], {
+function startProcess(label, script, databaseUrl, port) {
+  const server = startServer({
+    label,
+    script,
     cwd: ROOT,
     env: {
       ...process.env,
@@ -135,13 +115,12 @@ function startProcess(script, databaseUrl, port) {
       // the load comes from one address: rate limiting would measure itself
       RATE_LIMIT_PER_MINUTE: '0',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
   let peak = 0;
   const sampler = setInterval(() => {
     try {
       const kb = Number(
-        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1],
+        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))[1],
       );
       peak = Math.max(peak, kb);
     } catch {
@@ -149,12 +128,11 @@ function startProcess(script, databaseUrl, port) {
     }
   }, 200);
   return {
-    child,
+    ...server,
     peakRssMb: () => Math.round(peak / 1024),
     stop: () => {
       clearInterval(sampler);
-      child.kill('SIGTERM');
-      return new Promise((resolve) => child.once('exit', resolve));
+      return server.stop();
     },
   };
 }
@@ -259,7 +237,9 @@ async function timed(work) {
 }
 
 async function main() {
-  const database = `bench_${Date.now()}`;
+  const database = uniqueDatabaseName('bench');
+  const appPort = await freePort();
+  const basePort = await freePort();
   const admin = await mysql.createConnection(serverConfig(undefined));
   await admin.query(
     `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
@@ -270,19 +250,31 @@ async function main() {
   try {
     buildApp();
     log(`starting the service on ${database} (applies the migrations)`);
-    app = startProcess('dist/src/main.js', urlFor(database), APP_PORT);
-    await waitFor(`http://127.0.0.1:${APP_PORT}/health`);
-    await seed(db);
-    baseline = startProcess('bench/baseline-server.js', urlFor(database), BASE_PORT);
-    await waitFor(`http://127.0.0.1:${BASE_PORT}/nothing`);
+    app = startProcess('the service', 'dist/src/main.js', urlFor(database), appPort);
+    await waitForServer(`http://127.0.0.1:${appPort}/health`, app, 'the service');
+    await whileRunning([app], () => seed(db));
+    baseline = startProcess('the baseline', 'bench/baseline-server.js', urlFor(database), basePort);
+    await waitForServer(`http://127.0.0.1:${basePort}/nothing`, baseline, 'the baseline');
+    await whileRunning([app, baseline], () =>
+      withTimeout(measureAll(), RUN_TIMEOUT_MS, 'the measurements'),
+    );
+  } finally {
+    if (baseline) await baseline.stop();
+    if (app) await app.stop();
+    await db.end();
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.end();
+  }
+
+  async function measureAll() {
     const deepCursor = Buffer.from('id:9000').toString('base64url');
 
     const rows = [];
     for (const [route, requests] of routes(deepCursor)) {
       log(`${route}: baseline`);
-      const b = await measure(db, `http://127.0.0.1:${BASE_PORT}`, requests);
+      const b = await measure(db, `http://127.0.0.1:${basePort}`, requests);
       log(`${route}: service`);
-      const a = await measure(db, `http://127.0.0.1:${APP_PORT}`, requests);
+      const a = await measure(db, `http://127.0.0.1:${appPort}`, requests);
       rows.push({ route, b, a });
     }
 
@@ -295,7 +287,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const before = await questions(db);
       const appRun = await timed(() =>
-        fetch(`http://127.0.0.1:${APP_PORT}/workflows/${viaApp}`, {
+        fetch(`http://127.0.0.1:${appPort}/workflows/${viaApp}`, {
           method: 'DELETE',
           headers: { authorization: AUTHORIZATION },
         }).then((r) => r.json()),
@@ -333,7 +325,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const beforeRestore = await questions(db);
       const appRestore = await timed(() =>
-        fetch(`http://127.0.0.1:${APP_PORT}/deletions/${appRun.result.deletionId}/restore`, {
+        fetch(`http://127.0.0.1:${appPort}/deletions/${appRun.result.deletionId}/restore`, {
           method: 'POST',
           headers: { authorization: AUTHORIZATION },
         }).then((r) => r.json()),
@@ -406,12 +398,6 @@ async function main() {
     console.log(report);
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(join(__dirname, 'results', 'latest.md'), `${report}\n`);
-  } finally {
-    if (baseline) await baseline.stop();
-    if (app) await app.stop();
-    await db.end();
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin.end();
   }
 }
 

@@ -113,7 +113,15 @@ export async function configureApp(
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
-      allowedHeaders: ['authorization', 'content-type'],
+      // the headers of safe retries (README, How a client retries safely) in both directions
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'idempotency-key',
+        'if-match',
+        'if-none-match',
+      ],
+      exposedHeaders: ['etag', 'idempotent-replayed', 'retry-after'],
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     });
   }

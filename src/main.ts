@@ -12,10 +12,25 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { ROOT_LOGGER } from './logging/logging.options';
 import { closeGracefullyOnSignals } from './shutdown';
 import { maxTtlSeconds, signToken } from './auth/tokens';
+import { portInUseMessage, refuseBusyPort } from './config/port-check';
+import { StartupError } from './config/startup-error';
+import { waitForDatabase } from './database/wait-for-database';
+import { createRootLogger } from './logging/logging.options';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
+  // what the person starting it can fix is said in one line before anything else happens:
+  // the port first (no migration runs for a service that cannot listen), then the database
+  await refuseBusyPort(config.port, config.host);
+  if (config.database.kind !== 'sqlite') {
+    const startupLogger = createRootLogger(config.logging);
+    try {
+      await waitForDatabase(config.database, config.connectRetries, startupLogger);
+    } finally {
+      await new Promise<void>((resolve) => startupLogger.flush(() => resolve()));
+    }
+  }
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     createHttpAdapter(config),
@@ -51,8 +66,11 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof StartupError) {
     console.error(err.message);
+  } else if ((err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
+    // taken between the check and the listen
+    console.error(portInUseMessage(loadConfig().port));
   } else {
     console.error('The service could not start:', err);
   }

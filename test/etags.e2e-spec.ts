@@ -1,4 +1,5 @@
 import { createInterview, createTodo, createWorkflow, expectErrorShape } from './setup/fixtures';
+import { StatementLog } from './setup/statement-log';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 const ETAG = /^"\d+"$/;
@@ -186,6 +187,37 @@ describe('ETag, If-Match and If-None-Match (e2e)', () => {
     expect(after.headers.etag).not.toBe(included.headers.etag);
     // the workflow itself did not change
     expect((await t.http.get(`/workflows/${workflow.id}`).expect(200)).headers.etag).toBe(plain);
+  });
+
+  it('increments version in every UPDATE the write routes send: links, PATCHes, deletes and their cascade, restores, orphan repair', async () => {
+    const statements = await StatementLog.capture(t.db, async () => {
+      const workflow = await createWorkflow(t.http);
+      const todo = await createTodo(t.http, { workflowId: workflow.id });
+      const interview = await createInterview(t.http, { workflowId: workflow.id });
+      await t.http.patch(`/todos/${todo.id}`).send({ title: 'Changed' }).expect(200);
+      await t.http.patch(`/interviews/${interview.id}`).send({ title: 'Changed' }).expect(200);
+      await t.http.patch(`/workflows/${workflow.id}`).send({ name: 'Changed' }).expect(200);
+      await t.http.delete(`/workflows/${workflow.id}`).expect(200);
+      await t.http.post(`/workflows/${workflow.id}/restore`).expect(200);
+      const other = await createTodo(t.http);
+      await t.http.delete(`/todos/${other.id}`).expect(200);
+      // an orphan: an active todo of a deleted workflow, written by hand
+      await t.db.query(
+        'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ? WHERE id = ?',
+        ['2026-01-01 00:00:00.000', workflow.id],
+      );
+      await t.http.post('/admin/orphans/repair').expect(200);
+    });
+    const updates = statements.filter(
+      ({ sql }) =>
+        /^UPDATE\s+[`"]?(recruitment_processes|interviews|todos)\b/i.test(sql) &&
+        // the orphan made by hand above
+        !/^UPDATE recruitment_processes SET is_deleted = 1, deleted_at = \? WHERE id = \?$/.test(
+          sql,
+        ),
+    );
+    expect(updates.length).toBeGreaterThanOrEqual(10);
+    expect(updates.filter(({ sql }) => !/\bversion = version \+ 1\b/.test(sql))).toEqual([]);
   });
 
   it('puts no ETag on lists', async () => {

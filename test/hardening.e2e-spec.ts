@@ -49,6 +49,20 @@ describe('Hardening (e2e)', () => {
       .set('access-control-request-method', 'POST')
       .set('access-control-request-headers', 'authorization,content-type');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://recruiting.example.com');
+    // a browser client may send the headers of safe retries, and read those of the answers
+    const retries = await t.http
+      .options('/workflows/1')
+      .set('origin', 'https://recruiting.example.com')
+      .set('access-control-request-method', 'PATCH')
+      .set('access-control-request-headers', 'authorization,content-type,if-match,idempotency-key');
+    expect(retries.headers['access-control-allow-headers']).toMatch(/idempotency-key/);
+    expect(retries.headers['access-control-allow-headers']).toMatch(/if-match/);
+    const read = await t.http
+      .get('/workflows')
+      .set('origin', 'https://recruiting.example.com')
+      .expect(200);
+    expect(read.headers['access-control-expose-headers']).toMatch(/etag/i);
+    expect(read.headers['access-control-expose-headers']).toMatch(/idempotent-replayed/i);
     const other = await t.http
       .get('/workflows')
       .set('origin', 'https://evil.example.com')

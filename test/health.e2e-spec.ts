@@ -17,6 +17,24 @@ describe('GET /health (e2e)', () => {
     expect(res.body).toEqual({ status: 'ok', database: 'up' });
   });
 
+  it('answers 503 with what to run while the schema is behind the code (after migration:revert), 200 once migrated', async () => {
+    await t.db.undoLastMigration({ transaction: 'each' });
+    try {
+      const behind = await t.http.get('/health').expect(503);
+      expectErrorShape(behind.body, 503);
+      expect(behind.body.message).toBe(
+        'The database schema is behind this version of the service: 1 migration pending; run npm run migration:run.',
+      );
+      expect(behind.headers['retry-after']).toBeDefined();
+    } finally {
+      await t.db.runMigrations({ transaction: 'each' });
+    }
+    expect((await t.http.get('/health').expect(200)).body).toEqual({
+      status: 'ok',
+      database: 'up',
+    });
+  });
+
   it('answers 503 in the error shape, with Retry-After, once the database connection is gone; other routes too', async () => {
     await t.db.destroy();
     const health = await t.http.get('/health').expect(503);

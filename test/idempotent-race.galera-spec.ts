@@ -13,10 +13,8 @@ const NODES = [1, 2, 3].map((n) => BASE + n);
 
 const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
 
-async function connect(url: string): Promise<DataSource> {
-  return new DataSource(
-    buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 2 }),
-  ).initialize();
+async function connect(url: string, poolSize = 2): Promise<DataSource> {
+  return new DataSource(buildDataSourceOptions(parseDatabaseUrl(url), { poolSize })).initialize();
 }
 
 /**
@@ -40,7 +38,8 @@ describe('Idempotency-Key across three replicas on a 3-node Galera cluster (e2e)
     await runPendingMigrations(migrator);
     await migrator.destroy();
     for (const port of NODES) {
-      nodes.push(await connect(nodeUrl(port, database)));
+      // one connection, so that its wsrep_sync_wait holds for every read of the test
+      nodes.push(await connect(nodeUrl(port, database), 1));
       apps.push(
         await spawnApp(
           { DATABASE_URL: nodeUrl(port, database), MIGRATIONS_RUN: 'false', DB_POOL_SIZE: '8' },

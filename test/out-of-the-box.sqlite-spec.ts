@@ -95,6 +95,37 @@ describe('npm start with no configuration (e2e, SQLite)', () => {
     expect(restore.status).toBe(403);
   });
 
+  it('npm run token with no arguments prints the usage and exits 1; --help prints it and exits 0', async () => {
+    const token = (...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        ['-r', TS_NODE, join(ROOT, 'src', 'cli', 'token.ts'), ...args],
+        {
+          cwd,
+          env: { ...process.env, ...unconfigured, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+        },
+      );
+    const usage = /^usage: npm run token -- --sub <user id> --role <viewer\|editor\|admin>/m;
+    const bare = await token().then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toMatch(usage);
+    expect(bare.stdout).not.toMatch(JWT);
+    const help = await token('--help');
+    expect(help.stdout).toMatch(usage);
+    expect(help.stdout).not.toMatch(JWT);
+    await expect(token('--sub', '3')).rejects.toMatchObject({
+      code: 1,
+      stderr: '--role is required: viewer, editor or admin\n',
+    });
+    await expect(token('--bogus')).rejects.toMatchObject({
+      code: 1,
+      stderr: 'unknown option --bogus (npm run token -- --help)\n',
+    });
+  });
+
   it('keeps the development secret across restarts, so earlier tokens stay valid', async () => {
     const before = await printedToken();
     await app!.kill();

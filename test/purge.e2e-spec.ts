@@ -52,6 +52,10 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
         400,
       );
     }
+    const zero = await t.http.post('/admin/purge').send({ olderThan: '0m' }).expect(400);
+    expect(JSON.stringify(zero.body.message)).toContain(
+      'olderThan must be a positive age, such as 30d, 12h or 90m',
+    );
     await request(t.app.getHttpServer())
       .post('/admin/purge')
       .set('authorization', `Bearer ${tokenFor('editor')}`)
@@ -119,5 +123,8 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
       await t.as(4).post('/admin/purge').send({ olderThan: '5d', dryRun: true }),
     ).toMatchObject({ body: { interviews: 2, todos: 1, workflows: 1 } });
     await expect(cli('--older-than', 'soon')).rejects.toThrow(/olderThan must look like 30d/);
+    await expect(cli('--older-than', '0m')).rejects.toThrow(
+      /olderThan must be a positive age, such as 30d, 12h or 90m/,
+    );
   }, 120_000);
 });

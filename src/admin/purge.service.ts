@@ -26,6 +26,8 @@ const UNITS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 }
 
 /** `30d`, `12h`, `90m` in milliseconds; anything else is a client error. */
 export function parseAge(text: string): number {
+  if (/^0+[dhm]$/.test(text.trim()))
+    throw new InvalidInputError('olderThan must be a positive age, such as 30d, 12h or 90m');
   const match = /^([1-9]\d{0,5})([dhm])$/.exec(text.trim());
   if (!match) throw new InvalidInputError('olderThan must look like 30d, 12h or 90m');
   return Number(match[1]) * UNITS[match[2]];

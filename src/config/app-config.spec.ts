@@ -10,12 +10,12 @@ const pemOf = (key: { publicKey: import('node:crypto').KeyObject }) =>
   key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('loadConfig', () => {
-  it('runs with no configuration at all: SQLite under data/, port 3000, migrations applied at start', () => {
+  it('runs with no configuration at all: SQLite under data/, port 3000 on 127.0.0.1, migrations applied at start', () => {
     const config = loadConfig({}, () => 'd'.repeat(64));
     expect(config.database).toMatchObject({ kind: 'sqlite' });
     expect(config).toMatchObject({
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       runMigrations: true,
       poolSize: 10,
       bodyLimitBytes: 102_400,
@@ -23,6 +23,15 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 72_000,
       maxConnections: 1000,
     });
+  });
+
+  it('listens on every interface by default in production, on 127.0.0.1 outside it', () => {
+    const secret = { JWT_SECRET: 's'.repeat(40) };
+    expect(loadConfig({ ...secret, NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...secret, NODE_ENV: 'staging' }).host).toBe('0.0.0.0');
+    for (const NODE_ENV of [undefined, 'development', 'test'])
+      expect(loadConfig({ ...secret, NODE_ENV }).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...secret, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
   it('reads every variable', () => {

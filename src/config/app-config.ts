@@ -125,7 +125,9 @@ export function loadConfig(
   }
   const config = {
     databaseUrl: redact(env.DATABASE_URL ?? ''),
-    host: env.HOST?.trim() || '0.0.0.0',
+    // outside production (NODE_ENV unset, development or test: a development secret may be in
+    // use and its admin token printed) only this machine may connect unless HOST says otherwise
+    host: env.HOST?.trim() || (isDevelopment(env) ? '127.0.0.1' : '0.0.0.0'),
     port: integer('PORT', 3000, 0, 65535),
     runMigrations: boolean('MIGRATIONS_RUN', true),
     poolSize: integer('DB_POOL_SIZE', 10, 1, 1000),

@@ -6,6 +6,7 @@ import { SQL_DIALECT, SqlDialect } from '../common/persistence/sql-dialect';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
 import { refuseSchemaBehind, runPendingMigrations } from './migrate';
+import { isTransientConnectionError } from './wait-for-database';
 
 /**
  * One DataSource (MariaDB/MySQL or SQLite, from DATABASE_URL), the transaction plumbing, and
@@ -25,8 +26,11 @@ export class DatabaseModule {
             // each module registers its entities (TypeOrmModule.forFeature)
             entities: [],
             autoLoadEntities: true,
+            // main.ts waited for the database already (src/database/wait-for-database.ts); a
+            // connection lost in between is retried, nothing else (a failed migration is not)
             retryAttempts: config.connectRetries,
             retryDelay: 2000,
+            toRetry: isTransientConnectionError,
           }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();

@@ -13,7 +13,8 @@ export class HealthController {
 
   @Get()
   @ApiOperation({
-    summary: 'Liveness and database reachability; 503 when the database does not answer',
+    summary:
+      'Liveness and database reachability; 503 when the database does not answer or its schema is behind the code',
     description: 'No token needed, for load balancers and orchestrators.',
   })
   @ApiOkResponse({ type: HealthDto })

@@ -1,5 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { Logger as Pino } from 'pino';
+import type { DataSource } from 'typeorm';
 import { ErrorShapeFilter } from '../common/errors/error-shape.filter';
 import type { Database } from '../common/persistence/database.service';
 import { HealthService } from './health.service';
@@ -14,7 +15,8 @@ function failingDatabase(message: string): Database {
 
 /** What the error filter answers for the health check's error, and what it logs. */
 async function answerAndLog(message: string) {
-  const error = await new HealthService(failingDatabase(message)).check().then(
+  const noMigrations = { migrations: [], options: {} } as unknown as DataSource;
+  const error = await new HealthService(failingDatabase(message), noMigrations).check().then(
     () => undefined,
     (err: unknown) => err,
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { pino, type Logger as Pino } from 'pino';
+import { pino, type DestinationStream, type Logger as Pino } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,6 +12,8 @@ export interface LoggingOptions {
   level: LogLevel;
   /** LOG_FORMAT: one JSON object a line, or pino-pretty's colored lines for a terminal. */
   format: LogFormat;
+  /** Where JSON lines go instead of stdout (the e2e suites keep them, shown when a test fails). */
+  destination?: DestinationStream;
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -49,6 +51,7 @@ export function createRootLogger(options: LoggingOptions): Pino {
       },
     });
   }
+  if (options.destination) return pino({ level: options.level }, options.destination);
   // written asynchronously: under load, lines that arrive while a write is under way go out
   // together in the next one, rather than a blocking write(2) a line
   return pino({ level: options.level }, pino.destination({ dest: 1, sync: false }));

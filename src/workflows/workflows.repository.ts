@@ -48,9 +48,9 @@ export class WorkflowsRepository extends SoftDeletableRepository<WorkflowEntity>
   /** Records the deletion of a deleted workflow that had none. */
   async setDeletion(scope: Scope, tx: Transaction, id: number, deletionId: number): Promise<void> {
     const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 1', id);
-    await tx.execute(`UPDATE ${this.table} SET deletion_id = ? WHERE ${where}`, [
-      deletionId,
-      ...params,
-    ]);
+    await tx.execute(
+      `UPDATE ${this.table} SET deletion_id = ?, version = version + 1 WHERE ${where}`,
+      [deletionId, ...params],
+    );
   }
 }

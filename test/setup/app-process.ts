@@ -120,3 +120,45 @@ export async function callApp(
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+/** What a spawned service that stops by itself printed, and how it ended. */
+export interface FinishedApp {
+  /** The exit code, or the signal's name. */
+  exit: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the service (src/main.ts through ts-node) until it exits by itself, as a start that must
+ * fail does; killed after 60 s so that a service that unexpectedly starts cannot hang the suite.
+ */
+export async function runAppToExit(
+  env: NodeJS.ProcessEnv,
+  port: number,
+  cwd: string = ROOT,
+): Promise<FinishedApp> {
+  const child = spawn(process.execPath, ['-r', TS_NODE, MAIN], {
+    cwd,
+    env: {
+      ...process.env,
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_FORMAT: 'json',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const exit = await new Promise<number | string>((resolve) =>
+    child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  clearTimeout(guard);
+  return { exit, stdout, stderr };
+}

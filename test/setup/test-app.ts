@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
+import { testLogSink } from './log-sink';
 import { AppModule } from '../../src/app.module';
 import type { Role } from '../../src/auth/roles';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app.setup';
@@ -56,13 +57,19 @@ export async function startAppOn(
       JWT_SECRET: TEST_JWT_SECRET,
       // the suites send far more than a client would; the hardening suite turns it back on
       RATE_LIMIT_PER_MINUTE: '0',
-      // request lines stay out of the test output; errors and warnings show
+      // request lines stay out of the log; errors and warnings are kept (test/setup/log-sink.ts)
       LOG_LEVEL: 'warn',
       ...env,
     });
     // the application's data source applies its own migrations while the module compiles
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config), ...(extras.imports ?? [])],
+      imports: [
+        AppModule.forRoot({
+          ...config,
+          logging: { ...config.logging, destination: testLogSink() },
+        }),
+        ...(extras.imports ?? []),
+      ],
     }).compile();
     if (extras.migrations?.length) {
       await migrateExtras(database, extras.migrations).catch(async (err: unknown) => {

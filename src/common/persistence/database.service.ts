@@ -241,8 +241,8 @@ interface MysqlPool {
 /**
  * The one place that reaches into a TypeORM internal: a read straight on the mysql2 pool of
  * TypeORM's MysqlDriver (`driver.pool`, not a public API). It is what `DataSource.query` does,
- * less a query runner and its subscriber broadcasts per statement; docs/performance.md has the
- * figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
+ * less a query runner and its subscriber broadcasts per statement; the README's Performance
+ * section ("Hand-written SQL against TypeORM's query builder") has the figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
  * and the e2e suites on MariaDB fail.
  */
 function selectOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]): Promise<R[]> {

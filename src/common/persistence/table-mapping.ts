@@ -86,9 +86,10 @@ export class TableMapping<R extends object> {
   /** The same row with its properties in the API's order (and its version). */
   ordered(values: R): R {
     const result: Record<string | symbol, unknown> = {};
-    const source = new Map(Object.entries(values));
-    for (const { property } of this.fields) result[property] = source.get(property);
-    const version = (values as Record<symbol, unknown>)[ROW_VERSION];
+    const source = values as Record<string | symbol, unknown>;
+    // own properties only: a row is a plain object built by the repository
+    for (const { property } of this.fields) result[property] = source[property];
+    const version = source[ROW_VERSION];
     if (version !== undefined) result[ROW_VERSION] = version;
     return result as R;
   }

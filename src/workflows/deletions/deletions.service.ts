@@ -161,7 +161,7 @@ export class DeletionsService {
         );
       }
       return this.recordOrFail(principal, deletionId, tx);
-    });
+    }, principal);
   }
 
   async get(scope: Scope, id: number): Promise<Deletion> {
@@ -203,7 +203,7 @@ export class DeletionsService {
 
   /** POST /deletions/:id/restore. */
   restore(principal: Principal, id: number): Promise<RestoredDeletionDto> {
-    return this.db.transaction((tx) => this.restoreIn(principal, tx, id, principal.id));
+    return this.db.transaction((tx) => this.restoreIn(principal, tx, id, principal.id), principal);
   }
 
   /**
@@ -300,7 +300,7 @@ export class DeletionsService {
       };
       tx.emit(principal, 'deletion.purged', answer, at);
       return answer;
-    });
+    }, principal);
   }
 
   /**

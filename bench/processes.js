@@ -1,0 +1,109 @@
+'use strict';
+// What the bench scripts share about the servers they start: a free port each, a bounded wait
+// for the server to answer that fails at once when the server exits instead, and a failure as
+// soon as a server exits while it is being measured.
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:net');
+
+/** A TCP port nothing listens on right now (other runs may share the machine). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A database name no other run uses: `<prefix>_<pid>_<random>`. */
+function uniqueDatabaseName(prefix) {
+  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Starts `node <script>` (or `nodeBin <script>`) with `env`. `died` rejects when the process
+ * exits before stop() was called, naming it and its exit code: race it against the work that
+ * needs the process. stop() sends SIGTERM, waits at most 10 s, then SIGKILL.
+ */
+function startServer({ label, script, env, cwd, nodeBin = process.execPath, stdio }) {
+  const child = spawn(nodeBin, [script], {
+    cwd,
+    env,
+    stdio: stdio ?? ['ignore', 'ignore', 'inherit'],
+  });
+  let stopping = false;
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  const died = exited.then((how) => {
+    if (!stopping) throw new Error(`${label} exited (${how}) while the bench needed it`);
+  });
+  died.catch(() => undefined); // observed by whoever races it
+  return {
+    child,
+    died,
+    async stop() {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Resolves once `url` answers below 500; rejects when the server exits first, or after
+ * `timeoutMs`.
+ */
+async function waitForServer(url, server, label, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let gone;
+  server.died.catch((err) => (gone = err));
+  while (Date.now() < deadline) {
+    if (gone) throw gone;
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      throw new Error(
+        `${label} exited (${server.child.signalCode ?? server.child.exitCode}) before answering ${url}`,
+      );
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${label} did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** Runs `work`, failing as soon as one of the servers exits unexpectedly. */
+function whileRunning(servers, work) {
+  return Promise.race([
+    work(),
+    ...servers.filter(Boolean).map((s) => s.died.then(() => new Promise(() => {}))),
+  ]);
+}
+
+/** Rejects after `ms` with a message naming what took too long. */
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took more than ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+module.exports = {
+  freePort,
+  uniqueDatabaseName,
+  startServer,
+  waitForServer,
+  whileRunning,
+  withTimeout,
+};
