@@ -1,9 +1,10 @@
 import { createTodo, createWorkflow } from './setup/fixtures';
+import type { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 /** Transactions of the test's database waiting for a lock (InnoDB). */
-async function lockWaits(t: TestApp): Promise<number> {
-  const [{ n }] = await t.db.query(
+async function lockWaits(db: DataSource): Promise<number> {
+  const [{ n }] = await db.query(
     "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
   );
   return Number(n);
@@ -86,7 +87,9 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
   it('does not serve an event past one whose transaction has its id but has not committed: the feed waits for it', async () => {
     // without the settle window, so that the locking read alone is what is tested
     const app = await startTestApp('events_inflight', { EVENTS_SETTLE_MS: '0' });
-    const runner = app.db.createQueryRunner();
+    // connections of the test's own, outside the application's pool
+    const own = await app.database.connect();
+    const runner = own.createQueryRunner();
     try {
       const before = await createWorkflow(app.http);
       const [{ last }] = await app.db.query('SELECT MAX(id) AS last FROM outbox_events');
@@ -112,7 +115,7 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
         });
       // the feed either answers at once (stepping over the open transaction: the bug), or waits
       // for its lock; then the transaction commits
-      while (!answered && (await lockWaits(app)) === 0) {
+      while (!answered && (await lockWaits(own)) === 0) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await runner.commitTransaction();
@@ -127,6 +130,7 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       await runner.release();
+      await own.destroy();
       await app.close();
     }
   });
