@@ -104,6 +104,14 @@ function createBaseline(databaseUrl) {
     });
   const positive = (v) => Number.isInteger(v) && v > 0 && v <= 2147483647;
 
+  // as the service: every write adds one INSERT of its event to the outbox, before the COMMIT
+  // (the actor is left NULL here: the baseline reads only the token's org)
+  const outbox = (conn, org, type, at, data) =>
+    conn.query(
+      'INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (?, ?, NULL, ?, ?)',
+      [org, type, toDb(at), JSON.stringify(data)],
+    );
+
   async function inTransaction(work) {
     const conn = await pool.getConnection();
     try {
@@ -235,7 +243,7 @@ function createBaseline(databaseUrl) {
             org,
           ],
         );
-        return {
+        const todo = {
           id: result.insertId,
           ...row,
           createdAt: at,
@@ -243,6 +251,8 @@ function createBaseline(databaseUrl) {
           isDeleted: false,
           deletedAt: null,
         };
+        await outbox(conn, org, 'todo.created', now, todo);
+        return todo;
       });
       if (!created) {
         return send(res, 422, {
@@ -277,12 +287,14 @@ function createBaseline(databaseUrl) {
           `UPDATE interviews SET ${sets.join(', ')} WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
           params,
         );
-        return {
+        const changed = {
           ...current,
           ...(b.title !== undefined && { title: b.title }),
           ...(b.status !== undefined && { status: b.status }),
           updatedAt: now.toISOString(),
         };
+        await outbox(conn, org, 'interview.updated', now, changed);
+        return changed;
       });
       if (!updated) return notFound(res, `Interview ${id}`);
       return send(res, 200, updated);

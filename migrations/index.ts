@@ -8,6 +8,7 @@ import { AddOrganizations1759900000000 } from './1759900000000-add-organizations
 import { AddDeletions1760000000000 } from './1760000000000-add-deletions';
 import { AddIdempotencyKeys1760500000000 } from './1760500000000-add-idempotency-keys';
 import { AddRowVersions1760600000000 } from './1760600000000-add-row-versions';
+import { AddOutbox1760700000000 } from './1760700000000-add-outbox';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddDeletions1760000000000,
   AddIdempotencyKeys1760500000000,
   AddRowVersions1760600000000,
+  AddOutbox1760700000000,
 ];

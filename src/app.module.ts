@@ -8,6 +8,8 @@ import { DomainEventPublisher } from './common/events/domain-events';
 import { UnknownQueryInterceptor } from './common/validation/unknown-query.interceptor';
 import { IdempotencyKeysRepository } from './common/idempotency/idempotency-keys.repository';
 import { IDEMPOTENCY_OPTIONS } from './common/idempotency/idempotency.options';
+import { OUTBOX_OPTIONS, OutboxEventsRepository } from './common/outbox/outbox-events.repository';
+import { ChangeFeedModule } from './change-feed/change-feed.module';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -34,6 +36,7 @@ export class AppModule {
         TodosModule,
         HealthModule,
         AdminModule,
+        ChangeFeedModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
@@ -41,6 +44,11 @@ export class AppModule {
         DomainEventPublisher,
         { provide: IDEMPOTENCY_OPTIONS, useValue: { ttlMs: config.idempotencyTtlMs } },
         IdempotencyKeysRepository,
+        {
+          provide: OUTBOX_OPTIONS,
+          useValue: { retentionMs: config.eventsRetentionMs, settleMs: config.eventsSettleMs },
+        },
+        OutboxEventsRepository,
         {
           // installed as a Fastify hook by configureApp (every request counts, not only routes')
           provide: RateLimiter,
@@ -62,6 +70,8 @@ export class AppModule {
         RateLimiter,
         IDEMPOTENCY_OPTIONS,
         IdempotencyKeysRepository,
+        OUTBOX_OPTIONS,
+        OutboxEventsRepository,
       ],
     };
   }

@@ -23,7 +23,8 @@ import {
   useClientErrorLogging,
   useRequestLogging,
 } from './logging/request-logging';
-import { describeLinkedKinds, LinkedKinds, linkedKindModels } from './workflows';
+import { changeEventTypes, describeLinkedKinds, LinkedKinds, linkedKindModels } from './workflows';
+import { describeEventTypes } from './change-feed/change-feed.openapi';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { useRateLimit } from './rate-limit/rate-limit.hook';
 
@@ -184,18 +185,23 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
         'Every soft delete is a deletion record: the trash, bulk deletes, restore and purge by deletion',
       )
       .addTag('admin', 'Orphan repair and retention (admin role)')
+      .addTag(
+        'events',
+        'The change feed: every change, written in its own transaction (admin or integration role)',
+      )
       .addTag('operations', 'Health check')
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description:
-          'A JWT with `sub` (user id), `role` (viewer, editor, admin), `org` (organization id) and `exp`.',
+          'A JWT with `sub` (user id), `role` (viewer, editor, admin, or integration: `GET /events` only), `org` (organization id) and `exp`.',
       })
       .build(),
     { extraModels: linkedKindModels(kinds) },
   );
   describeLinkedKinds(document, kinds);
+  describeEventTypes(document, changeEventTypes(kinds));
   describeHttpSemantics(document);
   completeDocument(document);
   SwaggerModule.setup(DOCS_PATH, app, document, {

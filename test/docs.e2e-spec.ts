@@ -35,6 +35,7 @@ const ROUTES: Array<[method: string, path: string, errors: number[]]> = [
   ['get', '/admin/orphans', []],
   ['post', '/admin/orphans/repair', []],
   ['post', '/admin/purge', [400]],
+  ['get', '/events', [400]],
 ];
 
 /** The routes with a request body (POST and PATCH but restore and repair). */

@@ -10,6 +10,7 @@ const INTERVIEWS: LinkedKindUnderTest = {
   table: 'interviews',
   label: 'Interview',
   schema: 'InterviewDto',
+  event: 'interview',
   minimal: { title: 'Technical interview', candidateId: 456, recruiterId: 789 },
 };
 const TODOS: LinkedKindUnderTest = {
@@ -17,6 +18,7 @@ const TODOS: LinkedKindUnderTest = {
   table: 'todos',
   label: 'Todo',
   schema: 'TodoDto',
+  event: 'todo',
   minimal: { title: 'Review resume', ownerId: 456 },
 };
 /** The kind of the test tree (test/fixtures/notes), added without editing src/. */
@@ -25,6 +27,7 @@ const NOTES: LinkedKindUnderTest = {
   table: 'notes',
   label: 'Note',
   schema: 'NoteDto',
+  event: 'note',
   minimal: { title: 'Strong on system design' },
 };
 const KINDS = [INTERVIEWS, TODOS, NOTES];

@@ -111,7 +111,7 @@ const COLUMN_TYPES: Record<string, string> = {
 };
 
 /** The migrations after AddOrganizations1759900000000, which its test reverts and re-applies first. */
-const AFTER_ORGANIZATIONS = 3;
+const AFTER_ORGANIZATIONS = 4;
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
 class StatementLog implements Logger {
@@ -218,6 +218,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddDeletions1760000000000',
       'AddIdempotencyKeys1760500000000',
       'AddRowVersions1760600000000',
+      'AddOutbox1760700000000',
     ]);
   });
 
@@ -310,6 +311,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
   it('creates idempotency_keys scoped by organization, its unique key (organization, subject, key) byte for byte, and version 1 on every existing row; reverts and re-applies', async () => {
     await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
+    await db.undoLastMigration({ transaction: 'each' });
     const id = await insertWorkflowWithChildren('versions');
     await db.runMigrations({ transaction: 'each' });
     for (const table of TABLES) {
@@ -353,12 +355,39 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     await expect(insert('abc')).rejects.toThrow(/UNIQUE|Duplicate/i);
     await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
+    await db.undoLastMigration({ transaction: 'each' });
     expect(await db.query('SELECT COUNT(*) AS n FROM todos WHERE title = ?', ['versions'])).toEqual(
       [{ n: 1 }],
     );
     await db.runMigrations({ transaction: 'each' });
     const pending = await db.driver.createSchemaBuilder().log();
     expect(pending.upQueries).toEqual([]);
+  });
+
+  it('creates outbox_events scoped by organization from its first migration, with org-leading indexes; reverts and re-applies', async () => {
+    const events = await describeTable(db, 'outbox_events');
+    expect(events.columns.map((c) => [c.name, c.nullable])).toEqual([
+      ['id', false],
+      ['organization_id', false],
+      ['type', false],
+      ['actor_id', true],
+      ['occurred_at', false],
+      ['data', false],
+      ['recorded_at', false],
+    ]);
+    expect(events.indexes).toEqual({
+      ix_outbox_events_organization_id: ['organization_id'],
+      ix_outbox_events_organization_id_occurred_at: ['organization_id', 'occurred_at'],
+    });
+    await db.undoLastMigration({ transaction: 'each' });
+    try {
+      await expect(db.query('SELECT COUNT(*) AS n FROM outbox_events')).rejects.toThrow(
+        /outbox_events/,
+      );
+    } finally {
+      await db.runMigrations({ transaction: 'each' });
+    }
+    expect((await describeTable(db, 'outbox_events')).columns).toHaveLength(7);
   });
 
   it('has no drift: TypeORM would generate no statement to make the schema match the entities', async () => {

@@ -2,6 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { IdempotencyKeysRepository } from '../common/idempotency/idempotency-keys.repository';
 import {
+  OUTBOX_OPTIONS,
+  OutboxEventsRepository,
+  type OutboxOptions,
+} from '../common/outbox/outbox-events.repository';
+import {
   IDEMPOTENCY_OPTIONS,
   type IdempotencyOptions,
 } from '../common/idempotency/idempotency.options';
@@ -31,7 +36,8 @@ export function parseAge(text: string): number {
 /**
  * Retention: hard-deletes rows soft-deleted longer ago than a given age, the rows of every
  * linked kind before workflows, in batches of 1000 (each its own short transaction), and
- * reports counts; and the Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever
+ * reports counts; the change feed's events older than EVENTS_RETENTION; and the
+ * Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever
  * `olderThan`). A purge acts in one organization (the caller's, for POST /admin/purge);
  * purgeAll, for the operator's CLI, runs one for each organization that has rows.
  */
@@ -43,6 +49,8 @@ export class PurgeService {
     private readonly deletions: DeletionsService,
     private readonly keys: IdempotencyKeysRepository,
     @Inject(IDEMPOTENCY_OPTIONS) private readonly idempotency: IdempotencyOptions,
+    private readonly events: OutboxEventsRepository,
+    @Inject(OUTBOX_OPTIONS) private readonly outbox: OutboxOptions,
   ) {}
 
   async purge(
@@ -70,6 +78,7 @@ export class PurgeService {
       for (const id of await rows.organizationIds()) ids.add(id);
     }
     for (const id of await this.keys.organizationIds()) ids.add(id);
+    for (const id of await this.events.organizationIds()) ids.add(id);
     const organizations: PurgeAllReport['organizations'] = {};
     for (const organizationId of [...ids].sort((a, b) => a - b)) {
       organizations[organizationId] = await this.purgeIn({ organizationId }, cutoff, dryRun, now);
@@ -82,7 +91,9 @@ export class PurgeService {
     cutoff: Date,
     dryRun: boolean,
     now: Date,
-  ): Promise<{ workflows: number; idempotencyKeys: number } & Record<string, number>> {
+  ): Promise<
+    { workflows: number; idempotencyKeys: number; events: number } & Record<string, number>
+  > {
     const counted = async (count: () => Promise<number>, purge: () => Promise<number>) => {
       if (dryRun) return count();
       let total = 0;
@@ -106,6 +117,11 @@ export class PurgeService {
       () => this.keys.countBefore(scope, keysCutoff),
       () => this.keys.purgeBefore(scope, keysCutoff, BATCH),
     );
-    return { ...linked, workflows, idempotencyKeys };
+    const eventsCutoff = new Date(now.getTime() - this.outbox.retentionMs);
+    const events = await counted(
+      () => this.events.countBefore(scope, eventsCutoff),
+      () => this.events.purgeBefore(scope, eventsCutoff, BATCH),
+    );
+    return { ...linked, workflows, idempotencyKeys, events };
   }
 }

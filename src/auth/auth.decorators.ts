@@ -9,10 +9,11 @@ export const REQUIRED_ROLE = 'auth:role';
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
 /**
- * The least role a route needs. Without it: `viewer` for GET and HEAD, `editor` for every other method.
+ * The least role a route needs (or one of several: `RequireRole('admin', 'integration')`).
+ * Without it: `viewer` for GET and HEAD, `editor` for every other method.
  */
-export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
-  SetMetadata(REQUIRED_ROLE, role);
+export const RequireRole = (...roles: [Role, ...Role[]]): MethodDecorator & ClassDecorator =>
+  SetMetadata(REQUIRED_ROLE, roles);
 
 /**
  * The authenticated caller, set by AuthGuard; with the request's preconditions and commit hook

@@ -21,12 +21,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const principal = await this.tokens.authenticate(request.headers.authorization);
-    const required =
-      this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ??
-      (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
-    if (!satisfies(principal.role, required)) {
+    const required = this.reflector.getAllAndOverride<Role[]>(REQUIRED_ROLE, targets) ?? [
+      request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor',
+    ];
+    if (!required.some((role) => satisfies(principal.role, role))) {
       throw new ForbiddenException(
-        `This needs the ${required} role; the token has ${principal.role}`,
+        `This needs the ${required.join(' or ')} role; the token has ${principal.role}`,
       );
     }
     request.principal = principal;

@@ -1,8 +1,14 @@
 import type { Scope } from '../common/persistence/scope';
 
-/** Roles carried in the token's `role` claim; each includes what the ones before it may do. */
-export const ROLES = ['viewer', 'editor', 'admin'] as const;
+/**
+ * Roles carried in the token's `role` claim. viewer, editor, admin: each includes what the ones
+ * before it may do. `integration` stands apart: it includes no other role, and no other role
+ * includes it; it may call only the routes that name it (`GET /events`), read-only.
+ */
+export const ROLES = ['viewer', 'editor', 'admin', 'integration'] as const;
 export type Role = (typeof ROLES)[number];
+
+const RANKED: readonly Role[] = ['viewer', 'editor', 'admin'];
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -10,7 +16,8 @@ export function isRole(value: unknown): value is Role {
 
 /** True when `held` includes what `required` may do. */
 export function satisfies(held: Role, required: Role): boolean {
-  return ROLES.indexOf(held) >= ROLES.indexOf(required);
+  if (!RANKED.includes(held) || !RANKED.includes(required)) return held === required;
+  return RANKED.indexOf(held) >= RANKED.indexOf(required);
 }
 
 /**

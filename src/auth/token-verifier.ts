@@ -3,7 +3,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { MAX_ID } from '../common/validation/limits';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
-import { isRole, type Principal } from './roles';
+import { isRole, ROLES, type Principal } from './roles';
 import { maxTtlSeconds } from './tokens';
 
 /** Verified tokens kept at most; the map is emptied when full (simple and bounded). */
@@ -83,7 +83,7 @@ export class TokenVerifier {
         : NaN;
     if (!(id <= MAX_ID)) throw new UnauthorizedException('The token subject must be a user id');
     if (!isRole(claims.role)) {
-      throw new UnauthorizedException('The token role must be viewer, editor or admin');
+      throw new UnauthorizedException(`The token role must be one of: ${ROLES.join(', ')}`);
     }
     const organizationId = organizationOf(claims.org);
     if (organizationId === undefined) {

@@ -2,7 +2,7 @@
 import '../../scripts/check-node';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isRole } from '../auth/roles';
+import { isRole, ROLES } from '../auth/roles';
 import { maxTtlSeconds, signToken } from '../auth/tokens';
 import { MAX_ID } from '../common/validation/limits';
 import { loadConfig, parseDuration } from '../config/app-config';
@@ -49,7 +49,7 @@ function main(): void {
   const org = Number(values.org);
   if (!/^[1-9]\d{0,9}$/.test(values.org) || org > MAX_ID)
     throw new Error('--org must be a positive integer organization id');
-  if (!isRole(values.role)) throw new Error('--role must be viewer, editor or admin');
+  if (!isRole(values.role)) throw new Error(`--role must be one of: ${ROLES.join(', ')}`);
   const auth = loadConfig().auth;
   const expires = parseDuration(values.expires);
   if (expires === undefined) throw new Error('--expires must be a duration such as 15m, 8h or 1d');

@@ -275,6 +275,28 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads EVENTS_RETENTION (30d by default) and EVENTS_SETTLE_MS (1000 by default), and names bad values', () => {
+    const dev = () => 'd'.repeat(64);
+    expect(loadConfig({}, dev)).toMatchObject({
+      eventsRetentionMs: 30 * 86_400_000,
+      eventsSettleMs: 1000,
+    });
+    expect(loadConfig({ EVENTS_RETENTION: '12h', EVENTS_SETTLE_MS: '0' }, dev)).toMatchObject({
+      eventsRetentionMs: 12 * 3_600_000,
+      eventsSettleMs: 0,
+    });
+    for (const bad of ['0s', '30', '1y', '-1d', '366d', 'forever']) {
+      expect(() => loadConfig({ EVENTS_RETENTION: bad }, dev)).toThrow(
+        new RegExp(`EVENTS_RETENTION must be a duration .*got "${bad}"`),
+      );
+    }
+    for (const bad of ['-1', '60001', '1s', 'soon']) {
+      expect(() => loadConfig({ EVENTS_SETTLE_MS: bad }, dev)).toThrow(
+        new RegExp(`EVENTS_SETTLE_MS must be an integer from 0 to 60000, got "${bad}"`),
+      );
+    }
+  });
+
   it('reads CORS_ORIGINS: exact origins, and https://*.example.com for one label of subdomain', () => {
     const [exact, wildcard] = loadConfig({
       CORS_ORIGINS: 'https://recruiting.example.com, https://*.staging.example.com:8443',

@@ -55,6 +55,13 @@ export interface AppConfig {
   idempotencyTtlMs: number;
   /** A PATCH, DELETE or restore without If-Match answers 428 (REQUIRE_IF_MATCH, default false). */
   requireIfMatch: boolean;
+  /** How long the outbox keeps an event, in ms (EVENTS_RETENTION, e.g. 30d, the default). */
+  eventsRetentionMs: number;
+  /**
+   * MariaDB/MySQL: how long after its INSERT (database clock) `GET /events` serves an event, in
+   * ms (EVENTS_SETTLE_MS, 0 to 60000, default 1000). README, "Consuming changes".
+   */
+  eventsSettleMs: number;
   /**
    * Token verification: JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256), or a development secret;
    * JWT_MAX_TTL, JWT_ISSUER, JWT_AUDIENCE.
@@ -137,6 +144,13 @@ export function loadConfig(
     trustProxy: trustProxy(env.TRUST_PROXY, problems),
     idempotencyTtlMs: duration('IDEMPOTENCY_TTL', env.IDEMPOTENCY_TTL, 86_400_000, problems),
     requireIfMatch: boolean('REQUIRE_IF_MATCH', false),
+    eventsRetentionMs: duration(
+      'EVENTS_RETENTION',
+      env.EVENTS_RETENTION,
+      30 * 86_400_000,
+      problems,
+    ),
+    eventsSettleMs: integer('EVENTS_SETTLE_MS', 1000, 0, 60_000),
     logging: {
       level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf<LogFormat>(

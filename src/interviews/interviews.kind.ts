@@ -6,6 +6,7 @@ import { InterviewEntity } from './entities/interview.entity';
 export const INTERVIEWS = defineLinkedKind({
   name: 'interviews',
   label: 'Interview',
+  event: 'interview',
   entity: InterviewEntity,
   dto: InterviewDto,
   description: 'Interviews, optionally linked to a workflow',

@@ -6,6 +6,7 @@ import { TodoEntity } from './entities/todo.entity';
 export const TODOS = defineLinkedKind({
   name: 'todos',
   label: 'Todo',
+  event: 'todo',
   entity: TodoEntity,
   dto: TodoDto,
   description: 'Todos, optionally linked to a workflow',

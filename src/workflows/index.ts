@@ -7,3 +7,4 @@ export * from './linked-kinds';
 export { WorkflowsModule } from './workflows.module';
 export { WorkflowsService } from './workflows.service';
 export { DeletionsService } from './deletions/deletions.service';
+export { changeEventTypes, type ChangeEventType } from './events/change-events';

@@ -36,21 +36,21 @@ export class WorkflowsService {
 
   /** The creator is the authenticated caller; clients cannot set createdBy. */
   create(dto: CreateWorkflowDto, principal: Principal): Promise<Workflow> {
-    return this.db.transaction(
-      (tx) =>
-        this.workflows.insert(
-          principal,
-          tx,
-          {
-            name: dto.name,
-            description: dto.description ?? null,
-            status: dto.status ?? 'draft',
-            createdBy: principal.id,
-          },
-          new Date(),
-        ),
-      principal,
-    );
+    return this.db.transaction(async (tx) => {
+      const workflow = await this.workflows.insert(
+        principal,
+        tx,
+        {
+          name: dto.name,
+          description: dto.description ?? null,
+          status: dto.status ?? 'draft',
+          createdBy: principal.id,
+        },
+        new Date(),
+      );
+      tx.emit(principal, 'workflow.created', workflow);
+      return workflow;
+    }, principal);
   }
 
   list(scope: Scope, query: ListWorkflowsQueryDto): Promise<Page<Workflow>> {
@@ -85,7 +85,9 @@ export class WorkflowsService {
       if (!current) throw new NotFoundError('Workflow', id);
       const changes = { name: dto.name, description: dto.description, status: dto.status };
       if (Object.values(changes).every((value) => value === undefined)) return current;
-      return this.workflows.update(scope, tx, current, changes, new Date());
+      const workflow = await this.workflows.update(scope, tx, current, changes, new Date());
+      tx.emit(scope, 'workflow.updated', workflow);
+      return workflow;
     }, scope);
   }
 
@@ -113,7 +115,7 @@ export class WorkflowsService {
         deletedAt,
       );
       const at = deletedAt.toISOString();
-      return {
+      const deleted: DeletedWorkflowDto = {
         ...withNextVersion(current),
         updatedAt: at,
         isDeleted: true,
@@ -122,6 +124,8 @@ export class WorkflowsService {
         cascaded,
         deletionId,
       };
+      tx.emit(principal, 'workflow.deleted', deleted, deletedAt);
+      return deleted;
     }, principal);
   }
 
@@ -148,7 +152,7 @@ export class WorkflowsService {
         );
       }
       const restored = await this.deletions.restoreIn(principal, tx, deletionId, principal.id);
-      return {
+      const workflow: RestoredWorkflowDto = {
         ...withNextVersion(current),
         updatedAt: restored.restoredAt ?? current.updatedAt,
         isDeleted: false,
@@ -158,6 +162,8 @@ export class WorkflowsService {
           Object.entries(restored.restored).filter(([kind]) => kind !== WORKFLOWS),
         ),
       };
+      tx.emit(principal, 'workflow.restored', workflow);
+      return workflow;
     }, principal);
   }
 

@@ -14,6 +14,8 @@ export interface LinkedKindUnderTest {
   label: string;
   /** The name of its row schema in the OpenAPI document. */
   schema: string;
+  /** One row in the outbox's event types (`note` -> `note.created`). */
+  event: string;
   /** The smallest valid creation body. */
   minimal: Record<string, unknown>;
 }
@@ -70,6 +72,8 @@ export function describeLinkedKind(
         .send({ ...of.minimal, ...body })
         .expect(201)
     ).body as ApiRow;
+  const outboxSize = async (): Promise<number> =>
+    Number((await t().db.query('SELECT COUNT(*) AS n FROM outbox_events'))[0].n);
   const select = async (from: string, ids: number[], link: string): Promise<StoredRow[]> =>
     (
       await t().db.query(
@@ -181,10 +185,13 @@ export function describeLinkedKind(
         const before = await snapshot(family);
         allowUpdates = await rejectUpdatesOf(t().db, t().database.kind, table);
 
+        const events = await outboxSize();
         const res = await t().http.delete(`/workflows/${family.workflow.id}`).expect(500);
 
         expectErrorShape(res.body, 500);
         expect(await snapshot(family)).toEqual(before);
+        // the rolled-back transaction wrote no event
+        expect(await outboxSize()).toBe(events);
         expect(before.workflow.is_deleted).toBe(0);
         const read = await t()
           .http.get(`/workflows/${family.workflow.id}`)
@@ -200,13 +207,57 @@ export function describeLinkedKind(
         const before = await snapshot(family);
         allowUpdates = await rejectUpdatesOf(t().db, t().database.kind, table);
 
+        const events = await outboxSize();
         const res = await t().http.post(`/workflows/${family.workflow.id}/restore`).expect(500);
 
         expectErrorShape(res.body, 500);
         expect(await snapshot(family)).toEqual(before);
+        expect(await outboxSize()).toBe(events);
         await t().http.get(`/workflows/${family.workflow.id}`).expect(404);
         await t().http.get(`/${name}/${family.active[0]}`).expect(404);
       });
+    });
+
+    it(`POST, PATCH and DELETE /${name} write ${kind.event}.created, .updated, .deleted and deletion.created to the outbox, in their transactions, with the answers as data and the caller as actor`, async () => {
+      const [{ last }] = await t().db.query('SELECT MAX(id) AS last FROM outbox_events');
+      const created = (
+        await t().http.post(`/${name}`).set(as('editor', 42)).send(kind.minimal).expect(201)
+      ).body as ApiRow;
+      const updated = (
+        await t()
+          .http.patch(`/${name}/${created.id}`)
+          .set(as('editor', 43))
+          .send({ title: 'renamed' })
+          .expect(200)
+      ).body as ApiRow;
+      const deleted = (
+        await t().http.delete(`/${name}/${created.id}`).set(as('editor', 44)).expect(200)
+      ).body as ApiRow;
+
+      const events = await t().db.query(
+        'SELECT organization_id, type, actor_id, data FROM outbox_events WHERE id > ? ORDER BY id',
+        [last ?? 0],
+      );
+      expect(
+        events.map(
+          (e: { organization_id: number; type: string; actor_id: number; data: string }) => [
+            Number(e.organization_id),
+            e.type,
+            Number(e.actor_id),
+            JSON.parse(e.data),
+          ],
+        ),
+      ).toEqual([
+        [1, `${kind.event}.created`, 42, created],
+        [1, `${kind.event}.updated`, 43, updated],
+        [1, `${kind.event}.deleted`, 44, deleted],
+        [
+          1,
+          'deletion.created',
+          44,
+          expect.objectContaining({ id: deleted.deletionId, resource: name, ids: [created.id] }),
+        ],
+      ]);
     });
 
     it(`POST /workflows/:id/restore brings back exactly the ${name} its delete soft-deleted, counted in restored.${name}, even beside a row deleted on its own at the same instant`, async () => {
@@ -633,6 +684,7 @@ export function describeLinkedKind(
         ...counts(3),
         workflows: 1,
         idempotencyKeys: 0,
+        events: 0,
       };
 
       const dry = await t()

@@ -41,4 +41,8 @@ export class PurgeReportDto {
   /** Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever olderThan), deleted or counted. @example 40 */
   @ApiCount()
   idempotencyKeys!: number;
+
+  /** Change-feed events that occurred longer ago than EVENTS_RETENTION (whatever olderThan), deleted or counted. @example 1200 */
+  @ApiCount()
+  events!: number;
 }

@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
+import { OutboxBuffer } from '../outbox/outbox';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { TableMapping, type EntityClass, type StoredRow } from './table-mapping';
@@ -28,6 +29,9 @@ export interface Reader {
  * docs/architecture.md.)
  */
 export class Transaction implements Reader {
+  /** The events this transaction records (see emit), written just before it commits. */
+  readonly outbox = new OutboxBuffer();
+
   constructor(
     private readonly runner: QueryRunner,
     readonly dialect: SqlDialect,
@@ -40,6 +44,26 @@ export class Transaction implements Reader {
   async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
     const result = await this.runner.query(sql, params, true);
     return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
+  }
+
+  /**
+   * Records a change for the outbox (`GET /events`): written with the rest of the transaction,
+   * by one INSERT just before its commit, or not at all if it rolls back. `data` is serialized
+   * then, as the API shows the resource.
+   */
+  emit(
+    scope: { readonly organizationId: number; readonly id?: number },
+    type: string,
+    data: unknown,
+    occurredAt: Date = new Date(),
+  ): void {
+    this.outbox.add({
+      organizationId: scope.organizationId,
+      type,
+      actor: scope.id ?? null,
+      occurredAt,
+      data,
+    });
   }
 }
 
@@ -127,7 +151,13 @@ export class Database implements Reader, OnModuleDestroy {
     try {
       await runner.connect();
       await runner.startTransaction();
-      const result = await work(new Transaction(runner, this.dialect));
+      const tx = new Transaction(runner, this.dialect);
+      const result = await work(tx);
+      if (tx.outbox.size > 0) {
+        // last, so that an event's id is taken as late as possible before the commit
+        const { sql, params } = tx.outbox.insert();
+        await tx.execute(sql, params);
+      }
       await runner.commitTransaction();
       return result;
     } catch (err) {

@@ -8,6 +8,11 @@ import type { RequestContext } from './request-context';
  */
 export interface Scope {
   readonly organizationId: number;
+  /**
+   * Who acts: the caller's user id (the token's `sub`) when the scope is a caller's Principal;
+   * absent for jobs (`npm run purge`). The outbox records it as an event's `actor`.
+   */
+  readonly id?: number;
   /** The HTTP request's preconditions and commit hook, when it has any (see RequestContext). */
   readonly request?: RequestContext;
 }

@@ -190,19 +190,45 @@ export class DeletionsRepository {
     tx: Transaction,
     tables: readonly string[],
     at: Date,
-  ): Promise<number> {
+  ): Promise<Deletion[]> {
     const org = organization(scope);
     const none = tables.map(
       (table) =>
         `NOT EXISTS (SELECT 1 FROM ${table} r WHERE r.organization_id = ? AND r.deletion_id = deletions.id)`,
     );
-    const { affected } = await tx.execute(
-      `UPDATE deletions SET purged_at = ?
-        WHERE organization_id = ? AND purged_at IS NULL AND restored_at IS NULL AND ${none.join(' AND ')}`,
-      [timestampToDb(at), org, ...tables.map(() => org)],
+    // the records first (locked), for their events; then one UPDATE of exactly those
+    const rows = await tx.select<DeletionRow>(
+      `SELECT ${COLUMNS} FROM deletions
+        WHERE organization_id = ? AND purged_at IS NULL AND restored_at IS NULL AND ${none.join(' AND ')}
+        ORDER BY id${tx.dialect.forUpdate}`,
+      [org, ...tables.map(() => org)],
     );
-    return affected;
+    if (rows.length === 0) return [];
+    const records = rows.map(fromRow);
+    await tx.execute(
+      `UPDATE deletions SET purged_at = ?
+        WHERE organization_id = ? AND id IN (${records.map(() => '?').join(', ')})`,
+      [timestampToDb(at), org, ...records.map((record) => record.id)],
+    );
+    const purgedAt = at.toISOString();
+    return records.map((record) => ({ ...record, purgedAt }));
   }
+}
+
+/** A deletion's record as GET /deletions/:id shows it right after its INSERT. */
+export function newDeletionRecord(id: number, deletion: NewDeletion): Deletion {
+  return {
+    id,
+    resource: deletion.resource,
+    ids: deletion.ids,
+    reason: deletion.reason,
+    deletedAt: deletion.deletedAt.toISOString(),
+    deletedBy: deletion.deletedBy,
+    counts: { workflows: 0, ...deletion.counts },
+    restoredAt: null,
+    restoredBy: null,
+    purgedAt: null,
+  };
 }
 
 function organization(scope: Scope): number {

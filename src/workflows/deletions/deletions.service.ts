@@ -25,7 +25,12 @@ import type {
   PurgedDeletionDto,
   RestoredDeletionDto,
 } from './dto/deletion.dto';
-import { DeletionsRepository, type Deletion, type DeletionCounts } from './deletions.repository';
+import {
+  DeletionsRepository,
+  newDeletionRecord,
+  type Deletion,
+  type DeletionCounts,
+} from './deletions.repository';
 
 /** The resource name of workflows in deletions (its route). */
 export const WORKFLOWS = 'workflows';
@@ -72,19 +77,28 @@ export class DeletionsService {
     reason: string | null,
     at: Date,
   ): Promise<{ deletionId: number; cascaded: LinkedRowCounts }> {
-    const deletionId = await this.deletions.insert(scope, tx, {
+    const deletion = {
       resource: WORKFLOWS,
       ids: [...ids],
       reason,
       counts: { [WORKFLOWS]: ids.length },
       deletedAt: at,
       deletedBy: by,
-    });
+    };
+    const deletionId = await this.deletions.insert(scope, tx, deletion);
     await this.workflows.softDeleteIds(scope, tx, ids, at, by, deletionId);
     const cascaded = countsByKind(
       await this.events.publish(new WorkflowSoftDeletedEvent(scope, ids, at, by, deletionId), tx),
     );
-    await this.deletions.setCounts(scope, tx, deletionId, { [WORKFLOWS]: ids.length, ...cascaded });
+    const counts = { [WORKFLOWS]: ids.length, ...cascaded };
+    await this.deletions.setCounts(scope, tx, deletionId, counts);
+    // one event for the whole cascade, whatever it reached: its counts, never its rows
+    tx.emit(
+      { organizationId: scope.organizationId, id: by },
+      'deletion.created',
+      { ...newDeletionRecord(deletionId, deletion), counts: this.allCounts(counts) },
+      at,
+    );
     return { deletionId, cascaded };
   }
 
@@ -129,15 +143,22 @@ export class DeletionsService {
           at,
         ));
       } else {
-        deletionId = await this.deletions.insert(principal, tx, {
+        const deletion = {
           resource: dto.resource,
           ids,
           reason,
           counts: { [dto.resource]: ids.length },
           deletedAt: at,
           deletedBy: principal.id,
-        });
+        };
+        deletionId = await this.deletions.insert(principal, tx, deletion);
         await repository.softDeleteIds(principal, tx, ids, at, principal.id, deletionId);
+        tx.emit(
+          principal,
+          'deletion.created',
+          { ...newDeletionRecord(deletionId, deletion), counts: this.allCounts(deletion.counts) },
+          at,
+        );
       }
       return this.recordOrFail(principal, deletionId, tx);
     }, principal);
@@ -236,7 +257,7 @@ export class DeletionsService {
         Object.entries(counts).map(([kind, n]) => [kind, Math.max(0, n - (restored[kind] ?? 0))]),
       ),
     );
-    return {
+    const answer: RestoredDeletionDto = {
       ...record,
       counts,
       restoredAt: at.toISOString(),
@@ -244,6 +265,8 @@ export class DeletionsService {
       restored,
       missing,
     };
+    tx.emit({ organizationId: scope.organizationId, id: by }, 'deletion.restored', answer, at);
+    return answer;
   }
 
   /**
@@ -270,11 +293,13 @@ export class DeletionsService {
       purged[WORKFLOWS] = await this.workflows.purgeDeletion(principal, tx, id);
       const at = new Date();
       await this.deletions.markPurged(principal, tx, id, at);
-      return {
+      const answer: PurgedDeletionDto = {
         ...this.withAllCounts(record),
         purgedAt: at.toISOString(),
         purged: this.allCounts(purged),
       };
+      tx.emit(principal, 'deletion.purged', answer, at);
+      return answer;
     }, principal);
   }
 
@@ -313,10 +338,23 @@ export class DeletionsService {
     await this.deletions.setCounts(scope, tx, id, counts);
   }
 
-  /** Retention: marks purged the deletions whose rows are all gone (one UPDATE). */
+  /**
+   * Retention: marks purged the deletions whose rows are all gone, each with its
+   * `deletion.purged` event (its actor: the caller of POST /admin/purge, null for
+   * `npm run purge`), in one transaction.
+   */
   markPurgedWhereEmpty(scope: Scope, at = new Date()): Promise<number> {
     const tables = [this.workflows.table, ...this.kinds.all().map((rows) => rows.rows.table)];
-    return this.db.transaction((tx) => this.deletions.markPurgedWhereEmpty(scope, tx, tables, at));
+    return this.db.transaction(async (tx) => {
+      const records = await this.deletions.markPurgedWhereEmpty(scope, tx, tables, at);
+      for (const record of records) {
+        const counts = this.allCounts(record.counts);
+        // every row it held is gone (purged by retention, or deleted by hand)
+        const data: PurgedDeletionDto = { ...record, counts, purged: counts };
+        tx.emit(scope, 'deletion.purged', data, at);
+      }
+      return records.length;
+    });
   }
 
   /** `workflows` first, then every kind, 0 where the record has none. */

@@ -9,7 +9,7 @@ import type { LinkedRowCount } from '../events/linked-row-count';
 import { DeletionRestoredEvent } from '../events/deletion-restored.event';
 import { WorkflowSoftDeletedEvent } from '../events/workflow-soft-deleted.event';
 import type { WorkflowLinks } from '../workflow-links';
-import type { DeletionsRepository } from '../deletions/deletions.repository';
+import { newDeletionRecord, type DeletionsRepository } from '../deletions/deletions.repository';
 import type { LinkedKind } from './linked-kind';
 import {
   LinkedRowsRepository,
@@ -72,7 +72,9 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
       if (values.workflowId !== null) {
         await this.links.lockForLinking(scope, tx, values.workflowId);
       }
-      return this.rows.insert(scope, tx, values, new Date());
+      const row = await this.rows.insert(scope, tx, values, new Date());
+      tx.emit(scope, `${this.kind.event}.created`, row);
+      return row;
     }, scope);
   }
 
@@ -104,7 +106,9 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
       const present = Object.entries(changes).filter(([, value]) => value !== undefined);
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
-      return this.rows.update(scope, tx, current, changes, new Date());
+      const row = await this.rows.update(scope, tx, current, changes, new Date());
+      tx.emit(scope, `${this.kind.event}.updated`, row);
+      return row;
     }, scope);
   }
 
@@ -121,25 +125,29 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     return this.db.transaction(async (tx) => {
       const current = await this.lockOrFail(scope, tx, id);
       const at = new Date();
-      const deletionId = await this.deletions.insert(scope, tx, {
+      const deletion = {
         resource: this.kind.name,
         ids: [id],
         reason,
         counts: { [this.kind.name]: 1 },
         deletedAt: at,
         deletedBy: by,
-      });
+      };
+      const deletionId = await this.deletions.insert(scope, tx, deletion);
       await this.rows.softDelete(scope, tx, id, at, by, deletionId);
       const stamp = at.toISOString();
-      const deleted = withNextVersion(current);
-      return {
-        ...deleted,
+      const deleted = {
+        ...withNextVersion(current),
         updatedAt: stamp,
         isDeleted: true,
         deletedAt: stamp,
         deletedBy: by,
         deletionId,
       };
+      const actor = { organizationId: scope.organizationId, id: by };
+      tx.emit(actor, `${this.kind.event}.deleted`, deleted, at);
+      tx.emit(actor, 'deletion.created', newDeletionRecord(deletionId, deletion), at);
+      return deleted;
     }, scope);
   }
 
