@@ -1,24 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { parseDatabaseUrl } from '../src/database/database-url';
-import { runPendingMigrations } from '../src/database/migrate';
 import { callApp, freePort, spawnApp, type AppProcess } from './setup/app-process';
-import { assertTestDatabaseName } from './setup/test-database';
+import {
+  connectNode,
+  GALERA_NODES,
+  nodeUrl,
+  startGaleraReplicas,
+  type GaleraReplicas,
+} from './setup/galera-replicas';
 
 const ROUNDS = 20;
-const BASE = Number(process.env.GALERA_BASE_PORT || 4400);
-const NODES = [1, 2, 3].map((n) => BASE + n);
 /** Both race at once, each on its own workflows. */
 const ORGANIZATIONS = [1, 2];
-
-const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
-
-async function connect(url: string): Promise<DataSource> {
-  return new DataSource(
-    buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 2 }),
-  ).initialize();
-}
 
 /**
  * Three replicas, one per node of a 3-node Galera cluster (scripts/galera-cluster.sh), racing
@@ -28,34 +21,19 @@ async function connect(url: string): Promise<DataSource> {
  * when it loses.
  */
 describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
-  const database = `test_galera_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const apps: AppProcess[] = [];
+  let replicas: GaleraReplicas;
+  let database: string;
+  let apps: AppProcess[];
   let admin: DataSource;
 
   beforeAll(async () => {
-    assertTestDatabaseName(database);
-    admin = await connect(nodeUrl(NODES[0], 'mysql'));
-    await admin.query(
-      `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
     // migrations as their own deployment step; replicas start with MIGRATIONS_RUN=false
-    const migrator = await connect(nodeUrl(NODES[0], database));
-    await runPendingMigrations(migrator);
-    await migrator.destroy();
-    for (const port of NODES) {
-      apps.push(
-        await spawnApp(
-          { DATABASE_URL: nodeUrl(port, database), MIGRATIONS_RUN: 'false', DB_POOL_SIZE: '8' },
-          await freePort(),
-        ),
-      );
-    }
+    replicas = await startGaleraReplicas('test_galera', 8);
+    ({ database, apps, admin } = replicas);
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all(apps.map((app) => app.kill('SIGTERM')));
-    await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin?.destroy();
+    await replicas?.stop();
   });
 
   it('refuses to start a replica on a schema that is behind', async () => {
@@ -65,7 +43,7 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
       await expect(
         spawnApp(
           {
-            DATABASE_URL: nodeUrl(NODES[1], behind),
+            DATABASE_URL: nodeUrl(GALERA_NODES[1], behind),
             MIGRATIONS_RUN: 'false',
             DB_CONNECT_RETRIES: '0',
           },
@@ -171,8 +149,8 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
     }
     expect(unexpected).toEqual([]);
     const perNode = [];
-    for (const port of NODES) {
-      const db = await connect(nodeUrl(port, database));
+    for (const port of GALERA_NODES) {
+      const db = await connectNode(nodeUrl(port, database));
       try {
         const [row] = await db.query(
           `SELECT

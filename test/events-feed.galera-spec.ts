@@ -1,18 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { parseDatabaseUrl } from '../src/database/database-url';
-import { runPendingMigrations } from '../src/database/migrate';
-import { callApp, freePort, spawnApp, type AppProcess } from './setup/app-process';
-import { assertTestDatabaseName } from './setup/test-database';
+import { callApp, type AppProcess } from './setup/app-process';
+import { startGaleraReplicas, type GaleraReplicas } from './setup/galera-replicas';
 
-const BASE = Number(process.env.GALERA_BASE_PORT || 4400);
-const NODES = [1, 2, 3].map((n) => BASE + n);
 /** Writers per replica: 21 in all, on three nodes at once. */
 const WRITERS = 7;
 const ROUNDS = 4;
-
-const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
 
 /** A read on node 1 that first waits for every writeset the cluster committed (wsrep_sync_wait). */
 async function causalRead<R>(db: DataSource, sql: string): Promise<R[]> {
@@ -26,12 +18,6 @@ async function causalRead<R>(db: DataSource, sql: string): Promise<R[]> {
   }
 }
 
-async function connect(url: string): Promise<DataSource> {
-  return new DataSource(
-    buildDataSourceOptions(parseDatabaseUrl(url), { poolSize: 2 }),
-  ).initialize();
-}
-
 /**
  * The change feed on a 3-node Galera cluster: every node hands out event ids interleaved
  * (auto_increment_increment = 3), and a writeset of another node becomes visible on the feed's
@@ -41,33 +27,18 @@ async function connect(url: string): Promise<DataSource> {
  * holds and under which condition).
  */
 describe('The change feed on a 3-node Galera cluster (e2e)', () => {
-  const database = `test_galera_feed_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const apps: AppProcess[] = [];
+  let replicas: GaleraReplicas;
+  let database: string;
+  let apps: AppProcess[];
   let admin: DataSource;
 
   beforeAll(async () => {
-    assertTestDatabaseName(database);
-    admin = await connect(nodeUrl(NODES[0], 'mysql'));
-    await admin.query(
-      `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
-    const migrator = await connect(nodeUrl(NODES[0], database));
-    await runPendingMigrations(migrator);
-    await migrator.destroy();
-    for (const port of NODES) {
-      apps.push(
-        await spawnApp(
-          { DATABASE_URL: nodeUrl(port, database), MIGRATIONS_RUN: 'false', DB_POOL_SIZE: '10' },
-          await freePort(),
-        ),
-      );
-    }
+    replicas = await startGaleraReplicas('test_galera_feed', 10);
+    ({ database, apps, admin } = replicas);
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all(apps.map((app) => app.kill('SIGTERM')));
-    await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin?.destroy();
+    await replicas?.stop();
   });
 
   it('serves a consumer polling node 1 every event of writers on all three nodes, once, in id order', async () => {

@@ -1,21 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { parseDatabaseUrl } from '../src/database/database-url';
-import { runPendingMigrations } from '../src/database/migrate';
-import { freePort, spawnApp, type AppProcess } from './setup/app-process';
+import { type AppProcess } from './setup/app-process';
 import { adminHeaders } from './setup/auth';
 import { expectOneEffect, raceOneRequest } from './setup/idempotent-race';
-import { assertTestDatabaseName } from './setup/test-database';
-
-const BASE = Number(process.env.GALERA_BASE_PORT || 4400);
-const NODES = [1, 2, 3].map((n) => BASE + n);
-
-const nodeUrl = (port: number, database: string) => `mariadb://root@127.0.0.1:${port}/${database}`;
-
-async function connect(url: string, poolSize = 2): Promise<DataSource> {
-  return new DataSource(buildDataSourceOptions(parseDatabaseUrl(url), { poolSize })).initialize();
-}
+import {
+  connectNode,
+  GALERA_NODES,
+  nodeUrl,
+  startGaleraReplicas,
+  type GaleraReplicas,
+} from './setup/galera-replicas';
 
 /**
  * Three replicas, one per node of the Galera cluster (scripts/galera-cluster.sh). Copies of one
@@ -23,37 +16,22 @@ async function connect(url: string, poolSize = 2): Promise<DataSource> {
  * (1213), Database.transaction runs it again, and it then finds the key: one effect.
  */
 describe('Idempotency-Key across three replicas on a 3-node Galera cluster (e2e)', () => {
-  const database = `test_galera_idem_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const apps: AppProcess[] = [];
-  let admin: DataSource;
+  let replicas: GaleraReplicas;
+  let apps: AppProcess[];
   const nodes: DataSource[] = [];
 
   beforeAll(async () => {
-    assertTestDatabaseName(database);
-    admin = await connect(nodeUrl(NODES[0], 'mysql'));
-    await admin.query(
-      `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
-    const migrator = await connect(nodeUrl(NODES[0], database));
-    await runPendingMigrations(migrator);
-    await migrator.destroy();
-    for (const port of NODES) {
+    replicas = await startGaleraReplicas('test_galera_idem', 8);
+    apps = replicas.apps;
+    for (const port of GALERA_NODES) {
       // one connection, so that its wsrep_sync_wait holds for every read of the test
-      nodes.push(await connect(nodeUrl(port, database), 1));
-      apps.push(
-        await spawnApp(
-          { DATABASE_URL: nodeUrl(port, database), MIGRATIONS_RUN: 'false', DB_POOL_SIZE: '8' },
-          await freePort(),
-        ),
-      );
+      nodes.push(await connectNode(nodeUrl(port, replicas.database), 1));
     }
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all(apps.map((app) => app.kill('SIGTERM')));
     await Promise.all(nodes.map((node) => node.destroy()));
-    await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin?.destroy();
+    await replicas?.stop();
   });
 
   it('ten copies of one POST through three replicas, one per node, create one workflow, as every node sees', async () => {
