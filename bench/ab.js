@@ -19,13 +19,15 @@ const {
   createDatabase,
   dropDatabase,
   freePort,
+  median,
+  parseVariant: parseBenchVariant,
   startServer,
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
 } = require('./processes');
 const { readFileSync } = require('node:fs');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
@@ -44,17 +46,7 @@ const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function parseVariant(arg) {
-  const at = arg.indexOf('=');
-  const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
-  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
-  return {
-    label: at < 0 ? arg : arg.slice(0, at),
-    script: resolve(ROOT, script || 'dist/src/main.js'),
-    node: NODE_BIN || process.execPath,
-    env,
-    rps: [],
-    cpu: [],
-  };
+  return { ...parseBenchVariant(arg, ROOT), rps: [], cpu: [] };
 }
 
 /** user + system CPU time of a process, in clock ticks (10 ms). */
@@ -62,8 +54,6 @@ function cpuTicks(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]);
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function post(path, body) {
   const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {

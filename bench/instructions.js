@@ -19,10 +19,17 @@
 // the dumps (for callgrind_annotate). Needs valgrind.
 const { spawn, execFileSync } = require('node:child_process');
 const { readFileSync, readdirSync, rmSync } = require('node:fs');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const jwt = require('jsonwebtoken');
-const { createDatabase, dropDatabase, freePort, uniqueDatabaseName } = require('./processes');
+const {
+  createDatabase,
+  dropDatabase,
+  freePort,
+  median,
+  parseVariant: parseBenchVariant,
+  uniqueDatabaseName,
+} = require('./processes');
 
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
@@ -40,20 +47,8 @@ let PORT = 0;
 const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 function parseVariant(arg) {
-  const at = arg.indexOf('=');
-  const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
-  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
-  return {
-    label: at < 0 ? arg : arg.slice(0, at),
-    script: resolve(ROOT, script || 'dist/src/main.js'),
-    node: NODE_BIN || process.execPath,
-    env,
-    counts: [],
-    all: [],
-  };
+  return { ...parseBenchVariant(arg, ROOT), counts: [], all: [] };
 }
 
 async function waitFor(url) {

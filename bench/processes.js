@@ -124,8 +124,28 @@ async function dropDatabase(admin, name) {
   await admin.end();
 }
 
+/**
+ * `label=script[,ENV=value...]` of ab.js and instructions.js: the build to run (default
+ * dist/src/main.js), its environment, and `NODE_BIN` for another Node.js binary.
+ */
+function parseVariant(arg, root) {
+  const at = arg.indexOf('=');
+  const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
+  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
+  return {
+    label: at < 0 ? arg : arg.slice(0, at),
+    script: require('node:path').resolve(root, script || 'dist/src/main.js'),
+    node: NODE_BIN || process.execPath,
+    env,
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 module.exports = {
   createDatabase,
+  median,
+  parseVariant,
   dropDatabase,
   freePort,
   uniqueDatabaseName,
