@@ -1,11 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { DomainEventPublisher } from './common/events/domain-events';
-import { UnknownQueryInterceptor } from './common/validation/unknown-query.interceptor';
 import { IdempotencyKeysRepository } from './common/idempotency/idempotency-keys.repository';
 import { IDEMPOTENCY_OPTIONS } from './common/idempotency/idempotency.options';
 import { OUTBOX_OPTIONS, OutboxEventsRepository } from './common/outbox/outbox-events.repository';
@@ -40,7 +39,6 @@ export class AppModule {
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
-        { provide: APP_INTERCEPTOR, useClass: UnknownQueryInterceptor },
         DomainEventPublisher,
         { provide: IDEMPOTENCY_OPTIONS, useValue: { ttlMs: config.idempotencyTtlMs } },
         IdempotencyKeysRepository,

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { UnknownQueryGuard } from '../common/validation/unknown-query.guard';
 import { AuthGuard } from './auth.guard';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
 import { TokenVerifier } from './token-verifier';
@@ -17,6 +18,8 @@ export class AuthModule {
         { provide: AUTH_OPTIONS, useValue: options },
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
+        // after the token check: unknown query parameters answer 400 on every route
+        { provide: APP_GUARD, useClass: UnknownQueryGuard },
       ],
       exports: [AUTH_OPTIONS, TokenVerifier],
     };

@@ -1,13 +1,11 @@
 import {
   BadRequestException,
-  type CallHandler,
+  type CanActivate,
   type ExecutionContext,
   Injectable,
-  type NestInterceptor,
 } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
-import type { Observable } from 'rxjs';
 
 /** The query parameters a route takes: every name (a query DTO), or these names only. */
 type Accepted = 'dto' | ReadonlySet<string>;
@@ -17,14 +15,16 @@ type Accepted = 'dto' | ReadonlySet<string>;
  * query DTO (`@Query() query: ListTodosQueryDto`) is already checked by the validation pipe
  * (forbidNonWhitelisted); this refuses the parameters of the routes that take none
  * (`GET /todos/7?foo=1`, `DELETE /todos/7?force=true`) or only named ones (`@Query('reason')`).
- * Runs after the guards, so that a caller without a token learns nothing more than 401.
- * What a handler accepts is read from Nest's route metadata once per handler.
+ * A guard registered right after AuthGuard (src/auth/auth.module.ts), so that a caller without
+ * a token learns nothing more than 401; a guard, not an interceptor, since a global interceptor
+ * wraps every request's handler in an rxjs chain (docs/performance.md, "ETags and
+ * Idempotency-Keys"). What a handler accepts is read from Nest's route metadata once per handler.
  */
 @Injectable()
-export class UnknownQueryInterceptor implements NestInterceptor {
+export class UnknownQueryGuard implements CanActivate {
   private readonly accepted = new WeakMap<object, Accepted>();
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean {
     const query = context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>().query;
     if (query) {
       let accepted: Accepted | undefined;
@@ -36,7 +36,7 @@ export class UnknownQueryInterceptor implements NestInterceptor {
         }
       }
     }
-    return next.handle();
+    return true;
   }
 
   private acceptedBy(context: ExecutionContext): Accepted {
