@@ -1,6 +1,16 @@
 'use strict';
 // npm run bench: the service against a raw node:http + mysql2 baseline, in one run, on one
 // fresh MariaDB database seeded with 10,000 workflows, 100,000 interviews and 100,000 todos.
+// BENCH_DB=sqlite: the same on the embedded SQLite default, against better-sqlite3 (sqlite.js).
+if (process.env.BENCH_DB === 'sqlite') {
+  require('./sqlite')
+    .main()
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  return;
+}
 const { execFileSync } = require('node:child_process');
 const { readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');

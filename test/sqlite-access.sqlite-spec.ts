@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { Database } from '../src/common/persistence/database.service';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { createTodo, createWorkflow } from './setup/fixtures';
 import { startTestApp, type TestApp } from './setup/test-app';
 
@@ -64,5 +69,35 @@ describe('SQLite access (e2e)', () => {
     }
     const after = await t.http.get(`/todos/${todo.id}`).expect(200);
     expect(after.body.title).toBe('uncommitted');
+  });
+});
+
+describe('SQLite durability settings (e2e)', () => {
+  const pragmas = async (db: DataSource) => ({
+    journal: (await db.query('PRAGMA journal_mode'))[0].journal_mode,
+    synchronous: (await db.query('PRAGMA synchronous'))[0].synchronous,
+  });
+
+  it('writes in WAL mode with synchronous=NORMAL (1) from the start that creates the file', async () => {
+    // left to SQLite, the start that creates the file would run FULL (2), later ones NORMAL
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-durability-'));
+    const fresh = buildDataSourceOptions({ kind: 'sqlite', file: join(dir, 'new.sqlite') });
+    const db = await new DataSource(fresh).initialize();
+    try {
+      expect(await pragmas(db)).toEqual({ journal: 'wal', synchronous: 1 });
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes with synchronous=FULL (2) when SQLITE_SYNCHRONOUS=full', async () => {
+    const t = await startTestApp('sqlite_full', { SQLITE_SYNCHRONOUS: 'full' });
+    try {
+      expect(await pragmas(t.db)).toEqual({ journal: 'wal', synchronous: 2 });
+      await createWorkflow(t.http);
+    } finally {
+      await t.close();
+    }
   });
 });

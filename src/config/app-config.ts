@@ -6,7 +6,13 @@ import {
   type AuthOptions,
   type TokenRules,
 } from '../auth/auth.options';
-import { DatabaseTarget, parseDatabaseUrl, redact } from '../database/database-url';
+import {
+  DatabaseTarget,
+  parseDatabaseUrl,
+  redact,
+  SQLITE_SYNCHRONOUS_MODES,
+  type SqliteSynchronous,
+} from '../database/database-url';
 import { LOG_LEVELS, type LogFormat, type LoggingOptions } from '../logging/logging.options';
 import {
   rateLimitStore,
@@ -26,6 +32,11 @@ export interface AppConfig {
   runMigrations: boolean;
   /** Connections in the MariaDB/MySQL pool (DB_POOL_SIZE, default 10). */
   poolSize: number;
+  /**
+   * SQLite's `PRAGMA synchronous` on the writing connection (SQLITE_SYNCHRONOUS: normal, the
+   * default, or full). README, "Durability of the SQLite file".
+   */
+  sqliteSynchronous: SqliteSynchronous;
   /** How often to retry the first connection at start (DB_CONNECT_RETRIES, default 10, 2 s apart). */
   connectRetries: number;
   /** Largest request body in bytes (BODY_LIMIT_BYTES, default 100 KiB). */
@@ -131,6 +142,11 @@ export function loadConfig(
     port: integer('PORT', 3000, 0, 65535),
     runMigrations: boolean('MIGRATIONS_RUN', true),
     poolSize: integer('DB_POOL_SIZE', 10, 1, 1000),
+    sqliteSynchronous: oneOf<SqliteSynchronous>(
+      'SQLITE_SYNCHRONOUS',
+      SQLITE_SYNCHRONOUS_MODES,
+      'normal',
+    ),
     connectRetries: integer('DB_CONNECT_RETRIES', 10, 0, 1000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 102_400, 1024, 100 * 1_048_576),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
-import type { DatabaseTarget } from './database-url';
+import type { DatabaseTarget, SqliteSynchronous } from './database-url';
 
 export interface DataSourceTuning {
   /** Connections in the MariaDB/MySQL pool. */
@@ -12,6 +12,8 @@ export interface DataSourceTuning {
   connectTimeoutMs?: number;
   /** Log every SQL statement (debugging). */
   logging?: boolean;
+  /** SQLite: `PRAGMA synchronous` of the writing connection (default normal). */
+  sqliteSynchronous?: SqliteSynchronous;
 }
 
 /**
@@ -41,6 +43,11 @@ export function buildDataSourceOptions(
       type: 'better-sqlite3',
       database: target.file,
       enableWAL: true,
+      // set explicitly: left alone, SQLite (as better-sqlite3 builds it) runs FULL on the start
+      // that creates the file and NORMAL on every start after, once the file is in WAL mode
+      prepareDatabase: (connection: { pragma(source: string): unknown }) => {
+        connection.pragma(`synchronous = ${tuning.sqliteSynchronous ?? 'normal'}`);
+      },
       // busy timeout: another process (the migrations CLI, a second app) may hold the write lock
       timeout: 5000,
     };

@@ -20,6 +20,14 @@ export interface ServerTarget {
 
 export type DatabaseTarget = SqliteTarget | ServerTarget;
 
+/**
+ * `PRAGMA synchronous` of the SQLite writing connection, in WAL mode: `normal` syncs the WAL at
+ * each checkpoint only, so a power loss may undo the last commits (never corrupt the file);
+ * `full` syncs it at every commit.
+ */
+export const SQLITE_SYNCHRONOUS_MODES = ['normal', 'full'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS_MODES)[number];
+
 export const DEFAULT_DATABASE_URL = 'sqlite:data/app.sqlite';
 
 export class InvalidDatabaseUrlError extends Error {

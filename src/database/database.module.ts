@@ -22,7 +22,10 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
-            ...buildDataSourceOptions(config.database, { poolSize: config.poolSize }),
+            ...buildDataSourceOptions(config.database, {
+              poolSize: config.poolSize,
+              sqliteSynchronous: config.sqliteSynchronous,
+            }),
             // each module registers its entities (TypeOrmModule.forFeature)
             entities: [],
             autoLoadEntities: true,
