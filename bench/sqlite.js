@@ -302,6 +302,8 @@ async function main() {
   }
 
   async function measureAll() {
+    // other work on the machine moves every figure: say how busy it was
+    const loadAtStart = os.loadavg()[0].toFixed(1);
     const service = await start('the service', 'dist/src/main.js');
     const baseline = await start('the baseline', 'bench/baseline-sqlite.js');
     const first = await (
@@ -363,7 +365,7 @@ async function main() {
     const of = (who, name) => settings.find((s) => s.who === who && s.name === name).results;
     const serviceMixed = of('service', variants[0][1]).mixed;
     const baselineMixed = of('baseline', BASELINE_SETTINGS[0][0]).mixed;
-    const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, SQLite ${seeded.version} (better-sqlite3 ${require('better-sqlite3/package.json').version})`;
+    const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, SQLite ${seeded.version} (better-sqlite3 ${require('better-sqlite3/package.json').version}); load average ${loadAtStart} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
     const mixedRow = (label, m, ratioTo) =>
       `| ${label} | ${fmt(m.reads.rps)} | ${m.reads.p50} / ${m.reads.p99} | ${fmt(m.writes.rps)} | ${m.writes.p50} / ${m.writes.p99} | ${fmt((100 * m.writes.rps) / (m.reads.rps + m.writes.rps))} % | ${ratioTo ? `${fmt(m.reads.rps / ratioTo.reads.rps, 2)} / ${fmt(m.writes.rps / ratioTo.writes.rps, 2)}` : ''} | ${fmt(m.cpuUs)} | ${m.reads.failed + m.writes.failed} |`;
     const settingRow = ({ who, name, results }, reference) =>
