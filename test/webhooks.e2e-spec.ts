@@ -10,6 +10,13 @@ import { rejectUpdatesOf } from './setup/reject-updates';
 import { startTestApp, type TestApp } from './setup/test-app';
 import { WebhookReceiver } from './setup/webhook-receiver';
 
+/** A delivery as GET /webhooks/:id/deliveries answers it. */
+type Delivery = {
+  id: number;
+  state: string;
+  attempts: Array<{ statusCode: number | null; latencyMs: number; error: string | null }>;
+} & Record<string, unknown>;
+
 interface FeedEvent {
   id: string;
   type: string;
@@ -81,7 +88,7 @@ describe('Webhooks (e2e)', () => {
       .get(`/webhooks/${webhookId}/deliveries`)
       .query({ limit: 100 })
       .expect(200);
-    return res.body.items as Array<Record<string, any>>;
+    return res.body.items as Delivery[];
   }
 
   /** Waits until `check` passes (polling the API), or fails with its last error. */
@@ -120,7 +127,8 @@ describe('Webhooks (e2e)', () => {
         secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
       });
       const { id, secret } = created.body;
-      const { secret: _secret, ...shown } = created.body;
+      const shown = { ...created.body };
+      delete shown.secret;
 
       const got = await http.get(`/webhooks/${id}`).expect(200);
       expect(got.body).toEqual(shown);
@@ -390,9 +398,7 @@ describe('Webhooks (e2e)', () => {
           nextAttemptAt: null,
           deliveredAt: null,
         });
-        expect(delivery.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([
-          500, 500, 500, 500,
-        ]);
+        expect(delivery.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500]);
         deliveryId = delivery.id;
       });
       expect(

@@ -3,8 +3,10 @@ import { isBlockedAddress, UnsafeUrlError, vetUrl } from './address-policy';
 const STRICT = { allowPrivateNetworks: false, requireHttps: false };
 const resolvesTo =
   (...addresses: string[]) =>
-  async () =>
-    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  () =>
+    Promise.resolve(
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
 
 describe('webhook SSRF rules: the address classification', () => {
   it.each([
@@ -119,9 +121,8 @@ describe('webhook SSRF rules: vetting a URL', () => {
   });
 
   it('refuses a host that does not resolve', async () => {
-    const fails = async () => {
-      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
-    };
+    const fails = () =>
+      Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
     await expect(vetUrl('https://nowhere.example/', STRICT, fails)).rejects.toThrow(UnsafeUrlError);
     await expect(vetUrl('https://nowhere.example/', STRICT, resolvesTo())).rejects.toThrow(
       /does not resolve/,

@@ -44,12 +44,8 @@ describe('sendAttempt', () => {
 
   it('POSTs the Standard Webhooks message, which the standardwebhooks verifier accepts', async () => {
     const result = await sendAttempt(`http://127.0.0.1:${port}/hook`, SECRET, MESSAGE, 2000, OPEN);
-    expect(result).toEqual({
-      ok: true,
-      statusCode: 200,
-      latencyMs: expect.any(Number),
-      error: null,
-    });
+    expect(result).toMatchObject({ ok: true, statusCode: 200, error: null });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
     expect(received).toHaveLength(1);
     const [{ headers, body }] = received;
     expect(JSON.parse(body)).toEqual({
@@ -71,7 +67,7 @@ describe('sendAttempt', () => {
 
   it('checks the address again at delivery time: a host that now resolves to an internal address is not contacted', async () => {
     // the host was public when the endpoint was created; its DNS now answers loopback
-    const rebound = async () => [{ address: '127.0.0.1', family: 4 }];
+    const rebound = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
     const result = await sendAttempt(
       `http://hooks.example.com:${port}/hook`,
       SECRET,
@@ -80,11 +76,8 @@ describe('sendAttempt', () => {
       STRICT,
       { resolve: rebound },
     );
-    expect(result).toMatchObject({
-      ok: false,
-      statusCode: null,
-      error: expect.stringMatching(/resolves to 127\.0\.0\.1/),
-    });
+    expect(result).toMatchObject({ ok: false, statusCode: null });
+    expect(result.error).toMatch(/resolves to 127\.0\.0\.1/);
     expect(received).toEqual([]);
     // an IP literal is checked the same way
     const literal = await sendAttempt(
@@ -100,9 +93,9 @@ describe('sendAttempt', () => {
 
   it('connects to the address it checked, not to a second resolution of the host (no DNS rebinding between check and connect)', async () => {
     let lookups = 0;
-    const once = async () => {
+    const once = () => {
       lookups++;
-      return [{ address: '127.0.0.1', family: 4 }];
+      return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
     };
     // `hooks.invalid` resolves nowhere else: the request arrives only if the vetted address is used
     const result = await sendAttempt(
@@ -140,13 +133,10 @@ describe('sendAttempt', () => {
       2000,
       OPEN,
     );
-    expect(refused).toMatchObject({
-      ok: false,
-      statusCode: null,
-      error: expect.stringMatching(/^ECONNREFUSED/),
-    });
+    expect(refused).toMatchObject({ ok: false, statusCode: null });
+    expect(refused.error).toMatch(/^ECONNREFUSED/);
 
-    const hanging = async () => new Promise<never>(() => undefined);
+    const hanging = () => new Promise<never>(() => undefined);
     const timedOut = await sendAttempt('http://slow.invalid/', SECRET, MESSAGE, 200, OPEN, {
       resolve: hanging,
     });
