@@ -170,24 +170,95 @@ describe('The change feed: GET /events (e2e)', () => {
     expect(ofLarge[1].data.cascaded).toEqual({ interviews: 300, todos: 300 });
   });
 
-  it('writes one deletion.created for a bulk deletion, and deletion.restored for its restore', async () => {
-    const a = await createWorkflow(t.http);
+  it('writes for a bulk deletion of workflows its deletion.created and one workflow.deleted per named workflow, none per cascaded row; deletion.restored for its restore', async () => {
+    const a = await workflowWith(3);
     const b = await createWorkflow(t.http);
     const before = await lastId();
+    const admin = t.as(1, 'admin', 42);
     const deletion = (
-      await t.http
+      await admin
         .post('/deletions')
-        .send({ resource: 'workflows', ids: [a.id, b.id] })
+        .send({ resource: 'workflows', ids: [b.id, a.id] })
         .expect(201)
     ).body;
-    const restored = (await t.http.post(`/deletions/${deletion.id}/restore`).expect(200)).body;
+    const rows = (
+      await admin.get(`/deletions/${deletion.id}/rows`).query({ resource: 'workflows' }).expect(200)
+    ).body.items;
+    const restored = (await admin.post(`/deletions/${deletion.id}/restore`).expect(200)).body;
 
     const events = await eventsAfter(before);
 
-    expect(events.map((e) => [e.type, e.data])).toEqual([
-      ['deletion.created', deletion],
-      ['deletion.restored', restored],
+    expect(deletion.counts).toMatchObject({ workflows: 2, todos: 3, interviews: 3 });
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['deletion.created', 42],
+      ['workflow.deleted', 42],
+      ['workflow.deleted', 42],
+      ['deletion.restored', 42],
     ]);
+    expect(events[0].data).toEqual(deletion);
+    // each named workflow as deleted, in id order: as the deletion's rows show it, and its
+    // deletion; the cascade is counted in deletion.created only
+    expect(rows.map((row: ApiRow) => row.id)).toEqual([a.id, b.id]);
+    expect(events.slice(1, 3).map((e) => e.data)).toEqual(
+      rows.map((row: ApiRow) => ({ ...row, deletionId: deletion.id })),
+    );
+    expect(events[1].data).toMatchObject({
+      id: a.id,
+      name: a.name,
+      isDeleted: true,
+      deletedAt: deletion.deletedAt,
+      deletedBy: 42,
+      updatedAt: deletion.deletedAt,
+    });
+    expect(events[1].data).not.toHaveProperty('cascaded');
+    expect(events[3].data).toEqual(restored);
+  });
+
+  it('writes for a bulk deletion of linked rows one <kind>.deleted per named row, then its deletion.created', async () => {
+    const workflow = await createWorkflow(t.http);
+    const first = await createTodo(t.http, { title: 'first', workflowId: workflow.id });
+    const second = await createTodo(t.http, { title: 'second' });
+    const untouched = await createTodo(t.http, { title: 'untouched', workflowId: workflow.id });
+    const before = await lastId();
+    const editor = t.as(1, 'editor', 41);
+    const deletion = (
+      await editor
+        .post('/deletions')
+        .send({ resource: 'todos', ids: [second.id, first.id], reason: 'duplicates' })
+        .expect(201)
+    ).body;
+
+    const events = await eventsAfter(before);
+
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['todo.deleted', 41],
+      ['todo.deleted', 41],
+      ['deletion.created', 41],
+    ]);
+    const deleted = (todo: ApiRow) => ({
+      ...todo,
+      updatedAt: deletion.deletedAt,
+      isDeleted: true,
+      deletedAt: deletion.deletedAt,
+      deletedBy: 41,
+      deletionId: deletion.id,
+    });
+    expect(events.map((e) => e.data)).toEqual([deleted(first), deleted(second), deletion]);
+    expect(deletion).toMatchObject({ resource: 'todos', ids: [first.id, second.id] });
+    await t.http.get(`/todos/${untouched.id}`).expect(200);
+  });
+
+  it('writes no event for a bulk deletion that fails (an id missing): 404 and nothing deleted', async () => {
+    const todo = await createTodo(t.http, { title: 'kept' });
+    const before = await lastId();
+
+    await t.http
+      .post('/deletions')
+      .send({ resource: 'todos', ids: [todo.id, 999_999] })
+      .expect(404);
+
+    expect(await eventsAfter(before)).toEqual([]);
+    await t.http.get(`/todos/${todo.id}`).expect(200);
   });
 
   it('writes no event for a transaction that rolls back (the database rejects the cascade by a trigger)', async () => {

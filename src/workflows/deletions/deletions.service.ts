@@ -9,9 +9,11 @@ import {
 import { DomainEventPublisher } from '../../common/events/domain-events';
 import type { Page } from '../../common/pagination/page';
 import { Database, type Reader, type Transaction } from '../../common/persistence/database.service';
+import { withNextVersion } from '../../common/persistence/row-version';
 import type { Scope } from '../../common/persistence/scope';
 import type { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
 import type { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+import type { StoredRow } from '../../common/persistence/table-mapping';
 import { countsByKind, type LinkedRowCounts } from '../events/linked-row-count';
 import { DeletionRestoredEvent } from '../events/deletion-restored.event';
 import { WorkflowSoftDeletedEvent } from '../events/workflow-soft-deleted.event';
@@ -41,6 +43,7 @@ class RowsNotFoundError extends DomainError {
 }
 
 type AnyRepository = SoftDeletableRepository<SoftDeletableEntity>;
+type AnyRow = StoredRow<SoftDeletableEntity>;
 
 /**
  * Deletions as records: every soft delete (of a workflow and its cascade, of a linked row, or of
@@ -114,6 +117,8 @@ export class DeletionsService {
   /**
    * POST /deletions: soft-deletes rows of one resource, and everything linked to them, in one
    * transaction and as one deletion; 404 naming every id that is missing or already deleted.
+   * Its events, as a DELETE of each named row would write them: `deletion.created` and one
+   * `<kind>.deleted` per named row (up to 100), never one per cascaded row.
    */
   bulk(principal: Principal, dto: BulkDeletionDto): Promise<Deletion | DeletionPreviewDto> {
     const repository = this.repositoryOf(dto.resource, 'resource');
@@ -130,7 +135,7 @@ export class DeletionsService {
       });
     }
     return this.db.transaction(async (tx) => {
-      await this.activeOrFail(principal, tx, dto.resource, repository, ids);
+      const named = await this.activeOrFail(principal, tx, dto.resource, repository, ids);
       const at = new Date();
       let deletionId: number;
       if (dto.resource === WORKFLOWS) {
@@ -142,6 +147,7 @@ export class DeletionsService {
           reason,
           at,
         ));
+        this.emitDeleted(principal, tx, 'workflow', named, at, deletionId);
       } else {
         const deletion = {
           resource: dto.resource,
@@ -153,6 +159,7 @@ export class DeletionsService {
         };
         deletionId = await this.deletions.insert(principal, tx, deletion);
         await repository.softDeleteIds(principal, tx, ids, at, principal.id, deletionId);
+        this.emitDeleted(principal, tx, this.eventOf(dto.resource), named, at, deletionId);
         tx.emit(
           principal,
           'deletion.created',
@@ -383,20 +390,57 @@ export class DeletionsService {
     return rows.rows;
   }
 
-  /** Locks the rows; 404 naming every id that is missing or already deleted. */
+  /** The event name of a resource's rows (`workflow`, `todo`...). */
+  private eventOf(resource: string): string {
+    if (resource === WORKFLOWS) return 'workflow';
+    const rows = this.kinds.all().find((k) => k.kind.name === resource);
+    if (!rows) throw new Error(`no linked kind ${resource}`);
+    return rows.kind.event;
+  }
+
+  /**
+   * The `<event>.deleted` of each row a bulk delete named, the row as deleted (as the DELETE of
+   * one row answers it). A workflow's has no `cascaded`: its cascade is counted per deletion,
+   * in the `deletion.created` of the same transaction, not per workflow.
+   */
+  private emitDeleted(
+    principal: Principal,
+    tx: Transaction,
+    event: string,
+    rows: readonly AnyRow[],
+    at: Date,
+    deletionId: number,
+  ): void {
+    const stamp = at.toISOString();
+    for (const row of rows) {
+      const deleted = {
+        ...withNextVersion(row),
+        updatedAt: stamp,
+        isDeleted: true,
+        deletedAt: stamp,
+        deletedBy: principal.id,
+        deletionId,
+      };
+      tx.emit(principal, `${event}.deleted`, deleted, at);
+    }
+  }
+
+  /** Locks the rows and answers them; 404 naming every id that is missing or already deleted. */
   private async activeOrFail(
     scope: Scope,
     tx: Transaction,
     resource: string,
     repository: AnyRepository,
     ids: readonly number[],
-  ): Promise<void> {
-    const found = new Set(await repository.lockActiveIds(scope, tx, ids));
+  ): Promise<AnyRow[]> {
+    const rows = await repository.lockActiveRows(scope, tx, ids);
+    const found = new Set(rows.map((row) => row.id));
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) {
       throw new RowsNotFoundError(
         `${resource} not found (missing or already deleted): ${missing.join(', ')}`,
       );
     }
+    return rows;
   }
 }

@@ -21,7 +21,7 @@ export function changeEventTypes(kinds: readonly LinkedKind[]): ChangeEventType[
       type: 'workflow.deleted',
       payload: 'DeletedWorkflowDto',
       description:
-        'DELETE /workflows/:id: the workflow with its cascade counts and deletionId (its rows are not sent one by one: see the deletion.created of the same transaction)',
+        'DELETE /workflows/:id: the workflow with its cascade counts and deletionId (its rows are not sent one by one: see the deletion.created of the same transaction); POST /deletions of workflows: one per named workflow, without cascade counts (the deletion.created has them)',
     },
     {
       type: 'workflow.restored',
@@ -38,7 +38,7 @@ export function changeEventTypes(kinds: readonly LinkedKind[]): ChangeEventType[
       {
         type: `${kind.event}.deleted`,
         payload: `Deleted${kind.dto.name}`,
-        description: `DELETE /${kind.name}/:id`,
+        description: `DELETE /${kind.name}/:id; POST /deletions of ${kind.name}: one per named row`,
       },
     ]),
     {
