@@ -313,10 +313,11 @@ export class DeletionsService {
   /**
    * For the orphan repair: records a deletion (of the workflow alone) for every deleted workflow
    * that has none (soft-deleted by hand), so that the repair can put the workflow's orphans in
-   * it and restoring the workflow brings them back. Answers how many it recorded.
+   * it and restoring the workflow brings them back. Answers the deletions it recorded.
    */
-  async recordMissingDeletions(scope: Scope, tx: Transaction, by: number): Promise<number> {
+  async recordMissingDeletions(scope: Scope, tx: Transaction, by: number): Promise<number[]> {
     const workflows = await this.workflows.findDeletedWithoutDeletion(scope, tx);
+    const recorded: number[] = [];
     for (const workflow of workflows) {
       const deletionId = await this.deletions.insert(scope, tx, {
         resource: WORKFLOWS,
@@ -327,8 +328,26 @@ export class DeletionsService {
         deletedBy: workflow.deletedBy ?? by,
       });
       await this.workflows.setDeletion(scope, tx, workflow.id, deletionId);
+      recorded.push(deletionId);
     }
-    return workflows.length;
+    return recorded;
+  }
+
+  /**
+   * The `deletion.created` of deletions recorded after the fact (the orphan repair's), each
+   * record as it stands at the end of the caller's transaction, by the user `by`.
+   */
+  async emitRecorded(
+    scope: Scope,
+    tx: Transaction,
+    ids: readonly number[],
+    by: number,
+    at: Date,
+  ): Promise<void> {
+    for (const id of ids) {
+      const record = await this.recordOrFail(scope, id, tx);
+      tx.emit({ organizationId: scope.organizationId, id: by }, 'deletion.created', record, at);
+    }
   }
 
   /** Adds rows to a deletion's counts (the orphan repair soft-deletes rows into a deletion). */
