@@ -323,7 +323,9 @@ describe('The change feed: GET /events (e2e)', () => {
     // as the API shows them now
     expect(events[2].data).toEqual((await t.http.get(`/todos/${dangling.id}`).expect(200)).body);
     expect(events[2].data.workflowId).toBeNull();
-    expect(recorded).toEqual((await t.http.get(`/deletions/${recorded.id}`).expect(200)).body);
+    expect(recorded).toEqual(
+      (await t.http.get(`/deletions/${Number(recorded.id)}`).expect(200)).body,
+    );
     expect(recorded).toMatchObject({
       resource: 'workflows',
       ids: [stale.id],
