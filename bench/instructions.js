@@ -16,7 +16,7 @@
 // falls while V8 still optimizes the hot code, slowly under valgrind). All threads' count, with
 // V8's compiler and GC helper threads, is shown too: it varies from window to window with when
 // the compiler ran. IR_ROUNDS (default 1) runs every variant again in a fresh process. IR_KEEP=1 keeps
-// the dumps (for callgrind_annotate). Needs valgrind.
+// the dumps (for callgrind_annotate); IR_START_S (default 300) bounds a variant's start. Needs valgrind.
 const { spawn, execFileSync } = require('node:child_process');
 const { readFileSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
@@ -52,7 +52,9 @@ function parseVariant(arg) {
 }
 
 async function waitFor(url) {
-  for (let i = 0; i < 3000; i++) {
+  // a start under valgrind takes minutes on a busy machine: IR_START_S (default 300) bounds it
+  const deadline = Date.now() + Number(process.env.IR_START_S || 300) * 1000;
+  while (Date.now() < deadline) {
     try {
       if ((await fetch(url)).status < 500) return;
     } catch {

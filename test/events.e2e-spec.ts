@@ -6,7 +6,8 @@ import {
   ISO_UTC,
   type ApiRow,
 } from './setup/fixtures';
-import { rejectUpdatesOf } from './setup/reject-updates';
+import { withoutForeignKeyChecks } from './setup/linked-kind-suite';
+import { rejectInsertsInto, rejectUpdatesOf } from './setup/reject-updates';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 interface FeedEvent {
@@ -170,24 +171,175 @@ describe('The change feed: GET /events (e2e)', () => {
     expect(ofLarge[1].data.cascaded).toEqual({ interviews: 300, todos: 300 });
   });
 
-  it('writes one deletion.created for a bulk deletion, and deletion.restored for its restore', async () => {
-    const a = await createWorkflow(t.http);
+  it('writes for a bulk deletion of workflows its deletion.created and one workflow.deleted per named workflow, none per cascaded row; deletion.restored for its restore', async () => {
+    const a = await workflowWith(3);
     const b = await createWorkflow(t.http);
     const before = await lastId();
+    const admin = t.as(1, 'admin', 42);
     const deletion = (
-      await t.http
+      await admin
         .post('/deletions')
-        .send({ resource: 'workflows', ids: [a.id, b.id] })
+        .send({ resource: 'workflows', ids: [b.id, a.id] })
         .expect(201)
     ).body;
-    const restored = (await t.http.post(`/deletions/${deletion.id}/restore`).expect(200)).body;
+    const rows = (
+      await admin.get(`/deletions/${deletion.id}/rows`).query({ resource: 'workflows' }).expect(200)
+    ).body.items;
+    const restored = (await admin.post(`/deletions/${deletion.id}/restore`).expect(200)).body;
 
     const events = await eventsAfter(before);
 
-    expect(events.map((e) => [e.type, e.data])).toEqual([
-      ['deletion.created', deletion],
-      ['deletion.restored', restored],
+    expect(deletion.counts).toMatchObject({ workflows: 2, todos: 3, interviews: 3 });
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['deletion.created', 42],
+      ['workflow.deleted', 42],
+      ['workflow.deleted', 42],
+      ['deletion.restored', 42],
     ]);
+    expect(events[0].data).toEqual(deletion);
+    // each named workflow as deleted, in id order: as the deletion's rows show it, and its
+    // deletion; the cascade is counted in deletion.created only
+    expect(rows.map((row: ApiRow) => row.id)).toEqual([a.id, b.id]);
+    expect(events.slice(1, 3).map((e) => e.data)).toEqual(
+      rows.map((row: ApiRow) => ({ ...row, deletionId: deletion.id })),
+    );
+    expect(events[1].data).toMatchObject({
+      id: a.id,
+      name: a.name,
+      isDeleted: true,
+      deletedAt: deletion.deletedAt,
+      deletedBy: 42,
+      updatedAt: deletion.deletedAt,
+    });
+    expect(events[1].data).not.toHaveProperty('cascaded');
+    expect(events[3].data).toEqual(restored);
+  });
+
+  it('writes for a bulk deletion of linked rows one <kind>.deleted per named row, then its deletion.created', async () => {
+    const workflow = await createWorkflow(t.http);
+    const first = await createTodo(t.http, { title: 'first', workflowId: workflow.id });
+    const second = await createTodo(t.http, { title: 'second' });
+    const untouched = await createTodo(t.http, { title: 'untouched', workflowId: workflow.id });
+    const before = await lastId();
+    const editor = t.as(1, 'editor', 41);
+    const deletion = (
+      await editor
+        .post('/deletions')
+        .send({ resource: 'todos', ids: [second.id, first.id], reason: 'duplicates' })
+        .expect(201)
+    ).body;
+
+    const events = await eventsAfter(before);
+
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['todo.deleted', 41],
+      ['todo.deleted', 41],
+      ['deletion.created', 41],
+    ]);
+    const deleted = (todo: ApiRow) => ({
+      ...todo,
+      updatedAt: deletion.deletedAt,
+      isDeleted: true,
+      deletedAt: deletion.deletedAt,
+      deletedBy: 41,
+      deletionId: deletion.id,
+    });
+    expect(events.map((e) => e.data)).toEqual([deleted(first), deleted(second), deletion]);
+    expect(deletion).toMatchObject({ resource: 'todos', ids: [first.id, second.id] });
+    await t.http.get(`/todos/${untouched.id}`).expect(200);
+  });
+
+  it('writes no event for a bulk deletion that fails (an id missing): 404 and nothing deleted', async () => {
+    const todo = await createTodo(t.http, { title: 'kept' });
+    const before = await lastId();
+
+    await t.http
+      .post('/deletions')
+      .send({ resource: 'todos', ids: [todo.id, 999_999] })
+      .expect(404);
+
+    expect(await eventsAfter(before)).toEqual([]);
+    await t.http.get(`/todos/${todo.id}`).expect(200);
+  });
+
+  it('writes for POST /admin/orphans/repair what the API then shows differently: <kind>.deleted per orphan it soft-deletes, <kind>.updated per row it unlinks, deletion.created per deletion it records', async () => {
+    // what other tests may have left
+    await t.http.post('/admin/orphans/repair').expect(200);
+    // a workflow soft-deleted by hand, without its cascade: its todo is an orphan
+    const stale = await createWorkflow(t.http);
+    const staleTodo = await createTodo(t.http, { title: 'stale', workflowId: stale.id });
+    await t.db.query(
+      "UPDATE recruitment_processes SET is_deleted = 1, deleted_at = '2025-10-02 09:30:00.000', deleted_by = 7 WHERE id = ?",
+      [stale.id],
+    );
+    // a workflow deleted through the API, then a row of it brought back by hand
+    const gone = await createWorkflow(t.http);
+    const back = await createTodo(t.http, { title: 'back', workflowId: gone.id });
+    const goneDeletion = (await t.http.delete(`/workflows/${gone.id}`).expect(200)).body.deletionId;
+    await t.db.query(
+      'UPDATE todos SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, deletion_id = NULL WHERE id = ?',
+      [back.id],
+    );
+    // links to a workflow that does not exist: an active row, and a deleted one (no event: the
+    // API shows it in its deletion's rows only)
+    const dangling = await createTodo(t.http, { title: 'dangling' });
+    const danglingDeleted = await createTodo(t.http, { title: 'dangling, deleted' });
+    await t.http.delete(`/todos/${danglingDeleted.id}`).expect(200);
+    for (const todo of [dangling, danglingDeleted]) {
+      await withoutForeignKeyChecks(t, 'UPDATE todos SET workflow_id = ? WHERE id = ?', [
+        987654,
+        todo.id,
+      ]);
+    }
+    const before = await lastId();
+
+    const repair = await t.as(1, 'admin', 9).post('/admin/orphans/repair').expect(200);
+
+    expect(repair.body.todos).toEqual({ softDeleted: 2, unlinked: 2 });
+    const events = await eventsAfter(before);
+    expect(events.map((e) => [e.type, e.actor, e.data.id])).toEqual([
+      ['todo.deleted', 9, staleTodo.id],
+      ['todo.deleted', 9, back.id],
+      ['todo.updated', 9, dangling.id],
+      ['deletion.created', 9, expect.any(Number)],
+    ]);
+    const recorded = events[3].data;
+    const deletedAs = (todo: ApiRow, deletedAt: string, deletionId: unknown) => ({
+      ...todo,
+      updatedAt: expect.stringMatching(ISO_UTC),
+      isDeleted: true,
+      deletedAt,
+      deletedBy: 9,
+      deletionId,
+    });
+    expect(events[0].data).toEqual(deletedAs(staleTodo, '2025-10-02T09:30:00.000Z', recorded.id));
+    expect(events[1].data).toEqual(
+      deletedAs(
+        back,
+        (await t.http.get(`/deletions/${goneDeletion}`).expect(200)).body.deletedAt,
+        goneDeletion,
+      ),
+    );
+    // as the API shows them now
+    expect(events[2].data).toEqual((await t.http.get(`/todos/${dangling.id}`).expect(200)).body);
+    expect(events[2].data.workflowId).toBeNull();
+    expect(recorded).toEqual(
+      (await t.http.get(`/deletions/${Number(recorded.id)}`).expect(200)).body,
+    );
+    expect(recorded).toMatchObject({
+      resource: 'workflows',
+      ids: [stale.id],
+      reason: 'recorded by the orphan repair',
+      deletedBy: 7,
+      counts: expect.objectContaining({ workflows: 1, todos: 1 }),
+    });
+    await t.http.get(`/todos/${staleTodo.id}`).expect(404);
+    await t.http.get(`/todos/${back.id}`).expect(404);
+
+    // a second repair changes nothing, and writes nothing
+    const after = await lastId();
+    await t.http.post('/admin/orphans/repair').expect(200);
+    expect(await eventsAfter(after)).toEqual([]);
   });
 
   it('writes no event for a transaction that rolls back (the database rejects the cascade by a trigger)', async () => {
@@ -212,6 +364,38 @@ describe('The change feed: GET /events (e2e)', () => {
     expect(await eventsAfter(before)).toEqual([]);
     expect(await rowCount()).toBe(rows);
     await t.http.get(`/workflows/${workflow.id}`).expect(200);
+  });
+
+  it('commits nothing when the INSERT of the events itself fails (on MariaDB it goes with the COMMIT, in one statement): 500, the rows as they were', async () => {
+    const workflow = await createWorkflow(t.http);
+    const todo = await createTodo(t.http, { title: 'as it was', workflowId: workflow.id });
+    const todos = async () => Number((await t.db.query('SELECT COUNT(*) AS n FROM todos'))[0].n);
+    const before = await lastId();
+    const count = await todos();
+    const allowInserts = await rejectInsertsInto(t.db, t.database.kind, 'outbox_events');
+    try {
+      const created = await t.http
+        .post('/todos')
+        .send({ title: 'lost', ownerId: 1, workflowId: workflow.id })
+        .expect(500);
+      expectErrorShape(created.body, 500);
+      const updated = await t.http
+        .patch(`/todos/${todo.id}`)
+        .send({ status: 'completed' })
+        .expect(500);
+      expectErrorShape(updated.body, 500);
+      await t.http.delete(`/workflows/${workflow.id}`).expect(500);
+    } finally {
+      await allowInserts();
+    }
+
+    expect(await todos()).toBe(count);
+    expect((await t.http.get(`/todos/${todo.id}`).expect(200)).body).toEqual(todo);
+    await t.http.get(`/workflows/${workflow.id}`).expect(200);
+    expect(await eventsAfter(before)).toEqual([]);
+    // and the connections the failures ran on commit the next change
+    await t.http.patch(`/todos/${todo.id}`).send({ status: 'completed' }).expect(200);
+    expect((await eventsAfter(before)).map((e) => e.type)).toEqual(['todo.updated']);
   });
 
   it('pages with after, limit and nextAfter, and filters by types', async () => {

@@ -41,7 +41,7 @@ export class AdminController {
     summary:
       'Soft-delete the active rows of deleted workflows (restorable with the workflow) and unlink rows whose workflow is gone',
     description:
-      "Role: admin. The caller's organization only. One transaction; the answer counts the rows changed.",
+      "Role: admin. The caller's organization only. One transaction; the answer counts the rows changed. Its events (GET /events): `<event>.deleted` per active row soft-deleted, `<event>.updated` per active row unlinked, `deletion.created` per deletion recorded for a workflow soft-deleted outside the service.",
   })
   @ApiErrors()
   repairOrphans(@CurrentPrincipal() principal: Principal): Promise<OrphanRepairDto> {

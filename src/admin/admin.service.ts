@@ -46,7 +46,7 @@ export class AdminService {
     return this.db.transaction(async (tx) => {
       const at = new Date();
       // a workflow soft-deleted by hand has no deletion yet: its orphans go into the one recorded
-      await this.deletions.recordMissingDeletions(principal, tx, principal.id);
+      const recorded = await this.deletions.recordMissingDeletions(principal, tx, principal.id);
       // the rows the repair soft-deletes join their workflow's deletion, and its counts
       const added = new Map<number, Record<string, number>>();
       for (const rows of this.kinds.all()) {
@@ -60,6 +60,9 @@ export class AdminService {
       for (const [deletionId, counts] of added) {
         await this.deletions.addCounts(principal, tx, deletionId, counts);
       }
+      // the deletions it recorded, with the counts of the orphans they gained; the rows it
+      // changed wrote their events in repairOrphans
+      await this.deletions.emitRecorded(principal, tx, recorded, principal.id, at);
       return repaired;
     }, principal);
   }

@@ -777,7 +777,11 @@ export function describeLinkedKind(
 }
 
 /** Runs one statement with the foreign key checks off, as only a hand-written repair would. */
-async function withoutForeignKeyChecks(t: TestApp, sql: string, params: unknown[]): Promise<void> {
+export async function withoutForeignKeyChecks(
+  t: TestApp,
+  sql: string,
+  params: unknown[],
+): Promise<void> {
   const runner = t.db.createQueryRunner();
   const sqlite = t.database.kind === 'sqlite';
   try {

@@ -28,7 +28,7 @@ export interface PendingEvent {
 /**
  * The events of one transaction, held on its Transaction and written by one INSERT right before
  * the commit (Database.transaction): a rolled-back or re-run transaction writes none, and a
- * request writes one statement more whatever it changed.
+ * request writes one statement more whatever it changed (on MariaDB, sent with the COMMIT).
  */
 export class OutboxBuffer {
   private readonly events: PendingEvent[] = [];

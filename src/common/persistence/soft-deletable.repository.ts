@@ -172,18 +172,21 @@ export class SoftDeletableRepository<
     return affected;
   }
 
-  /** The active rows among `ids`, locked until the transaction ends: their ids, ascending. */
-  async lockActiveIds(scope: Scope, tx: Transaction, ids: readonly number[]): Promise<number[]> {
+  /**
+   * The active rows among `ids`, locked until the transaction ends, in id order (as the API
+   * shows them: a bulk delete's events carry them).
+   */
+  async lockActiveRows(scope: Scope, tx: Transaction, ids: readonly number[]): Promise<R[]> {
     const { where, params } = this.scoped(
       scope,
       `id IN (${ids.map(() => '?').join(', ')}) AND is_deleted = 0`,
       ...ids,
     );
-    const rows = await tx.select<{ id: number }>(
-      `SELECT id FROM ${this.mapping.table} WHERE ${where} ORDER BY id${tx.dialect.forUpdate}`,
+    const rows = await tx.select(
+      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where} ORDER BY id${tx.dialect.forUpdate}`,
       params,
     );
-    return rows.map((row) => Number(row.id));
+    return rows.map((row) => this.fromRow(row));
   }
 
   /** The deletion that soft-deleted a row, or null (active, missing, or deleted outside the service). */

@@ -13,9 +13,16 @@ export class SqlDialect {
    * see another request's uncommitted writes on that same connection) run one at a time.
    */
   readonly serializesAccess: boolean;
+  /**
+   * MariaDB runs a compound statement (`BEGIN NOT ATOMIC ... END`) sent as one query, without
+   * the connection's multi-statement mode: a transaction's outbox INSERT and its COMMIT go in
+   * one round trip (Database.transaction). MySQL has no such statement outside stored programs.
+   */
+  readonly compoundStatements: boolean;
 
   constructor(readonly kind: DatabaseKind) {
     this.serializesAccess = kind === 'sqlite';
+    this.compoundStatements = kind === 'mariadb';
     this.forUpdate = this.serializesAccess ? '' : ' FOR UPDATE';
   }
 }

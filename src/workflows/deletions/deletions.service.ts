@@ -9,9 +9,11 @@ import {
 import { DomainEventPublisher } from '../../common/events/domain-events';
 import type { Page } from '../../common/pagination/page';
 import { Database, type Reader, type Transaction } from '../../common/persistence/database.service';
+import { withNextVersion } from '../../common/persistence/row-version';
 import type { Scope } from '../../common/persistence/scope';
 import type { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
 import type { SoftDeletableEntity } from '../../common/persistence/soft-deletable.entity';
+import type { StoredRow } from '../../common/persistence/table-mapping';
 import { countsByKind, type LinkedRowCounts } from '../events/linked-row-count';
 import { DeletionRestoredEvent } from '../events/deletion-restored.event';
 import { WorkflowSoftDeletedEvent } from '../events/workflow-soft-deleted.event';
@@ -41,6 +43,7 @@ class RowsNotFoundError extends DomainError {
 }
 
 type AnyRepository = SoftDeletableRepository<SoftDeletableEntity>;
+type AnyRow = StoredRow<SoftDeletableEntity>;
 
 /**
  * Deletions as records: every soft delete (of a workflow and its cascade, of a linked row, or of
@@ -114,6 +117,8 @@ export class DeletionsService {
   /**
    * POST /deletions: soft-deletes rows of one resource, and everything linked to them, in one
    * transaction and as one deletion; 404 naming every id that is missing or already deleted.
+   * Its events, as a DELETE of each named row would write them: `deletion.created` and one
+   * `<kind>.deleted` per named row (up to 100), never one per cascaded row.
    */
   bulk(principal: Principal, dto: BulkDeletionDto): Promise<Deletion | DeletionPreviewDto> {
     const repository = this.repositoryOf(dto.resource, 'resource');
@@ -130,7 +135,7 @@ export class DeletionsService {
       });
     }
     return this.db.transaction(async (tx) => {
-      await this.activeOrFail(principal, tx, dto.resource, repository, ids);
+      const named = await this.activeOrFail(principal, tx, dto.resource, repository, ids);
       const at = new Date();
       let deletionId: number;
       if (dto.resource === WORKFLOWS) {
@@ -142,6 +147,7 @@ export class DeletionsService {
           reason,
           at,
         ));
+        this.emitDeleted(principal, tx, 'workflow', named, at, deletionId);
       } else {
         const deletion = {
           resource: dto.resource,
@@ -153,6 +159,7 @@ export class DeletionsService {
         };
         deletionId = await this.deletions.insert(principal, tx, deletion);
         await repository.softDeleteIds(principal, tx, ids, at, principal.id, deletionId);
+        this.emitDeleted(principal, tx, this.eventOf(dto.resource), named, at, deletionId);
         tx.emit(
           principal,
           'deletion.created',
@@ -306,10 +313,11 @@ export class DeletionsService {
   /**
    * For the orphan repair: records a deletion (of the workflow alone) for every deleted workflow
    * that has none (soft-deleted by hand), so that the repair can put the workflow's orphans in
-   * it and restoring the workflow brings them back. Answers how many it recorded.
+   * it and restoring the workflow brings them back. Answers the deletions it recorded.
    */
-  async recordMissingDeletions(scope: Scope, tx: Transaction, by: number): Promise<number> {
+  async recordMissingDeletions(scope: Scope, tx: Transaction, by: number): Promise<number[]> {
     const workflows = await this.workflows.findDeletedWithoutDeletion(scope, tx);
+    const recorded: number[] = [];
     for (const workflow of workflows) {
       const deletionId = await this.deletions.insert(scope, tx, {
         resource: WORKFLOWS,
@@ -320,8 +328,26 @@ export class DeletionsService {
         deletedBy: workflow.deletedBy ?? by,
       });
       await this.workflows.setDeletion(scope, tx, workflow.id, deletionId);
+      recorded.push(deletionId);
     }
-    return workflows.length;
+    return recorded;
+  }
+
+  /**
+   * The `deletion.created` of deletions recorded after the fact (the orphan repair's), each
+   * record as it stands at the end of the caller's transaction, by the user `by`.
+   */
+  async emitRecorded(
+    scope: Scope,
+    tx: Transaction,
+    ids: readonly number[],
+    by: number,
+    at: Date,
+  ): Promise<void> {
+    for (const id of ids) {
+      const record = await this.recordOrFail(scope, id, tx);
+      tx.emit({ organizationId: scope.organizationId, id: by }, 'deletion.created', record, at);
+    }
   }
 
   /** Adds rows to a deletion's counts (the orphan repair soft-deletes rows into a deletion). */
@@ -383,20 +409,57 @@ export class DeletionsService {
     return rows.rows;
   }
 
-  /** Locks the rows; 404 naming every id that is missing or already deleted. */
+  /** The event name of a resource's rows (`workflow`, `todo`...). */
+  private eventOf(resource: string): string {
+    if (resource === WORKFLOWS) return 'workflow';
+    const rows = this.kinds.all().find((k) => k.kind.name === resource);
+    if (!rows) throw new Error(`no linked kind ${resource}`);
+    return rows.kind.event;
+  }
+
+  /**
+   * The `<event>.deleted` of each row a bulk delete named, the row as deleted (as the DELETE of
+   * one row answers it). A workflow's has no `cascaded`: its cascade is counted per deletion,
+   * in the `deletion.created` of the same transaction, not per workflow.
+   */
+  private emitDeleted(
+    principal: Principal,
+    tx: Transaction,
+    event: string,
+    rows: readonly AnyRow[],
+    at: Date,
+    deletionId: number,
+  ): void {
+    const stamp = at.toISOString();
+    for (const row of rows) {
+      const deleted = {
+        ...withNextVersion(row),
+        updatedAt: stamp,
+        isDeleted: true,
+        deletedAt: stamp,
+        deletedBy: principal.id,
+        deletionId,
+      };
+      tx.emit(principal, `${event}.deleted`, deleted, at);
+    }
+  }
+
+  /** Locks the rows and answers them; 404 naming every id that is missing or already deleted. */
   private async activeOrFail(
     scope: Scope,
     tx: Transaction,
     resource: string,
     repository: AnyRepository,
     ids: readonly number[],
-  ): Promise<void> {
-    const found = new Set(await repository.lockActiveIds(scope, tx, ids));
+  ): Promise<AnyRow[]> {
+    const rows = await repository.lockActiveRows(scope, tx, ids);
+    const found = new Set(rows.map((row) => row.id));
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) {
       throw new RowsNotFoundError(
         `${resource} not found (missing or already deleted): ${missing.join(', ')}`,
       );
     }
+    return rows;
   }
 }

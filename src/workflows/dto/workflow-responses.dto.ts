@@ -67,10 +67,16 @@ const COUNT = { type: 'integer', minimum: 0 } as const;
 export class DeletedWorkflowDto extends WorkflowDto {
   /**
    * The linked rows this delete soft-deleted (rows deleted before are not counted); with
-   * `dryRun`, those it would soft-delete.
+   * `dryRun`, those it would soft-delete. Always in DELETE's answer; absent from the
+   * `workflow.deleted` events of `POST /deletions`, whose cascade is counted per deletion (its
+   * `deletion.created`), not per workflow.
    */
-  @ApiProperty({ allOf: [schemaRef(LinkedRowCountsDto)], additionalProperties: COUNT })
-  cascaded!: LinkedRowCountsDto;
+  @ApiProperty({
+    required: false,
+    allOf: [schemaRef(LinkedRowCountsDto)],
+    additionalProperties: COUNT,
+  })
+  cascaded?: LinkedRowCountsDto;
 
   /** The deletion's record (`GET /deletions/:id`); absent from a dry run's answer. @example 17 */
   @ApiProperty({ required: false, type: 'integer', example: 17 })

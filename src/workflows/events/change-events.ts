@@ -21,7 +21,7 @@ export function changeEventTypes(kinds: readonly LinkedKind[]): ChangeEventType[
       type: 'workflow.deleted',
       payload: 'DeletedWorkflowDto',
       description:
-        'DELETE /workflows/:id: the workflow with its cascade counts and deletionId (its rows are not sent one by one: see the deletion.created of the same transaction)',
+        'DELETE /workflows/:id: the workflow with its cascade counts and deletionId (its rows are not sent one by one: see the deletion.created of the same transaction); POST /deletions of workflows: one per named workflow, without cascade counts (the deletion.created has them)',
     },
     {
       type: 'workflow.restored',
@@ -33,19 +33,19 @@ export function changeEventTypes(kinds: readonly LinkedKind[]): ChangeEventType[
       {
         type: `${kind.event}.updated`,
         payload: kind.dto.name,
-        description: `PATCH /${kind.name}/:id`,
+        description: `PATCH /${kind.name}/:id; POST /admin/orphans/repair: one per active row it unlinks from a workflow that no longer exists`,
       },
       {
         type: `${kind.event}.deleted`,
         payload: `Deleted${kind.dto.name}`,
-        description: `DELETE /${kind.name}/:id`,
+        description: `DELETE /${kind.name}/:id; POST /deletions of ${kind.name}: one per named row; POST /admin/orphans/repair: one per active row of a deleted workflow it soft-deletes`,
       },
     ]),
     {
       type: 'deletion.created',
       payload: 'DeletionDto',
       description:
-        'Every soft delete (DELETE of one row, a cascade, POST /deletions): the record, with its ids and counts; page its rows with GET /deletions/:id/rows',
+        'Every soft delete (DELETE of one row, a cascade, POST /deletions), and each deletion POST /admin/orphans/repair records for a workflow soft-deleted outside the service: the record, with its ids and counts; page its rows with GET /deletions/:id/rows',
     },
     {
       type: 'deletion.restored',

@@ -1,7 +1,8 @@
 import type { Database, Reader, Transaction } from '../../common/persistence/database.service';
 import type { Scope } from '../../common/persistence/scope';
 import { SoftDeletableRepository } from '../../common/persistence/soft-deletable.repository';
-import { timestampToDb } from '../../common/persistence/sql-values';
+import { withNextVersion } from '../../common/persistence/row-version';
+import { timestampFromDb, timestampToDb } from '../../common/persistence/sql-values';
 import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { WorkflowEntity } from '../entities/workflow.entity';
 import type { Row, StoredRow } from '../../common/persistence/table-mapping';
@@ -26,6 +27,17 @@ export interface OrphanReport {
   items: Orphan[];
   /** The cursor of the next page of items, or null on the last. */
   nextCursor: string | null;
+}
+
+/**
+ * The rows a repair changed, as it left them: active rows soft-deleted with their deleted
+ * workflow (with their `deletionId`), active rows unlinked; and how many rows it unlinked in all
+ * (soft-deleted rows too, which the API shows in their deletion's rows only).
+ */
+export interface RepairedRows<E extends WorkflowLinkedEntity> {
+  softDeleted: Array<LinkedRow<E> & { deletionId: number | null }>;
+  unlinked: LinkedRow<E>[];
+  unlinkedCount: number;
 }
 
 /** What a repair changed: rows soft-deleted with their deleted workflow, rows unlinked. */
@@ -198,22 +210,36 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
   /**
    * Soft-deletes the active rows of deleted workflows as their cascade would have (with the
    * workflow's deleted_at, in the workflow's deletion, so that restoring it brings them back),
-   * and unlinks every row whose workflow no longer exists.
+   * and unlinks every row whose workflow no longer exists. Answers the active rows it changed,
+   * as it left them (read and locked first: their events carry them).
    */
-  async repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
+  async repairOrphans(
+    scope: Scope,
+    tx: Transaction,
+    at: Date,
+    by: number,
+  ): Promise<RepairedRows<E>> {
     const table = this.table;
     const stamp = timestampToDb(at);
+    const updatedAt = at.toISOString();
     const org = scope.organizationId;
     const deleted = this.scoped(
       scope,
       `is_deleted = 0 AND workflow_id IN (SELECT id FROM ${this.workflows} WHERE organization_id = ? AND is_deleted = 1)`,
       org,
     );
-    const softDeleted = await tx.execute(
+    const ofWorkflow = (column: string) =>
+      `(SELECT w.${column} FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)`;
+    const orphans = await tx.select<Record<string, unknown>>(
+      `SELECT ${this.mapping.selectList}, ${ofWorkflow('deleted_at')} AS workflow_deleted_at,
+              ${ofWorkflow('deletion_id')} AS workflow_deletion_id
+         FROM ${table} WHERE ${deleted.where} ORDER BY id${tx.dialect.forUpdate}`,
+      [org, org, ...deleted.params],
+    );
+    await tx.execute(
       `UPDATE ${table}
           SET is_deleted = 1, deleted_by = ?, updated_at = ?, version = version + 1,
-              deleted_at = (SELECT w.deleted_at FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?),
-              deletion_id = (SELECT w.deletion_id FROM ${this.workflows} w WHERE w.id = ${table}.workflow_id AND w.organization_id = ?)
+              deleted_at = ${ofWorkflow('deleted_at')}, deletion_id = ${ofWorkflow('deletion_id')}
         WHERE ${deleted.where}`,
       [by, stamp, org, org, ...deleted.params],
     );
@@ -222,10 +248,29 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
       `workflow_id IS NOT NULL AND workflow_id NOT IN (SELECT id FROM ${this.workflows} WHERE organization_id = ?)`,
       org,
     );
+    const strays = await tx.select<Record<string, unknown>>(
+      `SELECT ${this.mapping.selectList} FROM ${table} WHERE ${missing.where} AND is_deleted = 0 ORDER BY id${tx.dialect.forUpdate}`,
+      missing.params,
+    );
     const unlinked = await tx.execute(
       `UPDATE ${table} SET workflow_id = NULL, updated_at = ?, version = version + 1 WHERE ${missing.where}`,
       [stamp, ...missing.params],
     );
-    return { softDeleted: softDeleted.affected, unlinked: unlinked.affected };
+    return {
+      softDeleted: orphans.map((row) => ({
+        ...withNextVersion(this.mapping.fromRow(row)),
+        updatedAt,
+        isDeleted: true,
+        deletedAt: timestampFromDb(row.workflow_deleted_at),
+        deletedBy: by,
+        deletionId: row.workflow_deletion_id === null ? null : Number(row.workflow_deletion_id),
+      })),
+      unlinked: strays.map((row) => ({
+        ...withNextVersion(this.mapping.fromRow(row)),
+        workflowId: null,
+        updatedAt,
+      })),
+      unlinkedCount: unlinked.affected,
+    };
   }
 }

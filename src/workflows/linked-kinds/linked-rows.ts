@@ -212,8 +212,23 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     return this.rows.countOrphansByDeletion(scope, tx);
   }
 
-  repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
-    return this.rows.repairOrphans(scope, tx, at, by);
+  /**
+   * Repairs this kind's orphans (LinkedRowsRepository.repairOrphans) and writes the events of
+   * what the API shows differently afterwards: `<event>.deleted` for each active row it
+   * soft-deleted, `<event>.updated` for each active row it unlinked; one per row, as many as
+   * the rows changed outside the service left broken (README, "Consuming changes").
+   */
+  async repairOrphans(scope: Scope, tx: Transaction, at: Date, by: number): Promise<OrphanRepair> {
+    const { softDeleted, unlinked, unlinkedCount } = await this.rows.repairOrphans(
+      scope,
+      tx,
+      at,
+      by,
+    );
+    const actor = { organizationId: scope.organizationId, id: by };
+    for (const row of softDeleted) tx.emit(actor, `${this.kind.event}.deleted`, row, at);
+    for (const row of unlinked) tx.emit(actor, `${this.kind.event}.updated`, row, at);
+    return { softDeleted: softDeleted.length, unlinked: unlinkedCount };
   }
 
   /** Retention: hard-deletes up to `batch` rows soft-deleted before `cutoff` (one transaction). */
