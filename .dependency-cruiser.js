@@ -3,7 +3,7 @@
 // through its public surface (src/workflows/index.ts: the extension point for linked kinds, the
 // module and its service), and each other not at all; src/common imports no feature module.
 // See docs/architecture.md.
-const FEATURES = 'workflows|interviews|todos|admin|health|change-feed';
+const FEATURES = 'workflows|interviews|todos|admin|health|change-feed|webhooks';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -17,6 +17,8 @@ import { createRootLogger, loggerParams, ROOT_LOGGER } from './logging/logging.o
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { TodosModule } from './todos/todos.module';
 import { WorkflowsModule } from './workflows/workflows.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { WEBHOOK_OPTIONS } from './webhooks/webhooks.options';
 
 @Module({})
 export class AppModule {
@@ -36,6 +38,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         ChangeFeedModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
@@ -47,6 +50,7 @@ export class AppModule {
           useValue: { retentionMs: config.eventsRetentionMs, settleMs: config.eventsSettleMs },
         },
         OutboxEventsRepository,
+        { provide: WEBHOOK_OPTIONS, useValue: config.webhooks },
         {
           // installed as a Fastify hook by configureApp (every request counts, not only routes')
           provide: RateLimiter,
@@ -70,6 +74,7 @@ export class AppModule {
         IdempotencyKeysRepository,
         OUTBOX_OPTIONS,
         OutboxEventsRepository,
+        WEBHOOK_OPTIONS,
       ],
     };
   }

@@ -14,6 +14,7 @@ import {
   type RateLimitStore,
   type TrustProxy,
 } from '../rate-limit/rate-limit.config';
+import { webhookOptions, type WebhookOptions } from '../webhooks/webhooks.options';
 
 /** Everything the service reads from its environment; see .env.example. */
 export interface AppConfig {
@@ -67,6 +68,8 @@ export interface AppConfig {
    * JWT_MAX_TTL, JWT_ISSUER, JWT_AUDIENCE.
    */
   auth: AuthOptions;
+  /** WEBHOOK_*: delivery timeout, retry schedule, disabling, lease, poll, SSRF rules (README, "Webhooks"). */
+  webhooks: WebhookOptions;
   /** LOG_LEVEL (default info) and LOG_FORMAT (default pretty on a terminal outside production, else json). */
   logging: LoggingOptions;
 }
@@ -151,6 +154,7 @@ export function loadConfig(
       problems,
     ),
     eventsSettleMs: integer('EVENTS_SETTLE_MS', 1000, 0, 60_000),
+    webhooks: webhookOptions(env, problems, integer, boolean, env.NODE_ENV === 'production'),
     logging: {
       level: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf<LogFormat>(

@@ -59,6 +59,10 @@ export async function startAppOn(
       RATE_LIMIT_PER_MINUTE: '0',
       // request lines stay out of the log; errors and warnings are kept (test/setup/log-sink.ts)
       LOG_LEVEL: 'warn',
+      // the webhook dispatcher looks for work once at start, then only when this process commits
+      // events while an endpoint is active: suites that count statements see none of its polls
+      // (the webhook suites set their own)
+      WEBHOOK_POLL_MS: '3600000',
       ...env,
     });
     // the application's data source applies its own migrations while the module compiles

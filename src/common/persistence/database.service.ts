@@ -101,6 +101,8 @@ export class Database implements Reader, OnModuleDestroy {
   private readonly queue = new SerialQueue();
   private readonly logger = new Logger('Database');
   private sqliteReader: SqliteReader | undefined;
+  /** Told after the commit of every transaction that wrote events (see onEventsCommitted). */
+  private eventsCommitted: (() => void) | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -141,6 +143,15 @@ export class Database implements Reader, OnModuleDestroy {
     return selectOnPool<R>(this.dataSource, sql, params);
   }
 
+  /**
+   * `listener` runs right after each commit of a transaction that wrote outbox events, in this
+   * process (the webhook dispatcher's wake-up: src/webhooks). It adds no statement; it must not
+   * throw, and should only schedule work.
+   */
+  onEventsCommitted(listener: () => void): void {
+    this.eventsCommitted = listener;
+  }
+
   onModuleDestroy(): void {
     this.sqliteReader?.close();
     this.sqliteReader = undefined;
@@ -153,12 +164,14 @@ export class Database implements Reader, OnModuleDestroy {
       await runner.startTransaction();
       const tx = new Transaction(runner, this.dialect);
       const result = await work(tx);
-      if (tx.outbox.size > 0) {
+      const wroteEvents = tx.outbox.size > 0;
+      if (wroteEvents) {
         // last, so that an event's id is taken as late as possible before the commit
         const { sql, params } = tx.outbox.insert();
         await tx.execute(sql, params);
       }
       await runner.commitTransaction();
+      if (wroteEvents) this.eventsCommitted?.();
       return result;
     } catch (err) {
       if (runner.isTransactionActive) {
