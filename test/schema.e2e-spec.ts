@@ -111,7 +111,7 @@ const COLUMN_TYPES: Record<string, string> = {
 };
 
 /** The migrations after AddOrganizations1759900000000, which its test reverts and re-applies first. */
-const AFTER_ORGANIZATIONS = 4;
+const AFTER_ORGANIZATIONS = 5;
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
 class StatementLog implements Logger {
@@ -219,6 +219,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddIdempotencyKeys1760500000000',
       'AddRowVersions1760600000000',
       'AddOutbox1760700000000',
+      'AddWebhooks1760800000000',
     ]);
   });
 
@@ -309,9 +310,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
   );
 
   it('creates idempotency_keys scoped by organization, its unique key (organization, subject, key) byte for byte, and version 1 on every existing row; reverts and re-applies', async () => {
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
+    // webhooks, outbox, row versions, idempotency keys
+    for (let i = 0; i < 4; i++) await db.undoLastMigration({ transaction: 'each' });
     const id = await insertWorkflowWithChildren('versions');
     await db.runMigrations({ transaction: 'each' });
     for (const table of TABLES) {
@@ -353,9 +353,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     await insert('abc');
     await insert('ABC');
     await expect(insert('abc')).rejects.toThrow(/UNIQUE|Duplicate/i);
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < 4; i++) await db.undoLastMigration({ transaction: 'each' });
     expect(await db.query('SELECT COUNT(*) AS n FROM todos WHERE title = ?', ['versions'])).toEqual(
       [{ n: 1 }],
     );
@@ -379,6 +377,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ix_outbox_events_organization_id: ['organization_id'],
       ix_outbox_events_organization_id_occurred_at: ['organization_id', 'occurred_at'],
     });
+    // webhooks, then the outbox
+    await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     try {
       await expect(db.query('SELECT COUNT(*) AS n FROM outbox_events')).rejects.toThrow(
@@ -388,6 +388,72 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       await db.runMigrations({ transaction: 'each' });
     }
     expect((await describeTable(db, 'outbox_events')).columns).toHaveLength(7);
+  });
+
+  it('creates webhooks and webhook_deliveries scoped by organization from their first migration, with the claim, list, retention and one-per-event indexes; reverts and re-applies', async () => {
+    const webhooks = await describeTable(db, 'webhooks');
+    expect(webhooks.columns.map((c) => [c.name, c.nullable])).toEqual([
+      ['id', false],
+      ['organization_id', false],
+      ['url', false],
+      ['types', true],
+      ['description', true],
+      ['secret', false],
+      ['active', false],
+      ['disabled_at', true],
+      ['disabled_reason', true],
+      ['failing_since', true],
+      ['fanned_out_to', false],
+      ['created_by', true],
+      ['created_at', false],
+      ['updated_at', false],
+    ]);
+    expect(webhooks.indexes).toEqual({
+      ix_webhooks_active: ['active'],
+      ix_webhooks_organization_id: ['organization_id'],
+    });
+    const deliveries = await describeTable(db, 'webhook_deliveries');
+    expect(deliveries.columns.map((c) => [c.name, c.nullable])).toEqual([
+      ['id', false],
+      ['organization_id', false],
+      ['webhook_id', false],
+      ['event_id', true],
+      ['event_type', false],
+      ['state', false],
+      ['attempts', false],
+      ['next_attempt_at', true],
+      ['lease_owner', true],
+      ['lease_until', true],
+      ['last_status', true],
+      ['last_error', true],
+      ['attempt_log', true],
+      ['created_at', false],
+      ['delivered_at', true],
+    ]);
+    expect(deliveries.indexes).toEqual({
+      ix_webhook_deliveries_organization_id_created_at: ['organization_id', 'created_at'],
+      ix_webhook_deliveries_organization_id_webhook_id_id: ['organization_id', 'webhook_id', 'id'],
+      ix_webhook_deliveries_state_next_attempt_at: ['state', 'next_attempt_at'],
+      ux_webhook_deliveries_webhook_id_event_id: ['webhook_id', 'event_id'],
+    });
+    const delivery = (eventId: number) =>
+      db.query(
+        `INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, state, created_at)
+         VALUES (1, 1, ?, 'todo.created', 'pending', '2026-01-01 00:00:00.000')`,
+        [eventId],
+      );
+    await delivery(7);
+    await expect(delivery(7)).rejects.toThrow(/UNIQUE|Duplicate/i);
+    await db.undoLastMigration({ transaction: 'each' });
+    try {
+      await expect(db.query('SELECT COUNT(*) AS n FROM webhooks')).rejects.toThrow(/webhooks/);
+      await expect(db.query('SELECT COUNT(*) AS n FROM webhook_deliveries')).rejects.toThrow(
+        /webhook_deliveries/,
+      );
+    } finally {
+      await db.runMigrations({ transaction: 'each' });
+    }
+    expect((await describeTable(db, 'webhook_deliveries')).columns).toHaveLength(15);
   });
 
   it('has no drift: TypeORM would generate no statement to make the schema match the entities', async () => {

@@ -24,6 +24,8 @@ import {
 
 /** Deliveries claimed (and attempted concurrently) at a time: all of them end within the lease. */
 const CLAIM_SIZE = 16;
+/** The pause after a pass that failed (the database unreachable...), when polling is slower. */
+const FAILED_PASS_PAUSE_MS = 5000;
 /** Outbox events fanned out per endpoint and transaction. */
 const FAN_OUT_PAGE = 500;
 
@@ -48,6 +50,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private stopped = false;
   /** Whether any endpoint is active (last pass, or one created here): a commit wakes us only then. */
   private anyActive = false;
+  /** When the retries this process scheduled fall due (ms); each pass drops those it reached. */
+  private retries: number[] = [];
   /** Attempts of pings, sent by requests outside a pass: awaited on shutdown too. */
   private readonly outside = new Set<Promise<unknown>>();
 
@@ -95,6 +99,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     } finally {
       this.outside.delete(work);
     }
+    this.scheduleRetries();
   }
 
   private onCommit(): void {
@@ -141,22 +146,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async pass(): Promise<void> {
-    let nextRetry = Infinity;
+    const began = Date.now();
     try {
       await this.fanOut();
       if (this.anyActive) {
         for (;;) {
           if (this.stopped) break;
-          const { claimed, earliestRetry } = await this.deliverDue();
-          nextRetry = Math.min(nextRetry, earliestRetry);
-          if (claimed < CLAIM_SIZE) break;
+          if ((await this.deliverDue()) < CLAIM_SIZE) break;
         }
       }
     } catch (err) {
+      // the database is unreachable, most likely: the retries stay, for the next pass
       this.logger.warn(`webhook pass failed, trying again later: ${(err as Error).message}`);
+      this.schedule(Math.min(this.options.pollMs, FAILED_PASS_PAUSE_MS));
+      return;
     }
+    // every retry due when the pass began was claimed by it (or by another process)
+    this.retries = this.retries.filter((at) => at > began);
     this.schedule(this.options.pollMs);
-    if (nextRetry < Infinity) this.schedule(Math.max(0, nextRetry - Date.now()));
+    this.scheduleRetries();
+  }
+
+  /** A pass when the earliest retry this process scheduled falls due. */
+  private scheduleRetries(): void {
+    if (this.retries.length > 0) this.schedule(Math.max(0, Math.min(...this.retries) - Date.now()));
   }
 
   /** Turns the events after each active endpoint's cursor into its deliveries. */
@@ -195,10 +208,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Claims up to CLAIM_SIZE due deliveries, attempts them all at once, records the outcomes. */
-  private async deliverDue(): Promise<{ claimed: number; earliestRetry: number }> {
+  private async deliverDue(): Promise<number> {
     const now = new Date();
     const ids = await this.repository.due(now, CLAIM_SIZE);
-    if (ids.length === 0) return { claimed: 0, earliestRetry: Infinity };
+    if (ids.length === 0) return 0;
     const token = this.leaseToken();
     const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
     let deliveries: ClaimedDelivery[];
@@ -212,20 +225,25 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     } catch (err) {
       // someone else claimed them (a conflict, retried, then given up): their work now
       this.logger.debug?.(`claim lost: ${(err as Error).message}`);
-      return { claimed: ids.length, earliestRetry: Infinity };
+      return ids.length;
     }
-    const earliestRetry = await this.attemptAll(deliveries);
-    return { claimed: ids.length, earliestRetry };
+    await this.attemptAll(deliveries);
+    return ids.length;
   }
 
-  /** Attempts every delivery concurrently, then records all outcomes in one transaction. */
-  private async attemptAll(deliveries: ClaimedDelivery[]): Promise<number> {
-    if (deliveries.length === 0) return Infinity;
+  /**
+   * Attempts every delivery concurrently, then records all outcomes in one transaction, and
+   * remembers when the retries fall due.
+   */
+  private async attemptAll(deliveries: ClaimedDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
     const outcomes = await Promise.all(deliveries.map((d) => this.attempt(d)));
     await this.db.transaction((tx) =>
       this.repository.record(tx, outcomes, new Date(), this.options.disableAfterMs),
     );
-    return Math.min(...outcomes.map((o) => o.nextAttemptAt?.getTime() ?? Infinity));
+    for (const { nextAttemptAt } of outcomes) {
+      if (nextAttemptAt) this.retries.push(nextAttemptAt.getTime());
+    }
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<DeliveryOutcome> {
