@@ -25,6 +25,7 @@ import {
 } from './logging/request-logging';
 import { changeEventTypes, describeLinkedKinds, LinkedKinds, linkedKindModels } from './workflows';
 import { describeEventTypes } from './change-feed/change-feed.openapi';
+import { describeWebhookMessages } from './webhooks/webhooks.openapi';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { useRateLimit } from './rate-limit/rate-limit.hook';
 
@@ -189,19 +190,24 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
         'events',
         'The change feed: every change, written in its own transaction (admin or integration role)',
       )
+      .addTag(
+        'webhooks',
+        'Endpoints that receive every change, signed per Standard Webhooks (admin; the integration role may read)',
+      )
       .addTag('operations', 'Health check')
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description:
-          'A JWT with `sub` (user id), `role` (viewer, editor, admin, or integration: `GET /events` only), `org` (organization id) and `exp`.',
+          'A JWT with `sub` (user id), `role` (viewer, editor, admin, or integration: `GET /events` and the GETs of `/webhooks` only), `org` (organization id) and `exp`.',
       })
       .build(),
     { extraModels: linkedKindModels(kinds) },
   );
   describeLinkedKinds(document, kinds);
   describeEventTypes(document, changeEventTypes(kinds));
+  describeWebhookMessages(document, changeEventTypes(kinds));
   describeHttpSemantics(document);
   completeDocument(document);
   SwaggerModule.setup(DOCS_PATH, app, document, {

@@ -99,9 +99,30 @@ describe('Retention: POST /admin/purge and npm run purge (e2e)', () => {
         },
       );
     const counts = {
-      '1': { interviews: 2, todos: 1, workflows: 1, idempotencyKeys: 0, events: 0 },
-      '3': { interviews: 4, todos: 2, workflows: 2, idempotencyKeys: 0, events: 0 },
-      '4': { interviews: 0, todos: 0, workflows: 0, idempotencyKeys: 0, events: 0 },
+      '1': {
+        interviews: 2,
+        todos: 1,
+        workflows: 1,
+        idempotencyKeys: 0,
+        events: 0,
+        webhookDeliveries: 0,
+      },
+      '3': {
+        interviews: 4,
+        todos: 2,
+        workflows: 2,
+        idempotencyKeys: 0,
+        events: 0,
+        webhookDeliveries: 0,
+      },
+      '4': {
+        interviews: 0,
+        todos: 0,
+        workflows: 0,
+        idempotencyKeys: 0,
+        events: 0,
+        webhookDeliveries: 0,
+      },
     };
     const dry = JSON.parse((await cli('--older-than', '30d', '--dry-run')).stdout);
     expect(dry).toEqual({

@@ -10,6 +10,13 @@ import { rejectUpdatesOf } from './setup/reject-updates';
 import { startTestApp, type TestApp } from './setup/test-app';
 import { WebhookReceiver } from './setup/webhook-receiver';
 
+/** A delivery as GET /webhooks/:id/deliveries answers it. */
+type Delivery = {
+  id: number;
+  state: string;
+  attempts: Array<{ statusCode: number | null; latencyMs: number; error: string | null }>;
+} & Record<string, unknown>;
+
 interface FeedEvent {
   id: string;
   type: string;
@@ -81,7 +88,7 @@ describe('Webhooks (e2e)', () => {
       .get(`/webhooks/${webhookId}/deliveries`)
       .query({ limit: 100 })
       .expect(200);
-    return res.body.items as Array<Record<string, any>>;
+    return res.body.items as Delivery[];
   }
 
   /** Waits until `check` passes (polling the API), or fails with its last error. */
@@ -120,7 +127,8 @@ describe('Webhooks (e2e)', () => {
         secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
       });
       const { id, secret } = created.body;
-      const { secret: _secret, ...shown } = created.body;
+      const shown = { ...created.body };
+      delete shown.secret;
 
       const got = await http.get(`/webhooks/${id}`).expect(200);
       expect(got.body).toEqual(shown);
@@ -135,7 +143,7 @@ describe('Webhooks (e2e)', () => {
       expect(patched.body).toMatchObject({ id, types: null, description: null, active: false });
       expect(JSON.stringify(patched.body)).not.toContain(secret);
 
-      await http.delete(`/webhooks/${id}`).expect(204);
+      expect((await http.delete(`/webhooks/${id}`).expect(200)).body).toEqual(patched.body);
       await http.get(`/webhooks/${id}`).expect(404);
       await http.delete(`/webhooks/${id}`).expect(404);
     });
@@ -155,7 +163,7 @@ describe('Webhooks (e2e)', () => {
         items: [expect.objectContaining({ id: ids[2] })],
         nextCursor: null,
       });
-      for (const id of ids) await http.delete(`/webhooks/${id}`).expect(204);
+      for (const id of ids) await http.delete(`/webhooks/${id}`).expect(200);
     });
 
     it.each([
@@ -205,7 +213,7 @@ describe('Webhooks (e2e)', () => {
         url: r.url,
         types: null,
       });
-      await http.delete(`/webhooks/${id}`).expect(204);
+      await http.delete(`/webhooks/${id}`).expect(200);
     });
 
     it('hides the endpoints of another organization (404) and lists only its own', async () => {
@@ -390,9 +398,7 @@ describe('Webhooks (e2e)', () => {
           nextAttemptAt: null,
           deliveredAt: null,
         });
-        expect(delivery.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([
-          500, 500, 500, 500,
-        ]);
+        expect(delivery.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500]);
         deliveryId = delivery.id;
       });
       expect(
@@ -473,6 +479,61 @@ describe('Webhooks (e2e)', () => {
         10_000,
         'the event written while disabled',
       );
+    });
+
+    it('takes over the lease of a dispatcher that died once it runs out, and delivers', async () => {
+      const http = t.as(29);
+      const r = await receiver();
+      const paused = await subscribe(http, r);
+      await http.patch(`/webhooks/${paused.id}`).send({ active: false }).expect(200);
+      const workflow = await createWorkflow(http);
+      const [event] = await eventsAfter(http);
+      expect(event.data.id).toBe(workflow.id);
+      // a delivery claimed by a process that died: its lease runs for another 1.5 s
+      const leaseUntil = Date.now() + 1500;
+      const at = (ms: number) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+      await t.db.query(
+        `INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, state, attempts, next_attempt_at, lease_owner, lease_until, created_at)
+         VALUES (29, ?, ?, 'workflow.created', 'pending', 0, ?, 'dead-host:1:0:1', ?, ?)`,
+        [paused.id, event.id, at(Date.now()), at(leaseUntil), at(Date.now())],
+      );
+      // fanned out up to its creation only: the event above reaches it through that delivery
+      await t.db.query('UPDATE webhooks SET fanned_out_to = ? WHERE id = ?', [event.id, paused.id]);
+      await http.patch(`/webhooks/${paused.id}`).send({ active: true }).expect(200);
+      await r.until(
+        () => r.delivered().has(event.id),
+        10_000,
+        'the delivery of the dead dispatcher',
+      );
+      expect(r.requests[0].receivedAt).toBeGreaterThanOrEqual(leaseUntil);
+      expect(r.requests).toHaveLength(1);
+      expect(r.requests[0].verified).toBe(true);
+    });
+
+    it('deletes deliveries older than EVENTS_RETENTION with the retention purge, counted as webhookDeliveries', async () => {
+      const http = t.as(30);
+      const r = await receiver();
+      const { id } = await subscribe(http, r);
+      await createWorkflow(http);
+      await createWorkflow(http);
+      await r.until(() => r.delivered().size === 2);
+      const [newest, oldest] = await deliveriesOf(http, id);
+      const old = new Date(Date.now() - 31 * 86_400_000)
+        .toISOString()
+        .slice(0, 23)
+        .replace('T', ' ');
+      await t.db.query('UPDATE webhook_deliveries SET created_at = ? WHERE id = ?', [
+        old,
+        oldest.id,
+      ]);
+      const dry = await http
+        .post('/admin/purge')
+        .send({ olderThan: '3650d', dryRun: true })
+        .expect(200);
+      expect(dry.body.webhookDeliveries).toBe(1);
+      const res = await http.post('/admin/purge').send({ olderThan: '3650d' }).expect(200);
+      expect(res.body.webhookDeliveries).toBe(1);
+      expect((await deliveriesOf(http, id)).map((d) => d.id)).toEqual([newest.id]);
     });
 
     it('sends nothing for a rolled-back cascade', async () => {

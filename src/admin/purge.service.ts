@@ -11,6 +11,7 @@ import {
   type IdempotencyOptions,
 } from '../common/idempotency/idempotency.options';
 import type { Scope } from '../common/persistence/scope';
+import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { DeletionsService, LinkedKinds, WorkflowsService } from '../workflows';
 import type { PurgeReportDto } from './dto/purge.dto';
 
@@ -36,7 +37,8 @@ export function parseAge(text: string): number {
 /**
  * Retention: hard-deletes rows soft-deleted longer ago than a given age, the rows of every
  * linked kind before workflows, in batches of 1000 (each its own short transaction), and
- * reports counts; the change feed's events older than EVENTS_RETENTION; and the
+ * reports counts; the change feed's events and the webhook deliveries older than
+ * EVENTS_RETENTION; and the
  * Idempotency-Keys stored longer ago than IDEMPOTENCY_TTL (whatever
  * `olderThan`). A purge acts in one organization (the caller's, for POST /admin/purge);
  * purgeAll, for the operator's CLI, runs one for each organization that has rows.
@@ -51,6 +53,7 @@ export class PurgeService {
     @Inject(IDEMPOTENCY_OPTIONS) private readonly idempotency: IdempotencyOptions,
     private readonly events: OutboxEventsRepository,
     @Inject(OUTBOX_OPTIONS) private readonly outbox: OutboxOptions,
+    private readonly webhooks: WebhooksRepository,
   ) {}
 
   async purge(
@@ -79,6 +82,7 @@ export class PurgeService {
     }
     for (const id of await this.keys.organizationIds()) ids.add(id);
     for (const id of await this.events.organizationIds()) ids.add(id);
+    for (const id of await this.webhooks.organizationIds()) ids.add(id);
     const organizations: PurgeAllReport['organizations'] = {};
     for (const organizationId of [...ids].sort((a, b) => a - b)) {
       organizations[organizationId] = await this.purgeIn({ organizationId }, cutoff, dryRun, now);
@@ -92,7 +96,12 @@ export class PurgeService {
     dryRun: boolean,
     now: Date,
   ): Promise<
-    { workflows: number; idempotencyKeys: number; events: number } & Record<string, number>
+    {
+      workflows: number;
+      idempotencyKeys: number;
+      events: number;
+      webhookDeliveries: number;
+    } & Record<string, number>
   > {
     const counted = async (count: () => Promise<number>, purge: () => Promise<number>) => {
       if (dryRun) return count();
@@ -122,6 +131,11 @@ export class PurgeService {
       () => this.events.countBefore(scope, eventsCutoff),
       () => this.events.purgeBefore(scope, eventsCutoff, BATCH),
     );
-    return { ...linked, workflows, idempotencyKeys, events };
+    // a delivery is kept as long as the events are
+    const webhookDeliveries = await counted(
+      () => this.webhooks.countBefore(scope, eventsCutoff),
+      () => this.webhooks.purgeBefore(scope, eventsCutoff, BATCH),
+    );
+    return { ...linked, workflows, idempotencyKeys, events, webhookDeliveries };
   }
 }

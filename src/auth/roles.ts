@@ -3,7 +3,8 @@ import type { Scope } from '../common/persistence/scope';
 /**
  * Roles carried in the token's `role` claim. viewer, editor, admin: each includes what the ones
  * before it may do. `integration` stands apart: it includes no other role, and no other role
- * includes it; it may call only the routes that name it (`GET /events`), read-only.
+ * includes it; it may call only the routes that name it (`GET /events`, the GETs of `/webhooks`),
+ * read-only.
  */
 export const ROLES = ['viewer', 'editor', 'admin', 'integration'] as const;
 export type Role = (typeof ROLES)[number];

@@ -54,7 +54,8 @@ export interface AddressRules {
   requireHttps: boolean;
 }
 
-type Resolver = (host: string) => Promise<Array<{ address: string; family: number }>>;
+/** dns.lookup(host, { all: true }) by default; tests pass their own. */
+export type Resolver = (host: string) => Promise<Array<{ address: string; family: number }>>;
 
 const resolveAll: Resolver = (host) => lookup(host, { all: true, verbatim: true });
 

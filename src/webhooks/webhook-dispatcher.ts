@@ -209,7 +209,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.anyActive = endpoints.length > 0;
     for (const endpoint of endpoints) {
       if (Number(endpoint.behind) !== 1) continue;
-      const types: string[] | null = endpoint.types ? JSON.parse(endpoint.types) : null;
+      const types = endpoint.types ? (JSON.parse(endpoint.types) as string[]) : null;
       let from = String(endpoint.fanned_out_to);
       for (;;) {
         if (this.stopped) return;

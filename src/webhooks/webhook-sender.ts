@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { UnsafeUrlError, vetUrl, type AddressRules } from './address-policy';
+import { UnsafeUrlError, vetUrl, type AddressRules, type Resolver } from './address-policy';
 
 /** What one attempt gave: a status (when an answer came), its time, and why it failed. */
 export interface AttemptResult {
@@ -37,7 +37,7 @@ export async function sendAttempt(
   message: WebhookMessage,
   timeoutMs: number,
   rules: AddressRules,
-  now: Date = new Date(),
+  { now = new Date(), resolve }: { now?: Date; resolve?: Resolver } = {},
 ): Promise<AttemptResult> {
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
@@ -50,7 +50,7 @@ export async function sendAttempt(
   });
   try {
     const target = await Promise.race([
-      vetUrl(rawUrl, rules),
+      vetUrl(rawUrl, rules, resolve),
       new Promise<never>((_, reject) => {
         signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
       }),

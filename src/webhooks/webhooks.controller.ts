@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
-  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -111,19 +110,19 @@ export class WebhooksController {
 
   @Delete(':id')
   @RequireRole('admin')
-  @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a webhook endpoint and its deliveries',
-    description: 'Role: admin. For good: the endpoint receives nothing more.',
+    description:
+      'Role: admin. For good (no trash): the endpoint receives nothing more, and its deliveries are deleted. Answers the endpoint as it was.',
   })
-  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiOkResponse({ type: WebhookDto })
   @ApiErrors(400, 404)
   @ApiIdParam()
-  async remove(
+  remove(
     @Param('id', ParseIdPipe) id: number,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<void> {
-    await this.webhooks.remove(principal, id);
+  ): Promise<WebhookDto> {
+    return this.webhooks.remove(principal, id);
   }
 
   @Get(':id/deliveries')

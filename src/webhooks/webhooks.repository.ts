@@ -147,17 +147,16 @@ export class WebhooksRepository {
     );
   }
 
-  /** Deletes an endpoint and its deliveries; false when there was no such endpoint. */
-  async remove(tx: Transaction, scope: Scope, id: number): Promise<boolean> {
+  /** Deletes an endpoint and its deliveries. */
+  async remove(tx: Transaction, scope: Scope, id: number): Promise<void> {
     await tx.execute(`DELETE FROM ${DELIVERIES} WHERE organization_id = ? AND webhook_id = ?`, [
       scope.organizationId,
       id,
     ]);
-    const { affected } = await tx.execute(
-      `DELETE FROM ${WEBHOOKS} WHERE organization_id = ? AND id = ?`,
-      [scope.organizationId, id],
-    );
-    return affected > 0;
+    await tx.execute(`DELETE FROM ${WEBHOOKS} WHERE organization_id = ? AND id = ?`, [
+      scope.organizationId,
+      id,
+    ]);
   }
 
   /** An endpoint's deliveries, newest first, before `beforeId` (0: from the newest). */

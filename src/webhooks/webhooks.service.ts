@@ -100,9 +100,13 @@ export class WebhooksService {
     return this.get(scope, id);
   }
 
-  async remove(scope: Scope, id: number): Promise<void> {
-    const removed = await this.db.transaction((tx) => this.repository.remove(tx, scope, id));
-    if (!removed) throw new NotFoundError('Webhook', id);
+  async remove(scope: Scope, id: number): Promise<WebhookDto> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.repository.find(tx, scope, id, true);
+      if (!row) throw new NotFoundError('Webhook', id);
+      await this.repository.remove(tx, scope, id);
+      return toWebhook(row);
+    });
   }
 
   async deliveries(

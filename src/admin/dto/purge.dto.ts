@@ -45,4 +45,8 @@ export class PurgeReportDto {
   /** Change-feed events that occurred longer ago than EVENTS_RETENTION (whatever olderThan), deleted or counted. @example 1200 */
   @ApiCount()
   events!: number;
+
+  /** Webhook deliveries made longer ago than EVENTS_RETENTION (whatever olderThan), deleted or counted. @example 2400 */
+  @ApiCount()
+  webhookDeliveries!: number;
 }
