@@ -658,4 +658,65 @@ describe('Webhooks (e2e)', () => {
       );
     });
   });
+  describe('without WEBHOOK_ALLOW_PRIVATE_NETWORKS (the SSRF rules)', () => {
+    let strict: TestApp;
+
+    beforeAll(async () => {
+      strict = await startTestApp('webhooks_strict', { EVENTS_SETTLE_MS: '0' });
+    });
+
+    afterAll(async () => {
+      await strict?.close();
+    });
+
+    it.each([
+      ['http://127.0.0.1:8080/hook', '127.0.0.1'],
+      ['http://localhost/hook', 'localhost'],
+      ['http://[::1]/hook', '::1'],
+      ['http://10.1.2.3/hook', '10.1.2.3'],
+      ['http://169.254.169.254/latest/meta-data', '169.254.169.254'],
+      ['http://[::ffff:192.168.0.1]/', '::ffff:c0a8:1'],
+      ['http://[fd00:ec2::254]/', 'fd00:ec2::254'],
+      ['http://100.64.0.1/', '100.64.0.1'],
+    ])('refuses %s with 400, saying why', async (url, host) => {
+      const res = await strict.http.post('/webhooks').send({ url }).expect(400);
+      expectErrorShape(res.body, 400);
+      expect(res.body.message).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^url's host ${host.replace(/[.[\]]/g, '\\$&')} resolves to .*internal address`,
+          ),
+        ),
+      ]);
+      await strict.http.patch('/webhooks/1').send({ url }).expect(400);
+    });
+
+    it('checks again at delivery time: an endpoint whose host now resolves to an internal address gets nothing', async () => {
+      const r = await receiver();
+      // as if its DNS changed after it was accepted: the stored URL now leads to loopback
+      const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
+      await strict.db.query(
+        `INSERT INTO webhooks (organization_id, url, secret, active, fanned_out_to, created_at, updated_at)
+         VALUES (1, ?, ?, 1, 0, ?, ?)`,
+        [r.url, `whsec_${Buffer.alloc(32, 1).toString('base64')}`, now, now],
+      );
+      const [{ id }] = await strict.http
+        .get('/webhooks')
+        .expect(200)
+        .then((res) => res.body.items);
+      const ping = await strict.http.post(`/webhooks/${id}/ping`).expect(200);
+      expect(ping.body).toMatchObject({ state: 'pending', attemptCount: 1 });
+      expect(ping.body.attempts[0]).toMatchObject({ statusCode: null });
+      expect(ping.body.attempts[0].error).toMatch(/resolves to 127\.0\.0\.1, a loopback, private/);
+      await createWorkflow(strict.http);
+      await eventually(async () => {
+        const deliveries = (await strict.http.get(`/webhooks/${id}/deliveries`).expect(200)).body
+          .items as Delivery[];
+        expect(
+          deliveries.find((d) => d.eventType === 'workflow.created')?.attempts[0]?.error,
+        ).toMatch(/internal address/);
+      });
+      expect(r.requests).toEqual([]);
+    });
+  });
 });

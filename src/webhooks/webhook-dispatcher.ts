@@ -51,6 +51,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private claims = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private lastCommitAt = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -92,6 +94,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.settleTimer);
     await this.running;
     await Promise.allSettled([...this.outside, ...this.inFlight]);
   }
@@ -127,8 +130,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.schedule(0);
     // MariaDB/MySQL: the feed serves an event once it settled (EVENTS_SETTLE_MS); look again then
     if (this.outboxOptions.settleMs > 0 && !this.db.dialect.serializesAccess) {
-      setTimeout(() => this.schedule(0), this.outboxOptions.settleMs + 50).unref();
+      this.lastCommitAt = Date.now();
+      this.settleTimer ??= this.lookAgainAfterSettling(this.outboxOptions.settleMs + 50);
     }
+  }
+
+  /** One timer for any number of commits: when it fires, it re-arms for those made meanwhile. */
+  private lookAgainAfterSettling(delayMs: number): NodeJS.Timeout {
+    const armedAt = Date.now();
+    const timer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.schedule(0);
+      if (this.lastCommitAt > armedAt && !this.stopped) {
+        const due = this.lastCommitAt + this.outboxOptions.settleMs + 50;
+        this.settleTimer = this.lookAgainAfterSettling(Math.max(0, due - Date.now()));
+      }
+    }, delayMs);
+    timer.unref();
+    return timer;
   }
 
   /** Runs a pass in `delayMs` (or sooner if one is already due sooner). */
