@@ -24,6 +24,12 @@ import {
 
 /** Deliveries claimed (and attempted concurrently) at a time: all of them end within the lease. */
 const CLAIM_SIZE = 16;
+/**
+ * Attempts open at once in this process, and per endpoint: an endpoint that answers slowly (or
+ * never, until WEBHOOK_TIMEOUT_MS) fills its own share, never the others'.
+ */
+const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT_PER_ENDPOINT = 16;
 /** The pause after a pass that failed (the database unreachable...), when polling is slower. */
 const FAILED_PASS_PAUSE_MS = 5000;
 /** Outbox events fanned out per endpoint and transaction. */
@@ -56,6 +62,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private retries: number[] = [];
   /** Attempts of pings, sent by requests outside a pass: awaited on shutdown too. */
   private readonly outside = new Set<Promise<unknown>>();
+  /** The attempts a pass started and that have not recorded their outcome yet, by endpoint. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlightPerEndpoint = new Map<number, number>();
+  /** A pass stopped claiming because every slot was taken: the next finished attempt runs one. */
+  private saturated = false;
+  /** Outcomes waiting for the transaction that records them, and that transaction's run. */
+  private readonly ended: Array<{
+    outcome: DeliveryOutcome;
+    resolve: () => void;
+    reject: (err: unknown) => void;
+  }> = [];
+  private recording: Promise<void> | undefined;
+  /** Whether the next pass looks for new events too (not only for due deliveries). */
+  private fanOutNext = false;
 
   constructor(
     private readonly db: Database,
@@ -76,7 +96,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     clearTimeout(this.timer);
     clearTimeout(this.settleTimer);
     await this.running;
-    await Promise.allSettled([...this.outside]);
+    await Promise.allSettled([...this.outside, ...this.inFlight]);
   }
 
   /** A route created or enabled an endpoint, or queued a delivery: run now. */
@@ -148,8 +168,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.timer.unref();
   }
 
-  /** One pass at a time; a request for another during a pass runs one more after it. */
-  private kick(): void {
+  /**
+   * One pass at a time; a request for another during a pass runs one more after it. `fanOut`
+   * false: only claims (a slot freed up), without looking for new events.
+   */
+  private kick(fanOut = true): void {
+    this.fanOutNext ||= fanOut;
     if (this.running) {
       this.again = true;
       return;
@@ -157,21 +181,28 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.running = (async () => {
       do {
         this.again = false;
-        await this.pass();
+        const withFanOut = this.fanOutNext;
+        this.fanOutNext = false;
+        await this.pass(withFanOut);
       } while (this.again && !this.stopped);
     })().finally(() => {
       this.running = undefined;
     });
   }
 
-  private async pass(): Promise<void> {
+  private async pass(withFanOut: boolean): Promise<void> {
     const began = Date.now();
     try {
-      await this.fanOut();
+      if (withFanOut) await this.fanOut();
       if (this.anyActive) {
         for (;;) {
           if (this.stopped) break;
-          if ((await this.deliverDue()) < CLAIM_SIZE) break;
+          const room = Math.min(CLAIM_SIZE, MAX_IN_FLIGHT - this.inFlight.size);
+          if (room <= 0) {
+            this.saturated = true;
+            break;
+          }
+          if ((await this.deliverDue(room)) < room) break;
         }
       }
     } catch (err) {
@@ -227,41 +258,116 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Claims up to CLAIM_SIZE due deliveries, attempts them all at once, records the outcomes. */
-  private async deliverDue(): Promise<number> {
+  /**
+   * Claims up to `limit` due deliveries (of endpoints with a free slot) and starts their
+   * attempts without waiting for them: each records its own outcome as soon as it ends, so that
+   * a slow endpoint holds up neither the others nor the record of their successes (a crash then
+   * re-sends only what was really unanswered). Answers how many were due.
+   */
+  private async deliverDue(limit: number): Promise<number> {
     const now = new Date();
-    const ids = await this.repository.due(now, CLAIM_SIZE);
+    const busy = [...this.inFlightPerEndpoint]
+      .filter(([, open]) => open >= MAX_IN_FLIGHT_PER_ENDPOINT)
+      .map(([webhookId]) => webhookId);
+    const due = await this.repository.due(now, limit, busy);
+    if (due.length === 0) return 0;
+    const taken = new Map<number, number>();
+    const ids = due
+      .filter(({ webhookId }) => {
+        const open = (this.inFlightPerEndpoint.get(webhookId) ?? 0) + (taken.get(webhookId) ?? 0);
+        if (open >= MAX_IN_FLIGHT_PER_ENDPOINT) return false;
+        taken.set(webhookId, (taken.get(webhookId) ?? 0) + 1);
+        return true;
+      })
+      .map(({ id }) => id);
     if (ids.length === 0) return 0;
     const token = this.leaseToken();
     const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
     let deliveries: ClaimedDelivery[];
     try {
-      deliveries = await this.db.transaction(async (tx) => {
-        await this.repository.claim(tx, ids, token, leaseUntil, now);
-        return [];
-      });
+      await this.db.transaction((tx) => this.repository.claim(tx, ids, token, leaseUntil, now));
       // read after the commit: only then are the rows ours (on Galera, certified)
       deliveries = await this.repository.claimed(this.db, token);
     } catch (err) {
       // someone else claimed them (a conflict, retried, then given up): their work now
       this.logger.debug?.(`claim lost: ${(err as Error).message}`);
-      return ids.length;
+      return due.length;
     }
-    await this.attemptAll(deliveries);
-    return ids.length;
+    for (const delivery of deliveries) this.start(delivery);
+    return due.length;
+  }
+
+  /** Attempts one delivery in the background, in a slot of its endpoint. */
+  private start(delivery: ClaimedDelivery): void {
+    const webhookId = Number(delivery.webhook_id);
+    this.inFlightPerEndpoint.set(webhookId, (this.inFlightPerEndpoint.get(webhookId) ?? 0) + 1);
+    const work: Promise<void> = this.attemptAndRecord(delivery)
+      .catch((err: unknown) => {
+        // the lease runs out and the delivery is attempted again (at least once)
+        this.logger.warn(
+          `recording delivery ${String(delivery.id)} failed: ${(err as Error).message}`,
+        );
+      })
+      .finally(() => {
+        this.inFlight.delete(work);
+        const open = (this.inFlightPerEndpoint.get(webhookId) ?? 1) - 1;
+        if (open > 0) this.inFlightPerEndpoint.set(webhookId, open);
+        else this.inFlightPerEndpoint.delete(webhookId);
+        // a slot is free: deliveries a full pass left behind (or this endpoint's) may go now
+        if ((this.saturated || open === MAX_IN_FLIGHT_PER_ENDPOINT - 1) && !this.stopped) {
+          this.saturated = false;
+          this.kick(false);
+        }
+      });
+    this.inFlight.add(work);
+  }
+
+  /** Attempts deliveries the caller holds the lease of (a ping), each outcome recorded as it ends. */
+  private async attemptAll(deliveries: ClaimedDelivery[]): Promise<void> {
+    await Promise.all(deliveries.map((delivery) => this.attemptAndRecord(delivery)));
+  }
+
+  /** One attempt, its outcome recorded at once, and when its retry falls due remembered. */
+  private async attemptAndRecord(delivery: ClaimedDelivery): Promise<void> {
+    const outcome = await this.attempt(delivery);
+    await this.record(outcome);
+    if (outcome.nextAttemptAt) {
+      this.retries.push(outcome.nextAttemptAt.getTime());
+      this.scheduleRetries();
+    }
   }
 
   /**
-   * Attempts every delivery concurrently, then records all outcomes in one transaction, and
-   * remembers when the retries fall due.
+   * Records an outcome as soon as possible: with the others that ended meanwhile, in one
+   * transaction (one transaction per attempt would cost the writers, on SQLite above all).
    */
-  private async attemptAll(deliveries: ClaimedDelivery[]): Promise<void> {
-    if (deliveries.length === 0) return;
-    const outcomes = await Promise.all(deliveries.map((d) => this.attempt(d)));
-    await this.db.transaction((tx) =>
-      this.repository.record(tx, outcomes, new Date(), this.options.disableAfterMs),
-    );
-    for (const { nextAttemptAt } of outcomes) {
-      if (nextAttemptAt) this.retries.push(nextAttemptAt.getTime());
+  private record(outcome: DeliveryOutcome): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.ended.push({ outcome, resolve, reject });
+      this.recording ??= this.recordEnded();
+    });
+  }
+
+  private async recordEnded(): Promise<void> {
+    for (;;) {
+      const batch = this.ended.splice(0);
+      if (batch.length === 0) {
+        this.recording = undefined;
+        return;
+      }
+      try {
+        await this.db.transaction((tx) =>
+          this.repository.record(
+            tx,
+            batch.map((b) => b.outcome),
+            new Date(),
+            this.options.disableAfterMs,
+          ),
+        );
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
     }
   }
 

@@ -277,17 +277,27 @@ export class WebhooksRepository {
     return true;
   }
 
-  /** Ids of up to `limit` deliveries that are due, unclaimed (or whose lease ran out), of active endpoints. */
-  async due(now: Date, limit: number): Promise<string[]> {
+  /**
+   * Up to `limit` deliveries that are due, unclaimed (or whose lease ran out), of active
+   * endpoints other than `busy` (those this process already has enough attempts open for).
+   */
+  async due(
+    now: Date,
+    limit: number,
+    busy: readonly number[] = [],
+  ): Promise<Array<{ id: string; webhookId: number }>> {
     const at = timestampToDb(now);
-    const rows = await this.db.select<{ id: number | string }>(
-      `SELECT d.id FROM ${DELIVERIES} d
-        WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+    const notBusy = busy.length
+      ? ` AND d.webhook_id NOT IN (${busy.map(() => '?').join(', ')})`
+      : '';
+    const rows = await this.db.select<{ id: number | string; webhook_id: number | string }>(
+      `SELECT d.id, d.webhook_id FROM ${DELIVERIES} d
+        WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)${notBusy}
           AND EXISTS (SELECT 1 FROM ${WEBHOOKS} w WHERE w.id = d.webhook_id AND w.active = 1)
         ORDER BY d.next_attempt_at LIMIT ?`,
-      [at, at, limit],
+      [at, at, ...busy, limit],
     );
-    return rows.map((row) => String(row.id));
+    return rows.map((row) => ({ id: String(row.id), webhookId: Number(row.webhook_id) }));
   }
 
   /**

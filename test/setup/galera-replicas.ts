@@ -31,11 +31,12 @@ export interface GaleraReplicas {
 /**
  * Creates a database `<prefix>_<pid>_<random>` on node 1, applies the migrations as their own
  * deployment step (as a rollout would), and starts one replica per node with
- * MIGRATIONS_RUN=false. stop() ends the replicas and drops the database.
+ * MIGRATIONS_RUN=false and `env`. stop() ends the replicas and drops the database.
  */
 export async function startGaleraReplicas(
   prefix: string,
   poolSize: number,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<GaleraReplicas> {
   const database = `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}`;
   assertTestDatabaseName(database);
@@ -57,6 +58,7 @@ export async function startGaleraReplicas(
       apps.push(
         await spawnApp(
           {
+            ...env,
             DATABASE_URL: nodeUrl(port, database),
             MIGRATIONS_RUN: 'false',
             DB_POOL_SIZE: String(poolSize),
