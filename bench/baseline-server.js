@@ -7,7 +7,7 @@
 const http = require('node:http');
 const mysql = require('mysql2/promise');
 const jwt = require('jsonwebtoken');
-const { createSecretKey, randomUUID } = require('node:crypto');
+const { createHash, createSecretKey, randomUUID } = require('node:crypto');
 const { pino } = require('pino');
 
 const W =
@@ -67,6 +67,19 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'SAMEORIGIN',
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
+};
+
+// the service's keyset cursors (src/common/pagination/cursor.ts): `c1:<last id>:<tag>`, base64url,
+// the tag a digest of the list and its filter (none here)
+const WORKFLOWS_TAG = createHash('sha256')
+  .update(JSON.stringify(['recruitment_processes', []]))
+  .digest('base64url')
+  .slice(0, 8);
+const workflowsCursor = (lastId) =>
+  Buffer.from(`c1:${lastId}:${WORKFLOWS_TAG}`).toString('base64url');
+const afterCursor = (cursor) => {
+  const match = /^c1:(\d{1,10}):(.{8})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return match && match[2] === WORKFLOWS_TAG ? Number(match[1]) : NaN;
 };
 
 function createBaseline(databaseUrl, { bare = false } = {}) {
@@ -159,7 +172,14 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 1) {
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const cursor = url.searchParams.get('cursor');
-      const after = cursor ? Number(Buffer.from(cursor, 'base64url').toString().slice(3)) : null;
+      const after = cursor ? afterCursor(cursor) : null;
+      if (Number.isNaN(after)) {
+        return send(res, 400, {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'cursor is malformed',
+        });
+      }
       const rows =
         after === null
           ? (
@@ -175,10 +195,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
               )
             )[0];
       const items = rows.slice(0, limit).map(workflow);
-      const nextCursor =
-        rows.length > limit
-          ? Buffer.from(`id:${items[items.length - 1].id}`).toString('base64url')
-          : null;
+      const nextCursor = rows.length > limit ? workflowsCursor(items[items.length - 1].id) : null;
       return send(res, 200, { items, nextCursor });
     }
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 2) {
@@ -365,7 +382,7 @@ function todo(r) {
   };
 }
 
-module.exports = { createBaseline };
+module.exports = { createBaseline, workflowsCursor };
 
 if (require.main === module) {
   const { server } = createBaseline(process.env.DATABASE_URL);

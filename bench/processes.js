@@ -139,7 +139,9 @@ async function dropDatabase(admin, name) {
 function parseVariant(arg, root) {
   const at = arg.indexOf('=');
   const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
-  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
+  const { NODE_BIN, ...env } = Object.fromEntries(
+    pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
   return {
     label: at < 0 ? arg : arg.slice(0, at),
     script: require('node:path').resolve(root, script || 'dist/src/main.js'),

@@ -25,6 +25,7 @@ const {
   withTimeout,
 } = require('./processes');
 const { isStale } = require('../scripts/build-if-stale');
+const { workflowsCursor } = require('./baseline-server');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
@@ -426,7 +427,8 @@ async function main() {
   }
 
   async function measureAll(servers) {
-    const deepCursor = Buffer.from('id:9000').toString('base64url');
+    // the cursor the service gives for the page after workflow 9,000
+    const deepCursor = workflowsCursor(9000);
     const service = servers.service.base;
 
     const rows = [];
@@ -492,7 +494,7 @@ async function main() {
     const memory = (key) => `${servers[key].idleRssMb} / ${peaks[key]}`;
     const lines = [
       `Machine: ${machine}`,
-      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured per route and server, in the order bare floor, feature-matched baseline, service; statements = the database's statement counter delta / requests (MariaDB 'Questions').`,
+      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured per route and server, in the order bare floor, feature-matched baseline, service; statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
       '',
       '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
