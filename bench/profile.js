@@ -61,8 +61,11 @@ const CATEGORIES = [
       ),
   ],
   [
-    'security headers (@fastify/helmet)',
-    (url) => /\/node_modules\/(@fastify\/helmet|helmet)\//.test(url),
+    'security headers (helmet)',
+    (url) =>
+      /\/node_modules\/(@fastify\/helmet|helmet)\/|\/dist\/src\/common\/http\/security-headers\./.test(
+        url,
+      ),
   ],
   [
     'request id + log (pino)',
@@ -226,6 +229,10 @@ async function main() {
   const busy = [...totals.values()].reduce((a, b) => a + b, 0);
   const rows = [...totals].sort((a, b) => b[1] - a[1]);
   const perRequest = cpuUs / requests;
+  const os = require('node:os');
+  console.log(
+    `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z, load average ${os.loadavg()[0].toFixed(1)}; build ${SCRIPT}`,
+  );
   console.log(
     `${METHOD} ${PATH}: ${requests} requests in ${SECONDS} s (50 connections), ${perRequest.toFixed(0)} µs of CPU a request (the process, /proc), ${(busy / requests).toFixed(0)} µs sampled on the main thread`,
   );
