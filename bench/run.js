@@ -6,8 +6,8 @@
 // the optional features cost on the service (Idempotency-Key, If-Match), and the cascades.
 //
 // The pieces a run is made of are tables and functions, so that another database or server
-// is one more entry: SERVERS (the service and each baseline), ROUTES (the table's rows),
-// FEATURES (pairs of routes on the service), DATABASES (BENCH_DB).
+// is one more entry: SERVERS and COMPARED (the service and each baseline), routes() (the rows),
+// features() (pairs of routes on the service), DATABASES (BENCH_DB).
 const { execFileSync } = require('node:child_process');
 const { readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { randomBytes, randomUUID } = require('node:crypto');

@@ -81,10 +81,10 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLo
  * Everything main.ts and the e2e suites share: validation, the error shape, Swagger (DOCS).
  * Kept out of main.ts so that tests run the application exactly as it is served.
  */
-export async function configureApp(
+export function configureApp(
   app: NestFastifyApplication,
   config: Pick<AppConfig, 'corsOrigins' | 'docs' | 'idempotencyTtlMs' | 'requireIfMatch'>,
-): Promise<NestFastifyApplication> {
+): NestFastifyApplication {
   // every Nest log line through the one pino logger (JSON, or pretty on a terminal)
   app.useLogger(app.get(Logger));
   const rootLogger = app.get<Pino>(ROOT_LOGGER);

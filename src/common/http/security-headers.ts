@@ -19,9 +19,8 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
       delete headers[name.toLowerCase()];
     },
   };
-  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (err?: unknown) => {
-    if (err) throw err;
-  });
+  // helmet (8.1 and later) throws a bad option itself rather than passing it to `next`
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return headers;
 }
 
