@@ -1,10 +1,13 @@
 'use strict';
-// The floor the service is measured against: node:http + mysql2, no framework, no ORM,
-// answering the benchmarked routes with the same JSON and the same SQL statements.
+// The baselines the service is measured against: node:http + mysql2, no framework, no ORM,
+// answering the benchmarked routes with the same JSON and the same SQL statements. The
+// feature-matched one (this file) also verifies the token, sends the security headers and the
+// request id and writes the log line; the bare floor (bench/bare-server.js, `bare: true`) does none
+// of that and scopes every statement to organization 1.
 const http = require('node:http');
 const mysql = require('mysql2/promise');
 const jwt = require('jsonwebtoken');
-const { createSecretKey, randomUUID } = require('node:crypto');
+const { createHash, createSecretKey, randomUUID } = require('node:crypto');
 const { pino } = require('pino');
 
 const W =
@@ -49,7 +52,7 @@ const interview = (r) => ({
   deletedAt: iso(r.deleted_at),
 });
 
-/** The security headers the service sends (@fastify/helmet), so that both answer the same bytes. */
+/** The security headers the service sends (helmet's), so that both answer the same bytes. */
 const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: validator.swagger.io;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
@@ -66,7 +69,20 @@ const SECURITY_HEADERS = {
   'x-xss-protection': '0',
 };
 
-function createBaseline(databaseUrl) {
+// the service's keyset cursors (src/common/pagination/cursor.ts): `c1:<last id>:<tag>`, base64url,
+// the tag a digest of the list and its filter (none here)
+const WORKFLOWS_TAG = createHash('sha256')
+  .update(JSON.stringify(['recruitment_processes', []]))
+  .digest('base64url')
+  .slice(0, 8);
+const workflowsCursor = (lastId) =>
+  Buffer.from(`c1:${lastId}:${WORKFLOWS_TAG}`).toString('base64url');
+const afterCursor = (cursor) => {
+  const match = /^c1:(\d{1,10}):(.{8})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return match && match[2] === WORKFLOWS_TAG ? Number(match[1]) : NaN;
+};
+
+function createBaseline(databaseUrl, { bare = false } = {}) {
   const url = new URL(databaseUrl);
   const pool = mysql.createPool({
     host: url.hostname,
@@ -79,10 +95,11 @@ function createBaseline(databaseUrl) {
     charset: 'utf8mb4_unicode_ci',
   });
 
+  const headers = bare ? {} : SECURITY_HEADERS;
   const send = (res, status, body) => {
     const json = JSON.stringify(body);
     res.writeHead(status, {
-      ...SECURITY_HEADERS,
+      ...headers,
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(json),
     });
@@ -129,8 +146,9 @@ function createBaseline(databaseUrl) {
 
   // the same check the service makes on every request: a valid HS256 bearer token, whose `org`
   // claim scopes every statement (organization_id = ? first in every WHERE, as the service's)
-  const key = createSecretKey(Buffer.from(process.env.JWT_SECRET));
+  const key = bare ? null : createSecretKey(Buffer.from(process.env.JWT_SECRET));
   const organizationOf = (req) => {
+    if (bare) return 1;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!match) return null;
     try {
@@ -154,7 +172,14 @@ function createBaseline(databaseUrl) {
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 1) {
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const cursor = url.searchParams.get('cursor');
-      const after = cursor ? Number(Buffer.from(cursor, 'base64url').toString().slice(3)) : null;
+      const after = cursor ? afterCursor(cursor) : null;
+      if (Number.isNaN(after)) {
+        return send(res, 400, {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'cursor is malformed',
+        });
+      }
       const rows =
         after === null
           ? (
@@ -170,10 +195,7 @@ function createBaseline(databaseUrl) {
               )
             )[0];
       const items = rows.slice(0, limit).map(workflow);
-      const nextCursor =
-        rows.length > limit
-          ? Buffer.from(`id:${items[items.length - 1].id}`).toString('base64url')
-          : null;
+      const nextCursor = rows.length > limit ? workflowsCursor(items[items.length - 1].id) : null;
       return send(res, 200, { items, nextCursor });
     }
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 2) {
@@ -308,6 +330,17 @@ function createBaseline(databaseUrl) {
 
   // the service's request logging: an id from X-Request-Id or a new UUID, echoed in the
   // response header, and one JSON line a request, written asynchronously as the service does
+  const fail = (res) => (err) =>
+    send(res, 500, {
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: String(err.message),
+    });
+  if (bare) {
+    const server = http.createServer((req, res) => handle(req, res).catch(fail(res)));
+    server.keepAliveTimeout = 72_000;
+    return { server, pool };
+  }
   const logger = pino({}, pino.destination({ dest: 1, sync: false }));
   const REQUEST_ID = /^[\w.:-]{1,128}$/;
   const server = http.createServer((req, res) => {
@@ -327,13 +360,7 @@ function createBaseline(databaseUrl) {
       if (res.statusCode >= 500) logger.error(line, message);
       else logger.info(line, message);
     });
-    handle(req, res).catch((err) =>
-      send(res, 500, {
-        statusCode: 500,
-        error: 'Internal Server Error',
-        message: String(err.message),
-      }),
-    );
+    handle(req, res).catch(fail(res));
   });
   server.keepAliveTimeout = 72_000;
   return { server, pool };
@@ -355,7 +382,7 @@ function todo(r) {
   };
 }
 
-module.exports = { createBaseline };
+module.exports = { createBaseline, workflowsCursor };
 
 if (require.main === module) {
   const { server } = createBaseline(process.env.DATABASE_URL);

@@ -23,12 +23,20 @@ function uniqueDatabaseName(prefix) {
 }
 
 /**
- * Starts `node <script>` (or `nodeBin <script>`) with `env`. `died` rejects when the process
+ * Starts `node [nodeArgs] <script>` (or `nodeBin ...`) with `env`. `died` rejects when the process
  * exits before stop() was called, naming it and its exit code: race it against the work that
  * needs the process. stop() sends SIGTERM, waits at most 10 s, then SIGKILL.
  */
-function startServer({ label, script, env, cwd, nodeBin = process.execPath, stdio }) {
-  const child = spawn(nodeBin, [script], {
+function startServer({
+  label,
+  script,
+  env,
+  cwd,
+  nodeBin = process.execPath,
+  nodeArgs = [],
+  stdio,
+}) {
+  const child = spawn(nodeBin, [...nodeArgs, script], {
     cwd,
     env,
     stdio: stdio ?? ['ignore', 'ignore', 'inherit'],
@@ -131,7 +139,9 @@ async function dropDatabase(admin, name) {
 function parseVariant(arg, root) {
   const at = arg.indexOf('=');
   const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
-  const { NODE_BIN, ...env } = Object.fromEntries(pairs.map((pair) => pair.split('=')));
+  const { NODE_BIN, ...env } = Object.fromEntries(
+    pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
   return {
     label: at < 0 ? arg : arg.slice(0, at),
     script: require('node:path').resolve(root, script || 'dist/src/main.js'),

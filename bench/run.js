@@ -1,7 +1,14 @@
 'use strict';
-// npm run bench: the service against a raw node:http + mysql2 baseline, in one run, on one
-// fresh MariaDB database seeded with 10,000 workflows, 100,000 interviews and 100,000 todos.
-// BENCH_DB=sqlite: the same on the embedded SQLite default, against better-sqlite3 (sqlite.js).
+// npm run bench: the service against two raw node:http + mysql2 baselines, in one run, on one
+// fresh MariaDB database seeded with 10,000 workflows, 100,000 interviews and 100,000 todos: the
+// feature-matched baseline (bench/baseline-server.js: the same token check, security headers,
+// request id and log line) and the bare floor (bench/bare-server.js: none of them). Then what
+// the optional features cost on the service (Idempotency-Key, If-Match), and the cascades.
+//
+// The pieces a run is made of are tables and functions, so that another database or server
+// is one more entry: SERVERS and COMPARED (the service and each baseline), routes() (the rows),
+// features() (pairs of routes on the service), DATABASES (BENCH_DB).
+// BENCH_DB=sqlite: the embedded SQLite default against better-sqlite3 (bench/sqlite.js).
 if (process.env.BENCH_DB === 'sqlite') {
   require('./sqlite')
     .main()
@@ -13,7 +20,7 @@ if (process.env.BENCH_DB === 'sqlite') {
 }
 const { execFileSync } = require('node:child_process');
 const { readFileSync, writeFileSync, mkdirSync } = require('node:fs');
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const jwt = require('jsonwebtoken');
 const os = require('node:os');
 const { join } = require('node:path');
@@ -28,12 +35,14 @@ const {
   withTimeout,
 } = require('./processes');
 const { isStale } = require('../scripts/build-if-stale');
+const { workflowsCursor } = require('./baseline-server');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const WARMUP = Number(process.env.BENCH_WARMUP || 3);
 const CONNECTIONS = 50;
+const BENCH_DB = process.env.BENCH_DB || 'mariadb';
 // the whole run, and each autocannon run, are bounded: a stuck server fails the bench
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S || 1800) * 1000;
 const log = (...args) => console.error('[bench]', ...args);
@@ -126,19 +135,21 @@ function startProcess(label, script, databaseUrl, port) {
       RATE_LIMIT_PER_MINUTE: '0',
     },
   });
-  let peak = 0;
-  const sampler = setInterval(() => {
+  const rssKb = () => {
     try {
-      const kb = Number(
+      return Number(
         /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))[1],
       );
-      peak = Math.max(peak, kb);
     } catch {
-      /* exited */
+      return 0; // exited
     }
-  }, 200);
+  };
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb())), 200);
   return {
     ...server,
+    label,
+    rssMb: () => Math.round(rssKb() / 1024),
     peakRssMb: () => Math.round(peak / 1024),
     stop: () => {
       clearInterval(sampler);
@@ -164,13 +175,35 @@ function cannon(url, requests, duration) {
 
 const randomId = (max) => 1 + Math.floor(Math.random() * max);
 
-/** The benchmarked routes: a name, and the autocannon request list. */
+/** An autocannon request list of one request, `make` giving each request's method, path... */
+const each = (make) => [{ setupRequest: (r) => ({ ...r, ...make() }) }];
+const json = (body) => ({
+  headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
+  body: JSON.stringify(body),
+});
+/** 1, 2, 3, ... from `first`: rows no other request of the run touches. */
+const counter = (first) => {
+  let next = first;
+  return () => next++;
+};
+
+/** The servers of a run: what starts each, and the path that answers once it is ready. */
+const SERVERS = {
+  service: { label: 'the service', script: 'dist/src/main.js', ready: '/health' },
+  matched: {
+    label: 'the feature-matched baseline',
+    script: 'bench/baseline-server.js',
+    ready: '/nothing',
+  },
+  bare: { label: 'the bare floor', script: 'bench/bare-server.js', ready: '/nothing' },
+};
+/** Every route of the table runs on these, in this order. */
+const COMPARED = ['bare', 'matched', 'service'];
+
+/** The table's routes: a name, and the autocannon request list. */
 function routes(deepCursor) {
   return [
-    [
-      'GET /workflows/:id',
-      [{ setupRequest: (r) => ({ ...r, method: 'GET', path: `/workflows/${randomId(10000)}` }) }],
-    ],
+    ['GET /workflows/:id', each(() => ({ method: 'GET', path: `/workflows/${randomId(10000)}` }))],
     ['GET /workflows?limit=20', [{ method: 'GET', path: '/workflows?limit=20' }]],
     [
       'GET /workflows?limit=20&cursor=(deep)',
@@ -178,66 +211,76 @@ function routes(deepCursor) {
     ],
     [
       'GET /workflows/:id?include=interviews,todos',
-      [
-        {
-          setupRequest: (r) => ({
-            ...r,
-            method: 'GET',
-            path: `/workflows/${20 + randomId(9980)}?include=interviews,todos`,
-          }),
-        },
-      ],
+      each(() => ({
+        method: 'GET',
+        path: `/workflows/${20 + randomId(9980)}?include=interviews,todos`,
+      })),
     ],
     [
       'POST /todos',
-      [
-        {
-          setupRequest: (r) => ({
-            ...r,
-            method: 'POST',
-            path: '/todos',
-            headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
-            body: JSON.stringify({
-              title: 'Bench todo',
-              ownerId: 7,
-              workflowId: 20 + randomId(9980),
-            }),
-          }),
-        },
-      ],
+      each(() => ({
+        method: 'POST',
+        path: '/todos',
+        ...json({ title: 'Bench todo', ownerId: 7, workflowId: 20 + randomId(9980) }),
+      })),
     ],
     [
       'PATCH /interviews/:id',
-      [
-        {
-          setupRequest: (r) => ({
-            ...r,
-            method: 'PATCH',
-            path: `/interviews/${20000 + randomId(80000)}`,
-            headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
-            body: JSON.stringify({
-              status: ['scheduled', 'completed', 'cancelled'][randomId(3) - 1],
-            }),
-          }),
-        },
-      ],
+      each(() => ({
+        method: 'PATCH',
+        path: `/interviews/${20000 + randomId(80000)}`,
+        ...json({ status: ['scheduled', 'completed', 'cancelled'][randomId(3) - 1] }),
+      })),
     ],
   ];
 }
 
-async function measure(db, base, requests) {
-  await cannon(base, requests, WARMUP);
-  const before = await questions(db);
-  const result = await cannon(base, requests, DURATION);
-  const after = await questions(db);
-  const total = result.requests.total;
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-    statements: total > 0 ? (after - before - 1) / total : NaN,
-  };
+/**
+ * What an optional feature costs on the routes it touches: the same route on the service
+ * without it and with it, one right after the other. (Deletion records are in the cascade
+ * table: the raw transaction with and without its record.)
+ */
+function features() {
+  const post = () => ({
+    method: 'POST',
+    path: '/todos',
+    ...json({ title: 'Bench todo', ownerId: 7, workflowId: 20 + randomId(9980) }),
+  });
+  // seeded todos are at version 1: each PATCH takes a todo no other one touched, so that
+  // If-Match "1" always holds (todos 1..50,000 without, 50,001..100,000 with)
+  const plainTodo = counter(1);
+  const matchedTodo = counter(50_001);
+  const patch = (id) => ({
+    method: 'PATCH',
+    path: `/todos/${id}`,
+    ...json({ status: 'in_progress' }),
+  });
+  return [
+    {
+      feature: 'Idempotency-Key (a new key a request)',
+      plain: ['POST /todos', each(post)],
+      featured: [
+        'POST /todos, Idempotency-Key',
+        each(() => {
+          const request = post();
+          request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
+          return request;
+        }),
+      ],
+    },
+    {
+      feature: 'If-Match (ETag checked under the row lock)',
+      plain: ['PATCH /todos/:id', each(() => patch(plainTodo()))],
+      featured: [
+        'PATCH /todos/:id, If-Match',
+        each(() => {
+          const request = patch(matchedTodo());
+          request.headers = { ...request.headers, 'if-match': '"1"' };
+          return request;
+        }),
+      ],
+    },
+  ];
 }
 
 async function timed(work) {
@@ -246,155 +289,244 @@ async function timed(work) {
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
 }
 
-async function main() {
-  const database = uniqueDatabaseName('bench');
-  const appPort = await freePort();
-  const basePort = await freePort();
-  const admin = await mysql.createConnection(serverConfig(undefined));
-  await admin.query(
-    `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+/**
+ * The database of a run (BENCH_DB): creates and seeds it, counts the statements it has answered,
+ * builds a workflow with children, runs the raw SQL cascade and restore, and drops it. Another
+ * database is another entry with the same functions.
+ */
+const DATABASES = {
+  async mariadb() {
+    const database = uniqueDatabaseName('bench');
+    const admin = await mysql.createConnection(serverConfig(undefined));
+    await admin.query(
+      `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    const db = await mysql.createConnection(serverConfig(database));
+    return {
+      name: database,
+      url: urlFor(database),
+      seed: () => seed(db),
+      statements: () => questions(db),
+      version: async () => `MariaDB ${(await db.query('SELECT VERSION() AS v'))[0][0].v}`,
+      workflowWithChildren: (children) => workflowWithChildren(db, children),
+      cascade: (id, options) => rawCascade(db, id, options),
+      restore: (deletionId) => rawRestore(db, deletionId),
+      async drop() {
+        await db.end();
+        await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+        await admin.end();
+      },
+    };
+  },
+};
+
+/**
+ * The service's cascade by hand, one transaction: the deletion's record, the workflow, one
+ * UPDATE per kind, the counts; `record: false` leaves the record out (what deletion records
+ * cost). The deletion's id, or null.
+ */
+async function rawCascade(db, id, { record = true } = {}) {
+  const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
+  await db.query('START TRANSACTION');
+  let deletionId = null;
+  if (record) {
+    const [inserted] = await db.query(
+      "INSERT INTO deletions (organization_id, resource, ids, counts, deleted_at, deleted_by) VALUES (1, 'workflows', ?, '{}', ?, 1)",
+      [JSON.stringify([id]), now],
+    );
+    deletionId = inserted.insertId;
+  }
+  await db.query(
+    'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ?, deleted_by = 1, updated_at = ?, deletion_id = ? WHERE organization_id = 1 AND id = ? AND is_deleted = 0',
+    [now, now, deletionId, id],
   );
-  let app;
-  let baseline;
-  const db = await mysql.createConnection(serverConfig(database));
+  const counts = { workflows: 1 };
+  for (const table of ['interviews', 'todos']) {
+    const [result] = await db.query(
+      `UPDATE ${table} SET is_deleted = 1, deleted_at = ?, deleted_by = 1, updated_at = ?, deletion_id = ? WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0`,
+      [now, now, deletionId, id],
+    );
+    counts[table] = result.affectedRows;
+  }
+  if (record) {
+    await db.query('UPDATE deletions SET counts = ? WHERE organization_id = 1 AND id = ?', [
+      JSON.stringify(counts),
+      deletionId,
+    ]);
+  }
+  await db.query('COMMIT');
+  return deletionId;
+}
+
+/** The restore by hand: lock the record, one UPDATE per table, mark the record. */
+async function rawRestore(db, deletionId) {
+  const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
+  await db.query('START TRANSACTION');
+  await db.query('SELECT id FROM deletions WHERE organization_id = 1 AND id = ? FOR UPDATE', [
+    deletionId,
+  ]);
+  for (const table of ['recruitment_processes', 'interviews', 'todos']) {
+    await db.query(
+      `UPDATE ${table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deletion_id = NULL WHERE organization_id = 1 AND deletion_id = ? AND is_deleted = 1`,
+      [now, deletionId],
+    );
+  }
+  await db.query(
+    'UPDATE deletions SET restored_at = ?, restored_by = 1 WHERE organization_id = 1 AND id = ?',
+    [now, deletionId],
+  );
+  await db.query('COMMIT');
+}
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main() {
+  if (!DATABASES[BENCH_DB]) {
+    throw new Error(`BENCH_DB=${BENCH_DB}: one of ${Object.keys(DATABASES).join(', ')}`);
+  }
+  buildApp();
+  const database = await DATABASES[BENCH_DB]();
+  const running = {};
   try {
-    buildApp();
-    log(`starting the service on ${database} (applies the migrations)`);
-    app = startProcess('the service', 'dist/src/main.js', urlFor(database), appPort);
-    await waitForServer(`http://127.0.0.1:${appPort}/health`, app, 'the service');
-    await whileRunning([app], () => seed(db));
-    baseline = startProcess('the baseline', 'bench/baseline-server.js', urlFor(database), basePort);
-    await waitForServer(`http://127.0.0.1:${basePort}/nothing`, baseline, 'the baseline');
-    await whileRunning([app, baseline], () =>
-      withTimeout(measureAll(), RUN_TIMEOUT_MS, 'the measurements'),
+    /** Starts one of SERVERS on a free port: its process, base URL and idle RSS once ready. */
+    const start = async (key) => {
+      const { label, script, ready } = SERVERS[key];
+      const port = await freePort();
+      const server = startProcess(label, script, database.url, port);
+      running[key] = server;
+      const base = `http://127.0.0.1:${port}`;
+      await waitForServer(`${base}${ready}`, server, label);
+      await pause(1000);
+      return { ...server, base, idleRssMb: server.rssMb() };
+    };
+    log(`starting the service on ${database.name} (applies the migrations)`);
+    const servers = { service: await start('service') };
+    await whileRunning([servers.service], () => database.seed());
+    for (const key of COMPARED) if (!servers[key]) servers[key] = await start(key);
+    const all = Object.values(servers);
+    await whileRunning(all, () =>
+      withTimeout(measureAll(servers), RUN_TIMEOUT_MS, 'the measurements'),
     );
   } finally {
-    if (baseline) await baseline.stop();
-    if (app) await app.stop();
-    await db.end();
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin.end();
+    for (const server of Object.values(running)) await server.stop();
+    await database.drop();
   }
 
-  async function measureAll() {
-    const deepCursor = Buffer.from('id:9000').toString('base64url');
+  async function measure(base, requests) {
+    await cannon(base, requests, WARMUP);
+    const before = await database.statements();
+    const result = await cannon(base, requests, DURATION);
+    const after = await database.statements();
+    const total = result.requests.total;
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx + result.errors,
+      statements: total > 0 ? (after - before - 1) / total : NaN,
+    };
+  }
+
+  /** Statements the service issued for `work` (the counter is server-wide: let others settle). */
+  async function counted(work) {
+    await pause(1000);
+    const before = await database.statements();
+    const run = await timed(work);
+    const after = await database.statements();
+    return { ...run, statements: after - before - 1 };
+  }
+
+  async function measureAll(servers) {
+    // the cursor the service gives for the page after workflow 9,000
+    const deepCursor = workflowsCursor(9000);
+    const service = servers.service.base;
 
     const rows = [];
     for (const [route, requests] of routes(deepCursor)) {
-      log(`${route}: baseline`);
-      const b = await measure(db, `http://127.0.0.1:${basePort}`, requests);
-      log(`${route}: service`);
-      const a = await measure(db, `http://127.0.0.1:${appPort}`, requests);
-      rows.push({ route, b, a });
+      const row = { route };
+      for (const key of COMPARED) {
+        log(`${route}: ${SERVERS[key].label}`);
+        row[key] = await measure(servers[key].base, requests);
+      }
+      rows.push(row);
+    }
+    // peak RSS under the same load for every server (the cascades below run on the service only)
+    const peaks = Object.fromEntries(COMPARED.map((key) => [key, servers[key].peakRssMb()]));
+
+    const costs = [];
+    for (const { feature, plain, featured } of features()) {
+      log(`${feature}: ${plain[0]}`);
+      const without = await measure(service, plain[1]);
+      log(`${feature}: ${featured[0]}`);
+      const withIt = await measure(service, featured[1]);
+      costs.push({ feature, plain: plain[0], featured: featured[0], without, withIt });
     }
 
     const cascades = [];
     for (const children of [1_000, 10_000, 100_000]) {
       log(`cascade of ${children} children`);
-      const viaApp = await workflowWithChildren(db, children);
-      const viaSql = await workflowWithChildren(db, children);
-      // let the last load test's connections go quiet: the status counter is server-wide
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const before = await questions(db);
-      const appRun = await timed(() =>
-        fetch(`http://127.0.0.1:${appPort}/workflows/${viaApp}`, {
+      const viaApp = await database.workflowWithChildren(children);
+      const viaSql = await database.workflowWithChildren(children);
+      const viaSqlNoRecord = await database.workflowWithChildren(children);
+      const appRun = await counted(() =>
+        fetch(`${service}/workflows/${viaApp}`, {
           method: 'DELETE',
           headers: { authorization: AUTHORIZATION },
         }).then((r) => r.json()),
       );
-      const after = await questions(db);
       const cascaded = appRun.result.cascaded.interviews + appRun.result.cascaded.todos;
-      // the same deletion by hand: the record, the workflow, one UPDATE per kind, the counts
-      let sqlDeletion;
-      const sqlRun = await timed(async () => {
-        const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
-        await db.query('START TRANSACTION');
-        const [record] = await db.query(
-          "INSERT INTO deletions (organization_id, resource, ids, counts, deleted_at, deleted_by) VALUES (1, 'workflows', ?, '{}', ?, 1)",
-          [JSON.stringify([viaSql]), now],
-        );
-        sqlDeletion = record.insertId;
-        await db.query(
-          'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ?, deleted_by = 1, updated_at = ?, deletion_id = ? WHERE organization_id = 1 AND id = ? AND is_deleted = 0',
-          [now, now, sqlDeletion, viaSql],
-        );
-        const counts = { workflows: 1 };
-        for (const table of ['interviews', 'todos']) {
-          const [result] = await db.query(
-            `UPDATE ${table} SET is_deleted = 1, deleted_at = ?, deleted_by = 1, updated_at = ?, deletion_id = ? WHERE organization_id = 1 AND workflow_id = ? AND is_deleted = 0`,
-            [now, now, sqlDeletion, viaSql],
-          );
-          counts[table] = result.affectedRows;
-        }
-        await db.query('UPDATE deletions SET counts = ? WHERE organization_id = 1 AND id = ?', [
-          JSON.stringify(counts),
-          sqlDeletion,
-        ]);
-        await db.query('COMMIT');
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const beforeRestore = await questions(db);
-      const appRestore = await timed(() =>
-        fetch(`http://127.0.0.1:${appPort}/deletions/${appRun.result.deletionId}/restore`, {
+      const sqlRun = await timed(() => database.cascade(viaSql));
+      const sqlNoRecord = await timed(() => database.cascade(viaSqlNoRecord, { record: false }));
+      const appRestore = await counted(() =>
+        fetch(`${service}/deletions/${appRun.result.deletionId}/restore`, {
           method: 'POST',
           headers: { authorization: AUTHORIZATION },
         }).then((r) => r.json()),
       );
-      const afterRestore = await questions(db);
       const restored = appRestore.result.restored.interviews + appRestore.result.restored.todos;
-      // the same restore by hand: lock the record, one UPDATE per table, mark the record
-      const sqlRestore = await timed(async () => {
-        const now = new Date().toISOString().slice(0, 23).replace('T', ' ');
-        await db.query('START TRANSACTION');
-        await db.query('SELECT id FROM deletions WHERE organization_id = 1 AND id = ? FOR UPDATE', [
-          sqlDeletion,
-        ]);
-        for (const table of ['recruitment_processes', 'interviews', 'todos']) {
-          await db.query(
-            `UPDATE ${table} SET is_deleted = 0, deleted_at = NULL, deleted_by = NULL, updated_at = ?, deletion_id = NULL WHERE organization_id = 1 AND deletion_id = ? AND is_deleted = 1`,
-            [now, sqlDeletion],
-          );
-        }
-        await db.query(
-          'UPDATE deletions SET restored_at = ?, restored_by = 1 WHERE organization_id = 1 AND id = ?',
-          [now, sqlDeletion],
-        );
-        await db.query('COMMIT');
-      });
+      const sqlRestore = await timed(() => database.restore(sqlRun.result));
       cascades.push({
         children,
         cascaded,
         appMs: appRun.ms,
         sqlMs: sqlRun.ms,
-        statements: after - before - 1,
+        sqlNoRecordMs: sqlNoRecord.ms,
+        statements: appRun.statements,
         restored,
         restoreAppMs: appRestore.ms,
         restoreSqlMs: sqlRestore.ms,
-        restoreStatements: afterRestore - beforeRestore - 1,
+        restoreStatements: appRestore.statements,
       });
     }
 
-    const mysqlVersion = (await db.query('SELECT VERSION() AS v'))[0][0].v;
-    const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, MariaDB ${mysqlVersion}`;
+    const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${await database.version()}, ${new Date().toISOString().slice(0, 16)}Z, load average ${os.loadavg()[0].toFixed(1)} at the end`;
     const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+    const memory = (key) => `${servers[key].idleRssMb} / ${peaks[key]}`;
     const lines = [
       `Machine: ${machine}`,
-      `Load: autocannon (in the runner's process; service and baseline each in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured, baseline first then service; statements = MariaDB 'Questions' delta / requests; peak RSS of the service process.`,
+      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured per route and server, in the order bare floor, feature-matched baseline, service; statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
       '',
-      '| route | baseline req/s | service req/s | ratio | service p50 / p99 ms | baseline p50 / p99 ms | statements/request service (baseline) | non-2xx |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
-        ({ route, a, b }) =>
-          `| ${route} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} |`,
+        ({ route, service: a, matched: b, bare: f }) =>
+          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(a.rps / f.rps, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
       ),
       '',
-      `Peak RSS: service ${app.peakRssMb()} MiB, baseline ${baseline.peakRssMb()} MiB`,
+      `RSS, idle after start / peak under the load (MiB): service ${memory('service')}, feature-matched baseline ${memory('matched')}, bare floor ${memory('bare')}; service peak / feature-matched peak ${fmt(peaks.service / peaks.matched, 2)}; service peak over the whole run, cascades of 100,000 rows included, ${servers.service.peakRssMb()} MiB`,
       '',
-      '| cascade: linked children | service DELETE ms | one raw SQL transaction ms | ratio | statements issued by the service |',
-      '|---:|---:|---:|---:|---:|',
+      '| feature (service only, one route right after the other) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | statements/request without / with | non-2xx |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...costs.map(
+        (c) =>
+          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
+      ),
+      '',
+      "| cascade: linked children | service DELETE ms | one raw SQL transaction ms | ratio | raw SQL without the deletion record ms | the record's share of the raw transaction | statements issued by the service |",
+      '|---:|---:|---:|---:|---:|---:|---:|',
       ...cascades.map(
         (c) =>
-          `| ${c.children} (cascaded ${c.cascaded}) | ${fmt(c.appMs, 1)} | ${fmt(c.sqlMs, 1)} | ${fmt(c.appMs / c.sqlMs, 2)} | ${c.statements} |`,
+          `| ${c.children} (cascaded ${c.cascaded}) | ${fmt(c.appMs, 1)} | ${fmt(c.sqlMs, 1)} | ${fmt(c.appMs / c.sqlMs, 2)} | ${fmt(c.sqlNoRecordMs, 1)} | ${fmt(1 - c.sqlNoRecordMs / c.sqlMs, 2)} | ${c.statements} |`,
       ),
       '',
       '| restore by deletion: linked children | service POST /deletions/:id/restore ms | one raw SQL transaction ms | ratio | statements issued by the service |',

@@ -1,6 +1,5 @@
 import { UnauthorizedException, type NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
@@ -13,6 +12,7 @@ import { useRetrySemantics } from './common/http/retry-semantics';
 import { IdempotencyKeys } from './common/idempotency/idempotency-keys';
 import { IdempotencyKeysRepository } from './common/idempotency/idempotency-keys.repository';
 import { useDepthLimitedJsonParser } from './common/http/json-body-parser';
+import { useSecurityHeaders } from './common/http/security-headers';
 import { errorBody } from './common/errors/error-shape';
 import { ErrorShapeFilter, WWW_AUTHENTICATE } from './common/errors/error-shape.filter';
 import { completeDocument } from './common/dto/api-document';
@@ -82,10 +82,10 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLo
  * Everything main.ts and the e2e suites share: validation, the error shape, Swagger (DOCS).
  * Kept out of main.ts so that tests run the application exactly as it is served.
  */
-export async function configureApp(
+export function configureApp(
   app: NestFastifyApplication,
   config: Pick<AppConfig, 'corsOrigins' | 'docs' | 'idempotencyTtlMs' | 'requireIfMatch'>,
-): Promise<NestFastifyApplication> {
+): NestFastifyApplication {
   // every Nest log line through the one pino logger (JSON, or pretty on a terminal)
   app.useLogger(app.get(Logger));
   const rootLogger = app.get<Pino>(ROOT_LOGGER);
@@ -100,7 +100,7 @@ export async function configureApp(
     authenticate: (authorization) => tokens.authenticate(authorization),
   });
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
-  await app.register(helmet, {
+  useSecurityHeaders(app.getHttpAdapter().getInstance(), {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

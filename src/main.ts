@@ -36,7 +36,7 @@ async function bootstrap(): Promise<void> {
     createHttpAdapter(config),
     APP_OPTIONS,
   );
-  await configureApp(app, config);
+  configureApp(app, config);
   closeGracefullyOnSignals(app);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');

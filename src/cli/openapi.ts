@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       { ...APP_OPTIONS, logger: false },
     );
     try {
-      await configureApp(app, config);
+      configureApp(app, config);
       await app.init();
       const fastify = app.getHttpAdapter().getInstance();
       await fastify.ready();

@@ -85,7 +85,7 @@ export async function startAppOn(
       createHttpAdapter(config),
       APP_OPTIONS,
     );
-    await configureApp(app, config);
+    configureApp(app, config);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return {

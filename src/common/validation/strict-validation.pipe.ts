@@ -1,4 +1,9 @@
-import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  PipeTransform,
+  ValidationPipe,
+} from '@nestjs/common';
 import { MAX_JSON_DEPTH } from '../http/json-body-parser';
 
 /**
@@ -11,13 +16,8 @@ export const MAX_ERROR_MESSAGES_LENGTH = 2_000;
 /** The answer to a POST or PATCH that sent no body. */
 export const BODY_REQUIRED = 'A JSON body is required (Content-Type: application/json)';
 
-/**
- * Nest's ValidationPipe with its body and query rules (unknown fields rejected, DTOs transformed),
- * but without its conversion of single path parameters: it would turn "1e3" into 1000 before
- * ParseIdPipe could reject it. Path ids are parsed by ParseIdPipe alone.
- * Every query DTO's fields are optional (a rule of this code base), which the fast path relies on.
- */
-export class StrictValidationPipe extends ValidationPipe {
+/** Nest's ValidationPipe with the body and query rules of this code base. */
+class BodyAndQueryValidationPipe extends ValidationPipe {
   constructor() {
     super({
       whitelist: true,
@@ -30,8 +30,40 @@ export class StrictValidationPipe extends ValidationPipe {
     });
   }
 
-  /** A query string with no parameters is every query DTO's defaults: no need to validate it. */
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  protected override transformPrimitive(value: unknown, _metadata: ArgumentMetadata): unknown {
+    return value;
+  }
+}
+
+/** The types ValidationPipe never validates (its toValidate): their values pass as they are. */
+const PRIMITIVES: ReadonlySet<unknown> = new Set([
+  String,
+  Boolean,
+  Number,
+  Array,
+  Object,
+  Buffer,
+  Date,
+]);
+
+/**
+ * Nest's ValidationPipe with its body and query rules (unknown fields rejected, DTOs transformed),
+ * but without its conversion of single path parameters: it would turn "1e3" into 1000 before
+ * ParseIdPipe could reject it. Path ids are parsed by ParseIdPipe alone.
+ * Every query DTO's fields are optional (a rule of this code base), which the fast path relies on.
+ * What ValidationPipe would hand back unchanged (path parameters of a primitive type, the
+ * principal's custom decorator, an empty query) is returned at once, without the promise of an
+ * async transform: three of them a request on a simple read.
+ */
+export class StrictValidationPipe implements PipeTransform {
+  private readonly validation = new BodyAndQueryValidationPipe();
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    if (metadata.type === 'param' && (!metadata.metatype || PRIMITIVES.has(metadata.metatype))) {
+      return value;
+    }
+    // an empty query string is every query DTO's defaults: no need to validate it */
     if (
       metadata.type === 'query' &&
       metadata.metatype &&
@@ -45,11 +77,7 @@ export class StrictValidationPipe extends ValidationPipe {
       throw new BadRequestException([BODY_REQUIRED]);
     }
     if (metadata.type === 'body' || metadata.type === 'query') refuseInheritedNames(value);
-    return super.transform(value, metadata);
-  }
-
-  protected override transformPrimitive(value: unknown, _metadata: ArgumentMetadata): unknown {
-    return value;
+    return this.validation.transform(value, metadata);
   }
 }
 
