@@ -9,6 +9,7 @@ import { AddDeletions1760000000000 } from './1760000000000-add-deletions';
 import { AddIdempotencyKeys1760500000000 } from './1760500000000-add-idempotency-keys';
 import { AddRowVersions1760600000000 } from './1760600000000-add-row-versions';
 import { AddOutbox1760700000000 } from './1760700000000-add-outbox';
+import { IndexLinksWithOrganization1760850000000 } from './1760850000000-index-links-with-organization';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AddIdempotencyKeys1760500000000,
   AddRowVersions1760600000000,
   AddOutbox1760700000000,
+  IndexLinksWithOrganization1760850000000,
 ];

@@ -111,7 +111,7 @@ const COLUMN_TYPES: Record<string, string> = {
 };
 
 /** The migrations after AddOrganizations1759900000000, which its test reverts and re-applies first. */
-const AFTER_ORGANIZATIONS = 4;
+const AFTER_ORGANIZATIONS = 5;
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
 class StatementLog implements Logger {
@@ -219,6 +219,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddIdempotencyKeys1760500000000',
       'AddRowVersions1760600000000',
       'AddOutbox1760700000000',
+      'IndexLinksWithOrganization1760850000000',
     ]);
   });
 
@@ -247,7 +248,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ix_todos_organization_id_deletion_id: ['organization_id', 'deletion_id'],
       ix_todos_organization_id_owner_id: ['organization_id', 'owner_id'],
       ix_todos_organization_id_status: ['organization_id', 'status'],
-      ix_todos_workflow_id: ['workflow_id'],
+      ix_todos_workflow_id_organization_id: ['workflow_id', 'organization_id'],
     });
     await db.query('UPDATE todos SET organization_id = 2 WHERE workflow_id = ?', [id]);
 
@@ -295,7 +296,12 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       const column = info.columns.find((c) => c.name === 'workflow_id');
       expect(column).toMatchObject({ nullable: true });
       expect(column?.default === null || column?.default === 'NULL').toBe(true);
-      expect(info.indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id']);
+      // the guide's ix_<table>_workflow_id, replaced by IndexLinksWithOrganization (below)
+      expect(info.indexes[`ix_${table}_workflow_id_organization_id`]).toEqual([
+        'workflow_id',
+        'organization_id',
+      ]);
+      expect(info.indexes[`ix_${table}_workflow_id`]).toBeUndefined();
       expect(info.foreignKeys).toEqual([
         {
           name: `fk_${table}_workflow_id`,
@@ -308,7 +314,32 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     },
   );
 
+  it('replaces the link index ix_<table>_workflow_id with (workflow_id, organization_id), keeping every link; reverts and re-applies', async () => {
+    const id = await insertWorkflowWithChildren('link index');
+    await db.undoLastMigration({ transaction: 'each' });
+    for (const table of ['interviews', 'todos']) {
+      const { indexes, foreignKeys } = await describeTable(db, table);
+      expect(indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id']);
+      expect(indexes[`ix_${table}_workflow_id_organization_id`]).toBeUndefined();
+      expect(foreignKeys.map((fk) => fk.name)).toEqual([`fk_${table}_workflow_id`]);
+    }
+    await db.runMigrations({ transaction: 'each' });
+    for (const table of ['interviews', 'todos']) {
+      const { indexes } = await describeTable(db, table);
+      expect(indexes[`ix_${table}_workflow_id_organization_id`]).toEqual([
+        'workflow_id',
+        'organization_id',
+      ]);
+      expect(
+        await db.query(`SELECT COUNT(*) AS n FROM ${table} WHERE workflow_id = ?`, [id]),
+      ).toEqual([{ n: 1 }]);
+    }
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries).toEqual([]);
+  });
+
   it('creates idempotency_keys scoped by organization, its unique key (organization, subject, key) byte for byte, and version 1 on every existing row; reverts and re-applies', async () => {
+    await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
@@ -356,6 +387,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
+    await db.undoLastMigration({ transaction: 'each' });
     expect(await db.query('SELECT COUNT(*) AS n FROM todos WHERE title = ?', ['versions'])).toEqual(
       [{ n: 1 }],
     );
@@ -379,6 +411,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ix_outbox_events_organization_id: ['organization_id'],
       ix_outbox_events_organization_id_occurred_at: ['organization_id', 'occurred_at'],
     });
+    await db.undoLastMigration({ transaction: 'each' });
     await db.undoLastMigration({ transaction: 'each' });
     try {
       await expect(db.query('SELECT COUNT(*) AS n FROM outbox_events')).rejects.toThrow(
