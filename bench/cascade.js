@@ -32,6 +32,11 @@ const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.
 const SIZES = (process.env.CASCADE_SIZES || '100:9,1000:9,10000:5,100000:3')
   .split(',')
   .map((pair) => pair.split(':').map(Number));
+/**
+ * Workflows already in the organization, each with ten interviews and ten todos (npm run bench's
+ * proportions): the cascade's statements must not depend on how many rows the organization has.
+ */
+const BACKGROUND = Number(process.env.CASCADE_BACKGROUND ?? 10_000);
 const JWT_SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 const log = (...args) => console.error('[cascade]', ...args);
@@ -210,7 +215,28 @@ async function cpuPerRequest(pid, n, request) {
   return (cpuMs(pid) - before) / n;
 }
 
+/** The organization's other rows, set-based, before the measured workflows (which come last). */
+async function seedBackground(db) {
+  if (BACKGROUND === 0) return;
+  log(`seeding ${BACKGROUND} workflows with 10 interviews and 10 todos each`);
+  await db.query(
+    `INSERT INTO recruitment_processes (organization_id, name, status, created_by, created_at, updated_at)
+     SELECT 1, CONCAT('Workflow ', seq), 'active', 1, NOW(6), NOW(6) FROM seq_1_to_${BACKGROUND}`,
+  );
+  const workflowOf = '1 + (seq - 1) DIV 10';
+  await db.query(
+    `INSERT INTO interviews (organization_id, title, candidate_id, recruiter_id, status, workflow_id, created_at, updated_at)
+     SELECT 1, CONCAT('Interview ', seq), seq, 1, 'scheduled', ${workflowOf}, NOW(6), NOW(6) FROM seq_1_to_${BACKGROUND * 10}`,
+  );
+  await db.query(
+    `INSERT INTO todos (organization_id, title, owner_id, status, workflow_id, created_at, updated_at)
+     SELECT 1, CONCAT('Todo ', seq), 1, 'pending', ${workflowOf}, NOW(6), NOW(6) FROM seq_1_to_${BACKGROUND * 10}`,
+  );
+  await db.query('ANALYZE TABLE recruitment_processes, interviews, todos');
+}
+
 async function measure(db, base, pid) {
+  await seedBackground(db);
   // warm both paths (the service's first DELETE compiles its code; the pool opens connections)
   const [a, b] = await seedWorkflows(db, 'warm-up', 2, 100);
   for (let i = 0; i < 3; i++) {
@@ -286,7 +312,7 @@ function write({ results, get, deleteCpu, getCpu, cpuRuns }, version) {
   const stepNames = Object.keys(results[0].steps);
   const lines = [
     `Machine: ${machine}`,
-    `Command: npm run bench:cascade (CASCADE_SIZES=${SIZES.map((s) => s.join(':')).join(',')}: children:deletes per side); medians; the service and the raw transaction alternate, each on its own workflows.`,
+    `Command: npm run bench:cascade (CASCADE_SIZES=${SIZES.map((s) => s.join(':')).join(',')}: children:deletes per side; CASCADE_BACKGROUND=${BACKGROUND} workflows with 10 interviews and 10 todos each seeded first); medians; the service and the raw transaction alternate, each on its own workflows.`,
     '',
     '| children | service DELETE ms | raw feature-matched transaction ms | ratio | service - raw ms |',
     '|---:|---:|---:|---:|---:|',
