@@ -120,7 +120,9 @@ const randomId = (max) => 1 + Math.floor(Math.random() * max);
 /**
  * `n` workflows of organization 1, PER_KIND interviews and PER_KIND todos each (the children of
  * a workflow contiguous, as rows created together are), in INSERT ... SELECT statements of at
- * most CHUNK rows; answers the seconds per table.
+ * most CHUNK rows; answers the seconds per table. The ids are given (seq): an INSERT ... SELECT
+ * reserves auto-increment values in growing batches and leaves a gap after itself, and the
+ * routes pick ids at random in 1..n.
  */
 async function seed(db, n) {
   const times = {};
@@ -135,18 +137,18 @@ async function seed(db, n) {
   await rows(
     'recruitment_processes',
     n,
-    "(organization_id, name, description, status, created_by, created_at, updated_at) SELECT 1, CONCAT('Workflow ', seq), 'Seeded', ELT(1 + seq % 4, 'draft', 'active', 'closed', 'archived'), 1 + seq % 50, NOW(6), NOW(6)",
+    "(id, organization_id, name, description, status, created_by, created_at, updated_at) SELECT seq, 1, CONCAT('Workflow ', seq), 'Seeded', ELT(1 + seq % 4, 'draft', 'active', 'closed', 'archived'), 1 + seq % 50, NOW(6), NOW(6)",
   );
   const workflowOf = `1 + (seq - 1) DIV ${PER_KIND}`;
   await rows(
     'interviews',
     n * PER_KIND,
-    `(organization_id, title, candidate_id, recruiter_id, status, workflow_id, created_at, updated_at) SELECT 1, CONCAT('Interview ', seq), seq, 1 + seq % 100, ELT(1 + seq % 4, 'scheduled', 'completed', 'cancelled', 'no_show'), ${workflowOf}, NOW(6), NOW(6)`,
+    `(id, organization_id, title, candidate_id, recruiter_id, status, workflow_id, created_at, updated_at) SELECT seq, 1, CONCAT('Interview ', seq), seq, 1 + seq % 100, ELT(1 + seq % 4, 'scheduled', 'completed', 'cancelled', 'no_show'), ${workflowOf}, NOW(6), NOW(6)`,
   );
   await rows(
     'todos',
     n * PER_KIND,
-    `(organization_id, title, owner_id, status, workflow_id, created_at, updated_at) SELECT 1, CONCAT('Todo ', seq), 1 + seq % 500, ELT(1 + seq % 4, 'pending', 'in_progress', 'completed', 'cancelled'), ${workflowOf}, NOW(6), NOW(6)`,
+    `(id, organization_id, title, owner_id, status, workflow_id, created_at, updated_at) SELECT seq, 1, CONCAT('Todo ', seq), 1 + seq % 500, ELT(1 + seq % 4, 'pending', 'in_progress', 'completed', 'cancelled'), ${workflowOf}, NOW(6), NOW(6)`,
   );
   const analyzed = now();
   await db.query('ANALYZE TABLE recruitment_processes, interviews, todos');
@@ -277,6 +279,12 @@ async function measureSize(n, base, proxy, db) {
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.non2xx + result.errors,
+      // which: the status codes other than 2xx, and the requests with no answer (timeouts)
+      failures: Object.entries(result.statusCodeStats ?? {})
+        .filter(([code]) => !code.startsWith('2'))
+        .map(([code, { count }]) => `${count}x${code}`)
+        .concat(result.errors > 0 ? [`${result.errors} errors/${result.timeouts} timeouts`] : [])
+        .join(' '),
       statements: (proxy.state.statements - before) / total,
     });
   }
@@ -407,7 +415,7 @@ function report(results) {
     `|---|${sizes.map(() => '---:').join('|')}|---:|---:|---:|`,
     ...results[0].rows.map(({ route }) => {
       const of = results.map((r) => r.rows.find((row) => row.route === route));
-      return `| ${route} | ${of.map((x) => `${x.p50} / ${x.p99}`).join(' | ')} | ${of.map((x) => f(x.rps, 0)).join(' / ')} | ${of.map((x) => f(x.statements, 2)).join(' / ')} | ${of.map((x) => x.errors).join(' / ')} |`;
+      return `| ${route} | ${of.map((x) => `${x.p50} / ${x.p99}`).join(' | ')} | ${of.map((x) => f(x.rps, 0)).join(' / ')} | ${of.map((x) => f(x.statements, 2)).join(' / ')} | ${of.map((x) => (x.errors ? `${x.errors} (${x.failures})` : '0')).join(' / ')} |`;
     }),
     '',
     `Cascade and restore, median ms (statements), by children and size (${sizes.join(' / ')} workflows):`,
