@@ -10,6 +10,7 @@ import { AddIdempotencyKeys1760500000000 } from './1760500000000-add-idempotency
 import { AddRowVersions1760600000000 } from './1760600000000-add-row-versions';
 import { AddOutbox1760700000000 } from './1760700000000-add-outbox';
 import { AddWebhooks1760800000000 } from './1760800000000-add-webhooks';
+import { IndexLinksWithOrganization1760850000000 } from './1760850000000-index-links-with-organization';
 
 /** Every migration, oldest first: the only source of the schema. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AddRowVersions1760600000000,
   AddOutbox1760700000000,
   AddWebhooks1760800000000,
+  IndexLinksWithOrganization1760850000000,
 ];

@@ -71,7 +71,7 @@ describe('Linked kinds: interviews, todos and the fixture kind notes (e2e)', () 
       expect(notes.indexes).toEqual({
         ix_notes_organization_id: ['organization_id'],
         ix_notes_organization_id_deletion_id: ['organization_id', 'deletion_id'],
-        ix_notes_workflow_id: ['workflow_id'],
+        ix_notes_workflow_id: ['workflow_id', 'organization_id'],
       });
       expect(notes.foreignKeys).toEqual([
         {

@@ -92,9 +92,38 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
       for (const step of plan) {
         expect([statement.sql, step.key]).toEqual([
           statement.sql,
-          expect.stringMatching(/_workflow_id$/),
+          expect.stringMatching(/^ix_(interviews|todos)_workflow_id$/),
         ]);
       }
+    }
+  });
+
+  it("cascades the newest workflow of a large organization through the link's index alone", async () => {
+    // its rows are the tables' last: an intersection with the organization's index would read
+    // all of the organization's rows before them (MariaDB's index_merge; see the migration
+    // IndexLinksWithOrganization1760850000000)
+    const { id } = (await t.http.post('/workflows').send({ name: 'newest' }).expect(201)).body;
+    for (const [table, columns, values] of [
+      ['interviews', 'title, candidate_id, recruiter_id', "'n', seq, 1"],
+      ['todos', 'title, owner_id', "'n', 1"],
+    ]) {
+      await t.db.query(
+        `INSERT INTO ${table} (${columns}, workflow_id, organization_id) SELECT ${values}, ?, 1 FROM seq_1_to_300`,
+        [id],
+      );
+    }
+    const statements = await StatementLog.capture(t.db, () =>
+      t.http.delete(`/workflows/${id}`).expect(200),
+    );
+    const cascade = statements.filter((s) => /^UPDATE (interviews|todos) /.test(s.sql));
+    expect(cascade).toHaveLength(2);
+    for (const statement of cascade) {
+      const [step] = await t.db.query(`EXPLAIN ${statement.sql}`, statement.params);
+      expect([statement.sql, step.type, step.key]).toEqual([
+        statement.sql,
+        expect.stringMatching(/^(ref|range)$/),
+        expect.stringMatching(/^ix_(interviews|todos)_workflow_id$/),
+      ]);
     }
   });
 

@@ -111,7 +111,7 @@ const COLUMN_TYPES: Record<string, string> = {
 };
 
 /** The migrations after AddOrganizations1759900000000, which its test reverts and re-applies first. */
-const AFTER_ORGANIZATIONS = 5;
+const AFTER_ORGANIZATIONS = 6;
 
 /** Records every statement TypeORM sends, so that the migration order can be checked. */
 class StatementLog implements Logger {
@@ -220,6 +220,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       'AddRowVersions1760600000000',
       'AddOutbox1760700000000',
       'AddWebhooks1760800000000',
+      'IndexLinksWithOrganization1760850000000',
     ]);
   });
 
@@ -248,7 +249,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ix_todos_organization_id_deletion_id: ['organization_id', 'deletion_id'],
       ix_todos_organization_id_owner_id: ['organization_id', 'owner_id'],
       ix_todos_organization_id_status: ['organization_id', 'status'],
-      ix_todos_workflow_id: ['workflow_id'],
+      ix_todos_workflow_id: ['workflow_id', 'organization_id'],
     });
     await db.query('UPDATE todos SET organization_id = 2 WHERE workflow_id = ?', [id]);
 
@@ -296,7 +297,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       const column = info.columns.find((c) => c.name === 'workflow_id');
       expect(column).toMatchObject({ nullable: true });
       expect(column?.default === null || column?.default === 'NULL').toBe(true);
-      expect(info.indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id']);
+      // the guide's ix_<table>_workflow_id, widened by IndexLinksWithOrganization (below)
+      expect(info.indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id', 'organization_id']);
       expect(info.foreignKeys).toEqual([
         {
           name: `fk_${table}_workflow_id`,
@@ -309,9 +311,32 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     },
   );
 
+  it("adds the link index (workflow_id, organization_id) beside the guide's ix_<table>_workflow_id, keeping every link; reverts and re-applies", async () => {
+    const id = await insertWorkflowWithChildren('link index');
+    await db.undoLastMigration({ transaction: 'each' });
+    for (const table of ['interviews', 'todos']) {
+      const { indexes, foreignKeys } = await describeTable(db, table);
+      expect(indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id']);
+      expect(indexes[`ix_${table}_workflow_id_organization_id`]).toBeUndefined();
+      expect(foreignKeys.map((fk) => fk.name)).toEqual([`fk_${table}_workflow_id`]);
+    }
+    await db.runMigrations({ transaction: 'each' });
+    for (const table of ['interviews', 'todos']) {
+      const { indexes, foreignKeys } = await describeTable(db, table);
+      expect(indexes[`ix_${table}_workflow_id`]).toEqual(['workflow_id', 'organization_id']);
+      expect(indexes[`ix_${table}_workflow_id_organization_id`]).toBeUndefined();
+      expect(foreignKeys.map((fk) => fk.name)).toEqual([`fk_${table}_workflow_id`]);
+      expect(
+        await db.query(`SELECT COUNT(*) AS n FROM ${table} WHERE workflow_id = ?`, [id]),
+      ).toEqual([{ n: 1 }]);
+    }
+    const pending = await db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries).toEqual([]);
+  });
+
   it('creates idempotency_keys scoped by organization, its unique key (organization, subject, key) byte for byte, and version 1 on every existing row; reverts and re-applies', async () => {
-    // webhooks, outbox, row versions, idempotency keys
-    for (let i = 0; i < 4; i++) await db.undoLastMigration({ transaction: 'each' });
+    // link index, webhooks, outbox, row versions, idempotency keys
+    for (let i = 0; i < 5; i++) await db.undoLastMigration({ transaction: 'each' });
     const id = await insertWorkflowWithChildren('versions');
     await db.runMigrations({ transaction: 'each' });
     for (const table of TABLES) {
@@ -353,7 +378,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
     await insert('abc');
     await insert('ABC');
     await expect(insert('abc')).rejects.toThrow(/UNIQUE|Duplicate/i);
-    for (let i = 0; i < 4; i++) await db.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < 5; i++) await db.undoLastMigration({ transaction: 'each' });
     expect(await db.query('SELECT COUNT(*) AS n FROM todos WHERE title = ?', ['versions'])).toEqual(
       [{ n: 1 }],
     );
@@ -377,9 +402,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ix_outbox_events_organization_id: ['organization_id'],
       ix_outbox_events_organization_id_occurred_at: ['organization_id', 'occurred_at'],
     });
-    // webhooks, then the outbox
-    await db.undoLastMigration({ transaction: 'each' });
-    await db.undoLastMigration({ transaction: 'each' });
+    // the link index, webhooks, then the outbox
+    for (let i = 0; i < 3; i++) await db.undoLastMigration({ transaction: 'each' });
     try {
       await expect(db.query('SELECT COUNT(*) AS n FROM outbox_events')).rejects.toThrow(
         /outbox_events/,
@@ -444,7 +468,8 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       );
     await delivery(7);
     await expect(delivery(7)).rejects.toThrow(/UNIQUE|Duplicate/i);
-    await db.undoLastMigration({ transaction: 'each' });
+    // the link index, then webhooks
+    for (let i = 0; i < 2; i++) await db.undoLastMigration({ transaction: 'each' });
     try {
       await expect(db.query('SELECT COUNT(*) AS n FROM webhooks')).rejects.toThrow(/webhooks/);
       await expect(db.query('SELECT COUNT(*) AS n FROM webhook_deliveries')).rejects.toThrow(

@@ -142,10 +142,10 @@ export class WorkflowsService {
    */
   restore(principal: Principal, id: number): Promise<RestoredWorkflowDto> {
     return this.db.transaction(async (tx) => {
-      const current = await this.workflows.lock(principal, tx, id);
-      if (!current) throw new NotFoundError('Workflow', id);
+      const locked = await this.workflows.lockWithDeletion(principal, tx, id);
+      if (!locked) throw new NotFoundError('Workflow', id);
+      const { row: current, deletionId } = locked;
       if (!current.isDeleted) throw new ConflictError(`Workflow ${id} is not deleted`);
-      const deletionId = await this.workflows.deletionOf(principal, tx, id);
       if (deletionId === null) {
         throw new ConflictError(
           `Workflow ${id} was deleted outside the service (it has no deletion): POST /admin/orphans/repair records one`,

@@ -684,6 +684,7 @@ export function describeLinkedKind(
         ...counts(3),
         workflows: 1,
         idempotencyKeys: 0,
+        webhookDeliveries: 0,
         events: 0,
       };
 

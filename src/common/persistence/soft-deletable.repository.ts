@@ -60,14 +60,25 @@ export class SoftDeletableRepository<
     return rows.length === 0 ? null : this.checkedIfMatch(scope, this.fromRow(rows[0]));
   }
 
-  /** Reads a row, deleted or not, and locks it until the transaction ends. */
-  async lock(scope: Scope, tx: Transaction, id: number): Promise<R | null> {
+  /**
+   * Reads a row, deleted or not, and locks it until the transaction ends; with it, the deletion
+   * that soft-deleted it (null when it is active, or was deleted outside the service), read by
+   * the same statement, so that a restore makes one round trip fewer.
+   */
+  async lockWithDeletion(
+    scope: Scope,
+    tx: Transaction,
+    id: number,
+  ): Promise<{ row: R; deletionId: number | null } | null> {
     const { where, params } = this.scoped(scope, 'id = ?', id);
-    const rows = await tx.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
+    const rows = await tx.select<Record<string, unknown> & { deletion_id: number | null }>(
+      `SELECT ${this.mapping.selectList}, deletion_id FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
       params,
     );
-    return rows.length === 0 ? null : this.checkedIfMatch(scope, this.fromRow(rows[0]));
+    if (rows.length === 0) return null;
+    const row = this.checkedIfMatch(scope, this.fromRow(rows[0]));
+    const deletionId = row.isDeleted ? rows[0].deletion_id : null;
+    return { row, deletionId: deletionId === null ? null : Number(deletionId) };
   }
 
   /** One keyset page of active rows in id order; fetches one row more to know if another page exists. */
@@ -187,17 +198,6 @@ export class SoftDeletableRepository<
       params,
     );
     return rows.map((row) => this.fromRow(row));
-  }
-
-  /** The deletion that soft-deleted a row, or null (active, missing, or deleted outside the service). */
-  async deletionOf(scope: Scope, tx: Transaction, id: number): Promise<number | null> {
-    const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 1', id);
-    const rows = await tx.select<{ deletion_id: number | null }>(
-      `SELECT deletion_id FROM ${this.mapping.table} WHERE ${where}`,
-      params,
-    );
-    const deletionId = rows[0]?.deletion_id;
-    return deletionId === null || deletionId === undefined ? null : Number(deletionId);
   }
 
   /** Brings back, in one UPDATE, every row a deletion soft-deleted; answers how many. */

@@ -6,11 +6,11 @@ export type InterviewStatus = (typeof INTERVIEW_STATUSES)[number];
 
 @Entity({ name: 'interviews' })
 @Index('ix_interviews_organization_id', ['organizationId'])
+@Index('ix_interviews_workflow_id', ['workflowId', 'organizationId'])
 @Index('ix_interviews_organization_id_deletion_id', ['organizationId', 'deletionId'])
 @Index('ix_interviews_organization_id_status', ['organizationId', 'status'])
 export class InterviewEntity extends WorkflowLinkedEntity {
   /** The owning workflow; the foreign key names its entity, not its class, to keep the modules apart. */
-  @Index('ix_interviews_workflow_id')
   @ForeignKey('WorkflowEntity', {
     name: 'fk_interviews_workflow_id',
     onDelete: 'SET NULL',

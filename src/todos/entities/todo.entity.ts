@@ -6,12 +6,12 @@ export type TodoStatus = (typeof TODO_STATUSES)[number];
 
 @Entity({ name: 'todos' })
 @Index('ix_todos_organization_id', ['organizationId'])
+@Index('ix_todos_workflow_id', ['workflowId', 'organizationId'])
 @Index('ix_todos_organization_id_deletion_id', ['organizationId', 'deletionId'])
 @Index('ix_todos_organization_id_owner_id', ['organizationId', 'ownerId'])
 @Index('ix_todos_organization_id_status', ['organizationId', 'status'])
 export class TodoEntity extends WorkflowLinkedEntity {
   /** The owning workflow; the foreign key names its entity, not its class, to keep the modules apart. */
-  @Index('ix_todos_workflow_id')
   @ForeignKey('WorkflowEntity', {
     name: 'fk_todos_workflow_id',
     onDelete: 'SET NULL',
