@@ -92,6 +92,8 @@ export class AddWebhooks1760800000000 implements MigrationInterface {
             name: 'ix_webhook_deliveries_state_next_attempt_at',
             columnNames: ['state', 'next_attempt_at'],
           },
+          // a claim's re-read of the deliveries it now holds (lease_owner is NULL once recorded)
+          { name: 'ix_webhook_deliveries_lease_owner', columnNames: ['lease_owner'] },
           // GET /webhooks/:id/deliveries, newest first
           {
             name: 'ix_webhook_deliveries_organization_id_webhook_id_id',

@@ -455,6 +455,7 @@ describe(`Schema and migrations on ${kind} (e2e)`, () => {
       ['delivered_at', true],
     ]);
     expect(deliveries.indexes).toEqual({
+      ix_webhook_deliveries_lease_owner: ['lease_owner'],
       ix_webhook_deliveries_organization_id_created_at: ['organization_id', 'created_at'],
       ix_webhook_deliveries_organization_id_webhook_id_id: ['organization_id', 'webhook_id', 'id'],
       ix_webhook_deliveries_state_next_attempt_at: ['state', 'next_attempt_at'],
