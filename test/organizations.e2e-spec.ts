@@ -13,8 +13,18 @@ const MISSING = 2_000_000_000;
 /** Routes that touch no organization's rows. */
 const UNSCOPED_ROUTES = new Set(['/health']);
 const WORKFLOWS = 'recruitment_processes';
-/** Every table of the application and of the fixture kind. */
+/** Every table of the application and of the fixture kind that requests write. */
 const TABLES = [WORKFLOWS, 'interviews', 'todos', 'notes', 'deletions', 'outbox_events'];
+/**
+ * The webhooks' tables: their rows are compared and tried like the others, but their statements
+ * are not checked for scoping here, since the delivery dispatcher, which runs beside the requests,
+ * claims deliveries across organizations by design (docs/webhooks.md); the routes' own scoping
+ * is what the 404s below show.
+ */
+const WEBHOOK_TABLES = ['webhooks', 'webhook_deliveries'];
+const ALL_TABLES = [...TABLES, ...WEBHOOK_TABLES];
+/** A webhook URL that is accepted (the suite allows private networks) and answers nothing. */
+const WEBHOOK_URL = 'http://127.0.0.1:9/hook';
 
 type Method = 'get' | 'post' | 'patch' | 'delete' | 'put';
 type Statement = { sql: string; params: unknown[] };
@@ -37,8 +47,14 @@ export function unscoped(statements: readonly Statement[]): Statement[] {
       new RegExp(`\\b(FROM|JOIN|UPDATE|INTO)\\s+[\`"]?(${tables})\\b`, 'gi'),
     );
     if (!references) return false;
-    if (/^\s*INSERT/i.test(sql)) return !/\(([^)]*\b)?organization_id\b[^)]*\)\s*VALUES/i.test(sql);
     const conditions = sql.match(/\borganization_id\s*=\s*(\?|\w+\.organization_id)/gi) ?? [];
+    // an INSERT (alone, or before its COMMIT in MariaDB's `BEGIN NOT ATOMIC ... END`) writes
+    // organization_id; an INSERT ... SELECT also scopes what it reads
+    if (/^\s*(BEGIN NOT ATOMIC\s+)?INSERT\b/i.test(sql)) {
+      if (!/\binto\s+\S+\s*\(([^)]*\b)?organization_id\b[^)]*\)/i.test(sql)) return true;
+      if (/\)\s*VALUES\b/i.test(sql)) return false;
+      return conditions.length < references.length - 1;
+    }
     return conditions.length < references.length;
   });
 }
@@ -62,7 +78,7 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
   beforeAll(async () => {
     t = await startTestApp(
       'organizations',
-      {},
+      { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
       { imports: [NotesModule], migrations: NOTES_MIGRATIONS },
     );
     doc = (await t.http.get('/docs-json').expect(200)).body as OpenAPIV3.Document;
@@ -71,7 +87,8 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
         (path) =>
           /^\/[a-z-]+\/\{id\}$/.test(path) &&
           !path.startsWith('/workflows') &&
-          !path.startsWith('/deletions'),
+          !path.startsWith('/deletions') &&
+          !path.startsWith('/webhooks'),
       )
       .map((path) => path.split('/')[1]);
   });
@@ -137,6 +154,12 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
       await http.delete(`/${kind}/${gone.id}`).expect(200);
     }
     await http.delete(`/workflows/${deleted.id}`).expect(200);
+    // a webhook, paused so that nothing is delivered to it, and a ping's delivery of it
+    const webhook = await http.post('/webhooks').send({ url: WEBHOOK_URL }).expect(201);
+    await http.post(`/webhooks/${webhook.body.id}/ping`).expect(200);
+    await http.patch(`/webhooks/${webhook.body.id}`).send({ active: false }).expect(200);
+    const second = await http.post('/webhooks').send({ url: WEBHOOK_URL }).expect(201);
+    await http.patch(`/webhooks/${second.body.id}`).send({ active: false }).expect(200);
     await t.db.query(
       'UPDATE recruitment_processes SET is_deleted = 1, deleted_at = ? WHERE id = ?',
       ['2020-01-01 00:00:00.000', orphaned.id],
@@ -152,7 +175,7 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
   /** Every row of an organization, every column, as the tables hold them. */
   async function snapshot(organizationId: number): Promise<Record<string, unknown[]>> {
     const result: Record<string, unknown[]> = {};
-    for (const table of TABLES) {
+    for (const table of ALL_TABLES) {
       result[table] = await t.db.query(
         `SELECT * FROM ${table} WHERE organization_id = ? ORDER BY id`,
         [organizationId],
@@ -163,7 +186,7 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
 
   async function idsOf(organizationId: number): Promise<Record<string, number[]>> {
     const result: Record<string, number[]> = {};
-    for (const table of TABLES) {
+    for (const table of ALL_TABLES) {
       result[table] = (
         await t.db.query(`SELECT id FROM ${table} WHERE organization_id = ? ORDER BY id`, [
           organizationId,
@@ -189,7 +212,9 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
     await seed(theirs(), THEIRS);
     await seed(mine(), MINE);
     const their = await idsOf(THEIRS);
-    for (const table of TABLES) expect([table, their[table].length > 0]).toEqual([table, true]);
+    for (const table of ALL_TABLES) {
+      expect([table, their[table].length > 0]).toEqual([table, true]);
+    }
     const before = await snapshot(THEIRS);
     const covered = new Set<string>();
     const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -242,8 +267,15 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
         const table = tableOf(path);
         const body = method === 'post' || method === 'patch' ? {} : undefined;
         if (path.includes('{id}')) {
-          expect([path, TABLES.includes(table)]).toEqual([path, true]);
-          const url = (id: number) => path.replace('{id}', String(id));
+          expect([path, ALL_TABLES.includes(table)]).toEqual([path, true]);
+          // a delivery of theirs is tried under a webhook of theirs; a missing one under a missing one
+          const url = (id: number) =>
+            path
+              .replace('{id}', String(id))
+              .replace(
+                '{deliveryId}',
+                String(id === MISSING ? MISSING : their.webhook_deliveries[0]),
+              );
           const queries =
             path === '/workflows/{id}' && method === 'get'
               ? ['', `?include=${kinds.join(',')}`]
@@ -302,7 +334,7 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
             }
           }
         } else {
-          const example = exampleBody(path, method);
+          const example = path === '/webhooks' ? { url: WEBHOOK_URL } : exampleBody(path, method);
           if (requestSchema(path, method)?.properties?.workflowId) {
             await expectLinkRefused(method, path, example);
           }
@@ -363,6 +395,30 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
       1,
     );
     expect(unscoped(sample('INSERT INTO notes (title) VALUES (?)'))).toHaveLength(1);
+    expect(
+      unscoped(sample('BEGIN NOT ATOMIC INSERT INTO outbox_events (type) VALUES (?); COMMIT; END')),
+    ).toHaveLength(1);
+    expect(
+      unscoped(
+        sample(
+          'INSERT INTO notes (organization_id, title) SELECT ?, title FROM todos WHERE id = ?',
+        ),
+      ),
+    ).toHaveLength(1);
+    expect(
+      unscoped(
+        sample(
+          'BEGIN NOT ATOMIC INSERT INTO outbox_events (organization_id, type) VALUES (?, ?); COMMIT; END',
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      unscoped(
+        sample(
+          'INSERT INTO notes (organization_id, title) SELECT ?, title FROM todos WHERE organization_id = ? AND id = ?',
+        ),
+      ),
+    ).toEqual([]);
     expect(
       unscoped(
         sample(

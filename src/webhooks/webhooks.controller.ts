@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import type { Principal } from '../auth/roles';
 import { ApiErrors, ApiIdParam, ApiSecured } from '../common/dto/api-errors.decorator';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -43,6 +44,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
     summary: 'Create a webhook endpoint',
@@ -109,6 +111,7 @@ export class WebhooksController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
     summary: 'Delete a webhook endpoint and its deliveries',
@@ -144,6 +147,7 @@ export class WebhooksController {
   }
 
   @Post(':id/deliveries/:deliveryId/retry')
+  @Idempotent()
   @RequireRole('admin')
   @HttpCode(202)
   @ApiOperation({
@@ -164,6 +168,7 @@ export class WebhooksController {
   }
 
   @Post(':id/ping')
+  @Idempotent()
   @RequireRole('admin')
   @HttpCode(200)
   @ApiOperation({
