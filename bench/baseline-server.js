@@ -121,25 +121,35 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     });
   const positive = (v) => Number.isInteger(v) && v > 0 && v <= 2147483647;
 
-  // as the service: every write adds one INSERT of its event to the outbox, before the COMMIT
-  // (the actor is left NULL here: the baseline reads only the token's org)
-  const outbox = (conn, org, type, at, data) =>
-    conn.query(
-      'INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (?, ?, NULL, ?, ?)',
-      [org, type, toDb(at), JSON.stringify(data)],
-    );
+  // as the service: every write adds one INSERT of its event to the outbox, sent with the COMMIT
+  // as one MariaDB compound statement (Database.transaction); the actor is left NULL here: the
+  // baseline reads only the token's org
+  const OUTBOX = Symbol('outbox event');
+  const outbox = (conn, org, type, at, data) => {
+    conn[OUTBOX] = [org, type, toDb(at), JSON.stringify(data)];
+  };
 
   async function inTransaction(work) {
     const conn = await pool.getConnection();
     try {
       await conn.query('START TRANSACTION');
       const result = await work(conn);
-      await conn.query('COMMIT');
+      const event = conn[OUTBOX];
+      conn[OUTBOX] = undefined;
+      if (event) {
+        await conn.query(
+          'BEGIN NOT ATOMIC INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (?, ?, NULL, ?, ?); COMMIT; END',
+          event,
+        );
+      } else {
+        await conn.query('COMMIT');
+      }
       return result;
     } catch (err) {
       await conn.query('ROLLBACK');
       throw err;
     } finally {
+      conn[OUTBOX] = undefined;
       conn.release();
     }
   }

@@ -5,7 +5,7 @@ import { Database } from '../common/persistence/database.service';
 import { SQL_DIALECT, SqlDialect } from '../common/persistence/sql-dialect';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
-import { refuseSchemaBehind, runPendingMigrations } from './migrate';
+import { refuseSchemaBehind, refuseWrongServer, runPendingMigrations } from './migrate';
 import { isTransientConnectionError } from './wait-for-database';
 
 /**
@@ -38,6 +38,7 @@ export class DatabaseModule {
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             try {
+              await refuseWrongServer(dataSource);
               if (config.runMigrations) await runPendingMigrations(dataSource);
               else await refuseSchemaBehind(dataSource);
             } catch (err) {

@@ -44,3 +44,23 @@ export async function refuseSchemaBehind(dataSource: DataSource): Promise<void> 
     );
   }
 }
+
+/**
+ * `mariadb://` on a MySQL server would fail every write: the MariaDB dialect sends a write's
+ * outbox INSERT and its COMMIT as one compound statement (`BEGIN NOT ATOMIC ... END`), which
+ * MySQL refuses. Refused at start instead, naming the scheme to use.
+ */
+export async function refuseWrongServer(
+  dataSource: Pick<DataSource, 'options' | 'query'>,
+): Promise<void> {
+  if (dataSource.options.type !== 'mariadb') return;
+  const [{ version }] = await dataSource.query<Array<{ version: string }>>(
+    'SELECT VERSION() AS version',
+  );
+  if (!/mariadb/i.test(version)) {
+    throw new Error(
+      `DATABASE_URL names a MariaDB server (mariadb://), but the server is ${version}, not MariaDB: ` +
+        'use mysql:// for MySQL.',
+    );
+  }
+}
