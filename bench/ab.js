@@ -25,6 +25,7 @@ const {
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
+  benchServiceEnv,
 } = require('./processes');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -89,16 +90,12 @@ async function main() {
           script: variant.script,
           nodeBin: variant.node,
           cwd: ROOT,
-          env: {
-            ...process.env,
-            DATABASE_URL: url.toString(),
-            PORT: String(PORT),
-            HOST: '127.0.0.1',
-            NODE_ENV: 'production',
-            JWT_SECRET: SECRET,
-            RATE_LIMIT_PER_MINUTE: '0',
-            ...variant.env,
-          },
+          env: benchServiceEnv(
+            { databaseUrl: url.toString(), port: PORT, jwtSecret: SECRET },
+            {
+              ...variant.env,
+            },
+          ),
         });
         const child = server.child;
         try {

@@ -29,6 +29,7 @@ const {
   median,
   parseVariant: parseBenchVariant,
   uniqueDatabaseName,
+  benchServiceEnv,
 } = require('./processes');
 
 const ROOT = join(__dirname, '..');
@@ -156,16 +157,12 @@ async function main() {
           ],
           {
             cwd: ROOT,
-            env: {
-              ...process.env,
-              DATABASE_URL: url.toString(),
-              PORT: String(PORT),
-              HOST: '127.0.0.1',
-              NODE_ENV: 'production',
-              JWT_SECRET: SECRET,
-              RATE_LIMIT_PER_MINUTE: '0',
-              ...variant.env,
-            },
+            env: benchServiceEnv(
+              { databaseUrl: url.toString(), port: PORT, jwtSecret: SECRET },
+              {
+                ...variant.env,
+              },
+            ),
             // valgrind's and the service's errors, should the server die
             stdio: [
               'ignore',

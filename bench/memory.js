@@ -24,6 +24,7 @@ const {
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
+  benchServiceEnv,
 } = require('./processes');
 
 const ROOT = join(__dirname, '..');
@@ -67,17 +68,13 @@ async function main() {
         nodeBin: variant.node,
         nodeArgs: ['-r', join(__dirname, 'memory-probe-preload.js')],
         cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: url.toString(),
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          NODE_ENV: 'production',
-          JWT_SECRET: SECRET,
-          RATE_LIMIT_PER_MINUTE: '0',
-          MEMORY_PROBE_OUT: OUT,
-          ...variant.env,
-        },
+        env: benchServiceEnv(
+          { databaseUrl: url.toString(), port, jwtSecret: SECRET },
+          {
+            MEMORY_PROBE_OUT: OUT,
+            ...variant.env,
+          },
+        ),
       });
       try {
         // /health on the service; a baseline answers it 404, which is ready too

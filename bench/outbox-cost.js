@@ -24,6 +24,7 @@ const {
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
+  benchServiceEnv,
 } = require('./processes');
 const { readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
@@ -133,16 +134,12 @@ async function main() {
           label: variant.label,
           script: SCRIPT,
           cwd: ROOT,
-          env: {
-            ...process.env,
-            DATABASE_URL: url.toString(),
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            NODE_ENV: 'production',
-            JWT_SECRET: SECRET,
-            RATE_LIMIT_PER_MINUTE: '0',
-            ...variant.env,
-          },
+          env: benchServiceEnv(
+            { databaseUrl: url.toString(), port, jwtSecret: SECRET },
+            {
+              ...variant.env,
+            },
+          ),
         });
         try {
           await waitForServer(`http://127.0.0.1:${port}/health`, server, variant.label);

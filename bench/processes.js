@@ -152,7 +152,26 @@ function parseVariant(arg, root) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/**
+ * The environment of the service (or a baseline) under a benchmark: production mode on loopback,
+ * its database, port and token secret, and no rate limit (the load comes from one address: the
+ * limit would measure itself); `extra` last, so that a variant may change any of it.
+ */
+function benchServiceEnv({ databaseUrl, port, jwtSecret }, extra = {}) {
+  return {
+    ...process.env,
+    DATABASE_URL: String(databaseUrl),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    JWT_SECRET: jwtSecret,
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...extra,
+  };
+}
+
 module.exports = {
+  benchServiceEnv,
   createDatabase,
   median,
   parseVariant,

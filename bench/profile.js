@@ -27,6 +27,7 @@ const {
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
+  benchServiceEnv,
 } = require('./processes');
 
 const ROOT = join(__dirname, '..');
@@ -163,16 +164,12 @@ async function main() {
     script: SCRIPT,
     nodeArgs: ['-r', join(__dirname, 'cpu-profile-preload.js')],
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: url.toString(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      JWT_SECRET: SECRET,
-      RATE_LIMIT_PER_MINUTE: '0',
-      CPU_PROFILE_OUT: OUT,
-    },
+    env: benchServiceEnv(
+      { databaseUrl: url.toString(), port, jwtSecret: SECRET },
+      {
+        CPU_PROFILE_OUT: OUT,
+      },
+    ),
   });
   let requests;
   let cpuUs;

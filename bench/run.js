@@ -33,6 +33,7 @@ const {
   waitForServer,
   whileRunning,
   withTimeout,
+  benchServiceEnv,
 } = require('./processes');
 const { isStale } = require('../scripts/build-if-stale');
 const { workflowsCursor } = require('./baseline-server');
@@ -124,16 +125,7 @@ function startProcess(label, script, databaseUrl, port) {
     label,
     script,
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      // the load comes from one address: rate limiting would measure itself
-      RATE_LIMIT_PER_MINUTE: '0',
-    },
+    env: benchServiceEnv({ databaseUrl, port, jwtSecret: JWT_SECRET }),
   });
   const rssKb = () => {
     try {

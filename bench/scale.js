@@ -24,6 +24,7 @@ const {
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
+  benchServiceEnv,
 } = require('./processes');
 const { isStale } = require('../scripts/build-if-stale');
 
@@ -366,15 +367,7 @@ async function runSize(n) {
       label: 'the service',
       script: 'dist/src/main.js',
       cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: proxied.toString(),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        JWT_SECRET,
-        RATE_LIMIT_PER_MINUTE: '0',
-      },
+      env: benchServiceEnv({ databaseUrl: proxied.toString(), port, jwtSecret: JWT_SECRET }),
     });
     const base = `http://127.0.0.1:${port}`;
     await waitForServer(`${base}/health`, app, 'the service');

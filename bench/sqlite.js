@@ -23,6 +23,7 @@ const {
   waitForServer,
   whileRunning,
   withTimeout,
+  benchServiceEnv,
 } = require('./processes');
 const { isStale } = require('../scripts/build-if-stale');
 
@@ -96,17 +97,12 @@ function startProcess(label, script, file, port, env = {}) {
     label,
     script,
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite:${file}`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      // the load comes from one address: rate limiting would measure itself
-      RATE_LIMIT_PER_MINUTE: '0',
-      ...env,
-    },
+    env: benchServiceEnv(
+      { databaseUrl: `sqlite:${file}`, port, jwtSecret: JWT_SECRET },
+      {
+        ...env,
+      },
+    ),
   });
   let peak = 0;
   const sampler = setInterval(() => {
