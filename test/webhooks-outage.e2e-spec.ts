@@ -60,7 +60,12 @@ describe('Webhooks: a receiver down for 30 s (e2e)', () => {
         d.attempts.map((a) => a.error?.split(':')[0]),
       ),
     );
-    expect(errors).toEqual(new Set(['HTTP 503', 'ECONNREFUSED']));
+    // both halves of the outage were seen; an attempt under way when the receiver stopped may
+    // have had its connection reset instead
+    expect([...errors].sort()).toEqual(expect.arrayContaining(['ECONNREFUSED', 'HTTP 503']));
+    expect(
+      [...errors].filter((e) => !['HTTP 503', 'ECONNREFUSED', 'ECONNRESET'].includes(String(e))),
+    ).toEqual([]);
     expect(during.body.items.every((d: { state: string }) => d.state === 'pending')).toBe(true);
 
     r.mode = { kind: 'ok' };
