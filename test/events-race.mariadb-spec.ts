@@ -1,20 +1,6 @@
-import { createTodo, createWorkflow } from './setup/fixtures';
-import type { DataSource } from 'typeorm';
+import { concurrentWriters, EVENTS_PER_ROUND, outboxReadWaiting } from './setup/concurrent-writers';
+import { createWorkflow } from './setup/fixtures';
 import { startTestApp, type TestApp } from './setup/test-app';
-
-/**
- * Whether the feed's locking read has been waiting for at least 200 ms: its statement, still
- * running in the test's database (a read of a few rows takes well under a millisecond). Read
- * from the process list, not INNODB_TRX: a read-only locking read has no transaction id, and
- * MariaDB may leave it out of INNODB_TRX while it waits (SHOW ENGINE INNODB STATUS shows it).
- */
-async function feedWaiting(db: DataSource): Promise<boolean> {
-  const [{ n }] = await db.query(
-    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
-      WHERE DB = DATABASE() AND INFO LIKE '%FROM outbox_events%LOCK IN SHARE MODE%' AND TIME_MS >= 200`,
-  );
-  return Number(n) > 0;
-}
 
 const WRITERS = 20;
 const ROUNDS = 5;
@@ -61,21 +47,8 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
       }
     })();
 
-    const writer = async (n: number) => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const workflow = await createWorkflow(t.http, { name: `w${n}.${round}` });
-        const todos = [];
-        for (let i = 0; i < 3; i++) {
-          todos.push(
-            await createTodo(t.http, { title: `t${n}.${round}.${i}`, workflowId: workflow.id }),
-          );
-        }
-        await t.http.patch(`/todos/${todos[0].id}`).send({ status: 'completed' }).expect(200);
-        await t.http.delete(`/workflows/${workflow.id}`).expect(200);
-      }
-    };
     try {
-      await Promise.all(Array.from({ length: WRITERS }, (_, n) => writer(n)));
+      await concurrentWriters(t.http, WRITERS, ROUNDS);
     } finally {
       writing = false;
     }
@@ -84,8 +57,7 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
     const table = (await t.db.query('SELECT id FROM outbox_events ORDER BY id')).map(
       (row: { id: number | string }) => String(row.id),
     );
-    // per writer and round: workflow, 3 todos, 1 update, the deletion and the workflow's delete
-    expect(table).toHaveLength(WRITERS * ROUNDS * 7);
+    expect(table).toHaveLength(WRITERS * ROUNDS * EVENTS_PER_ROUND);
     expect(served).toEqual(table);
     expect(polls).toBeGreaterThan(1);
   });
@@ -121,7 +93,7 @@ describe('The change feed under 20 concurrent writers on MariaDB (e2e)', () => {
         });
       // the feed either answers at once (stepping over the open transaction: the bug), or waits
       // for its lock; then the transaction commits
-      while (!answered && !(await feedWaiting(own))) {
+      while (!answered && !(await outboxReadWaiting(own))) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await runner.commitTransaction();

@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { createTodo, createWorkflow } from './setup/fixtures';
+import { concurrentWriters, EVENTS_PER_ROUND, outboxReadWaiting } from './setup/concurrent-writers';
+import { createWorkflow } from './setup/fixtures';
 import { pollUntil } from './setup/holding-receiver';
 import { startTestApp, type TestApp } from './setup/test-app';
 import { WebhookReceiver } from './setup/webhook-receiver';
@@ -12,19 +12,6 @@ const DISPATCHER_ENV = {
   WEBHOOK_POLL_MS: '200',
   WEBHOOK_RETRY_SCHEDULE: '200ms,500ms,1s',
 };
-
-/**
- * Whether a locking read of the outbox has been waiting for at least 200 ms (the fan-out reads
- * through the feed's query): its statement, still running in the test's database. As in
- * test/events-race.mariadb-spec.ts, read from the process list.
- */
-async function outboxReadWaiting(db: DataSource): Promise<boolean> {
-  const [{ n }] = await db.query(
-    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
-      WHERE DB = DATABASE() AND INFO LIKE '%FROM outbox_events%LOCK IN SHARE MODE%' AND TIME_MS >= 200`,
-  );
-  return Number(n) > 0;
-}
 
 /**
  * MariaDB only (SQLite runs one transaction at a time: its ids commit in order). Event ids are
@@ -52,26 +39,12 @@ describe('Webhook delivery under 20 concurrent writers on MariaDB (e2e)', () => 
     const created = await t.http.post('/webhooks').send({ url: receiver.url }).expect(201);
     receiver.verifyWith(created.body.secret as string);
 
-    const writer = async (n: number) => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const workflow = await createWorkflow(t.http, { name: `w${n}.${round}` });
-        const todos = [];
-        for (let i = 0; i < 3; i++) {
-          todos.push(
-            await createTodo(t.http, { title: `t${n}.${round}.${i}`, workflowId: workflow.id }),
-          );
-        }
-        await t.http.patch(`/todos/${todos[0].id}`).send({ status: 'completed' }).expect(200);
-        await t.http.delete(`/workflows/${workflow.id}`).expect(200);
-      }
-    };
-    await Promise.all(Array.from({ length: WRITERS }, (_, n) => writer(n)));
+    await concurrentWriters(t.http, WRITERS, ROUNDS);
 
     const table: string[] = (await t.db.query('SELECT id FROM outbox_events ORDER BY id')).map(
       (row: { id: number | string }) => String(row.id),
     );
-    // per writer and round: workflow, 3 todos, 1 update, the deletion and the workflow's delete
-    expect(table).toHaveLength(WRITERS * ROUNDS * 7);
+    expect(table).toHaveLength(WRITERS * ROUNDS * EVENTS_PER_ROUND);
     // polling: every event delivered, and no delivery of the endpoint left to send
     const undelivered = async () => {
       const [{ n }] = await t.db.query(

@@ -199,7 +199,7 @@ describe('Webhooks (e2e)', () => {
       expect(JSON.stringify(res.body.message)).toMatch(message);
     });
 
-    it('refuses a PATCH to a bad URL or an unknown type with 400, and leaves the endpoint as it was', async () => {
+    it('refuses a PATCH to a bad or null URL, an unknown type or a null active with 400, and leaves the endpoint as it was', async () => {
       const http = t.as(13);
       const r = await receiver();
       const { id } = await subscribe(http, r);
@@ -209,6 +209,10 @@ describe('Webhooks (e2e)', () => {
         .send({ types: ['nope.nope'] })
         .expect(400);
       await http.patch(`/webhooks/${id}`).send({ secret: 'whsec_AAAA' }).expect(400);
+      const nullUrl = await http.patch(`/webhooks/${id}`).send({ url: null }).expect(400);
+      expect(JSON.stringify(nullUrl.body.message)).toMatch(/url/);
+      const nullActive = await http.patch(`/webhooks/${id}`).send({ active: null }).expect(400);
+      expect(JSON.stringify(nullActive.body.message)).toMatch(/active/);
       expect((await http.get(`/webhooks/${id}`).expect(200)).body).toMatchObject({
         url: r.url,
         types: null,

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -46,31 +46,8 @@ export class CreateWebhookDto {
   description?: string | null;
 }
 
-export class UpdateWebhookDto {
-  /** A new URL, checked as on create. @example "https://hooks.example.com/v2" */
-  @ApiProperty({ required: false, minLength: 1, maxLength: 2048 })
-  @IsOptionalNotNull()
-  @IsText(1, 2048)
-  url?: string;
-
-  /** The event types; null for every type. @example ["todo.created"] */
-  @ApiProperty({ required: false, nullable: true, type: [String], minItems: 1, maxItems: 50 })
-  @IsOptionalOrNull()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @ArrayUnique()
-  @Matches(EVENT_TYPE, {
-    each: true,
-    message: 'each of types must be an event type such as workflow.deleted',
-  })
-  types?: string[] | null;
-
-  /** @example "Search index sync (v2)" */
-  @IsOptionalOrNull()
-  @IsText(0, 500)
-  description?: string | null;
-
+/** Partial update: each field as on create (a new url is checked again), and `active`. */
+export class UpdateWebhookDto extends PartialType(CreateWebhookDto, { skipNullProperties: false }) {
   /** false pauses deliveries (events are kept for the endpoint); true resumes them and clears a disabling. */
   @ApiProperty({ required: false, type: Boolean })
   @IsOptionalNotNull()
