@@ -2,7 +2,8 @@
 // What the bench scripts share about the servers they start: a free port each, a bounded wait
 // for the server to answer that fails at once when the server exits instead, and a failure as
 // soon as a server exits while it is being measured.
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 
 /** A TCP port nothing listens on right now (other runs may share the machine). */
@@ -150,6 +151,19 @@ function parseVariant(arg, root) {
   };
 }
 
+/** Clock ticks a second of /proc/<pid>/stat's utime and stime. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU time a process has used so far (user + system), in ms; NaN once it has exited. */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
@@ -175,6 +189,7 @@ module.exports = {
   createDatabase,
   median,
   parseVariant,
+  processCpuMs,
   dropDatabase,
   freePort,
   uniqueDatabaseName,

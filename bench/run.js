@@ -28,6 +28,8 @@ const autocannon = require('autocannon');
 const mysql = require('mysql2/promise');
 const {
   freePort,
+  median,
+  processCpuMs,
   startServer,
   uniqueDatabaseName,
   waitForServer,
@@ -40,8 +42,12 @@ const { workflowsCursor } = require('./baseline-server');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
-const DURATION = Number(process.env.BENCH_DURATION || 10);
-const WARMUP = Number(process.env.BENCH_WARMUP || 3);
+const DURATION = Number(process.env.BENCH_DURATION || 5);
+const WARMUP = Number(process.env.BENCH_WARMUP || 2);
+// each route (and feature pair) is measured ROUNDS times on each server, the servers' order
+// rotating from round to round so that a drift of the shared machine's load does not always
+// fall on the same one; the tables show the medians
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const CONNECTIONS = 50;
 const BENCH_DB = process.env.BENCH_DB || 'mariadb';
 // the whole run, and each autocannon run, are bounded: a stuck server fails the bench
@@ -141,6 +147,7 @@ function startProcess(label, script, databaseUrl, port) {
   return {
     ...server,
     label,
+    cpuMs: () => processCpuMs(server.child.pid),
     rssMb: () => Math.round(rssKb() / 1024),
     peakRssMb: () => Math.round(peak / 1024),
     stop: () => {
@@ -404,10 +411,13 @@ async function main() {
     await database.drop();
   }
 
-  async function measure(base, requests) {
-    await cannon(base, requests, WARMUP);
+  /** One round of the load on one server: req/s, latency, its CPU time a request, statements. */
+  async function measureOnce(server, requests) {
+    await cannon(server.base, requests, WARMUP);
     const before = await database.statements();
-    const result = await cannon(base, requests, DURATION);
+    const cpuBefore = server.cpuMs();
+    const result = await cannon(server.base, requests, DURATION);
+    const cpuUsed = server.cpuMs() - cpuBefore;
     const after = await database.statements();
     const total = result.requests.total;
     return {
@@ -415,8 +425,37 @@ async function main() {
       p50: result.latency.p50,
       p99: result.latency.p99,
       non2xx: result.non2xx + result.errors,
+      cpuUs: total > 0 ? (cpuUsed * 1000) / total : NaN,
       statements: total > 0 ? (after - before - 1) / total : NaN,
     };
+  }
+
+  /**
+   * ROUNDS rounds of each of `runs` ([key, server, requests]), the order rotating by one each
+   * round; for each key the median of every figure over its rounds (non-2xx: their sum).
+   */
+  async function measureRounds(runs, describe) {
+    const seen = Object.fromEntries(runs.map(([key]) => [key, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = runs.map((_, i) => runs[(i + round) % runs.length]);
+      for (const [key, server, requests] of order) {
+        log(`${describe(key)} (round ${round + 1} of ${ROUNDS})`);
+        seen[key].push(await measureOnce(server, requests));
+      }
+    }
+    return Object.fromEntries(
+      Object.entries(seen).map(([key, results]) => [
+        key,
+        {
+          rps: median(results.map((r) => r.rps)),
+          p50: median(results.map((r) => r.p50)),
+          p99: median(results.map((r) => r.p99)),
+          cpuUs: median(results.map((r) => r.cpuUs)),
+          statements: median(results.map((r) => r.statements)),
+          non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+        },
+      ]),
+    );
   }
 
   /** Statements the service issued for `work` (the counter is server-wide: let others settle). */
@@ -435,22 +474,24 @@ async function main() {
 
     const rows = [];
     for (const [route, requests] of routes(deepCursor)) {
-      const row = { route };
-      for (const key of COMPARED) {
-        log(`${route}: ${SERVERS[key].label}`);
-        row[key] = await measure(servers[key].base, requests);
-      }
-      rows.push(row);
+      const measured = await measureRounds(
+        COMPARED.map((key) => [key, servers[key], requests]),
+        (key) => `${route}: ${SERVERS[key].label}`,
+      );
+      rows.push({ route, ...measured });
     }
     // peak RSS under the same load for every server (the cascades below run on the service only)
     const peaks = Object.fromEntries(COMPARED.map((key) => [key, servers[key].peakRssMb()]));
 
     const costs = [];
     for (const { feature, plain, featured } of features()) {
-      log(`${feature}: ${plain[0]}`);
-      const without = await measure(service, plain[1]);
-      log(`${feature}: ${featured[0]}`);
-      const withIt = await measure(service, featured[1]);
+      const { without, withIt } = await measureRounds(
+        [
+          ['without', servers.service, plain[1]],
+          ['withIt', servers.service, featured[1]],
+        ],
+        (key) => `${feature}: ${key === 'without' ? plain[0] : featured[0]}`,
+      );
       costs.push({ feature, plain: plain[0], featured: featured[0], without, withIt });
     }
 
@@ -496,22 +537,22 @@ async function main() {
     const memory = (key) => `${servers[key].idleRssMb} / ${peaks[key]}`;
     const lines = [
       `Machine: ${machine}`,
-      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured per route and server, in the order bare floor, feature-matched baseline, service; statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
+      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections; per route and server ${ROUNDS} rounds of ${WARMUP} s warm-up and ${DURATION} s measured, the servers' order rotating from round to round; medians shown. CPU µs/request: the server process's user + system time over the measured seconds / its requests (the database server's CPU is not in it). Statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
       '',
-      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | CPU µs/request service / feature-matched / bare | CPU ratio feature-matched / service | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         ({ route, service: a, matched: b, bare: f }) =>
-          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(a.rps / f.rps, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
+          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(a.rps / f.rps, 2)} | ${fmt(a.cpuUs)} / ${fmt(b.cpuUs)} / ${fmt(f.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
       ),
       '',
       `RSS, idle after start / peak under the load (MiB): service ${memory('service')}, feature-matched baseline ${memory('matched')}, bare floor ${memory('bare')}; service peak / feature-matched peak ${fmt(peaks.service / peaks.matched, 2)}; service peak over the whole run, cascades of 100,000 rows included, ${servers.service.peakRssMb()} MiB`,
       '',
-      '| feature (service only, one route right after the other) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | statements/request without / with | non-2xx |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | CPU µs/request without / with | CPU ratio without / with | statements/request without / with | non-2xx |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...costs.map(
         (c) =>
-          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
+          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
       ),
       '',
       "| cascade: linked children | service DELETE ms | one raw SQL transaction ms | ratio | raw SQL without the deletion record ms | the record's share of the raw transaction | statements issued by the service |",
