@@ -89,6 +89,7 @@ async function main() {
           label: variant.label,
           script: variant.script,
           nodeBin: variant.node,
+          startArgs: variant.startArgs,
           cwd: ROOT,
           env: benchServiceEnv(
             { databaseUrl: url.toString(), port: PORT, jwtSecret: SECRET },

@@ -13,7 +13,7 @@ const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const jwt = require('jsonwebtoken');
 
-const { freePort } = require('./processes');
+const { freePort, startArgsOf } = require('./processes');
 
 const ROOT = join(__dirname, '..');
 const SCRIPT = resolve(ROOT, process.argv[2] || 'dist/src/main.js');
@@ -76,7 +76,7 @@ function cpuMs(pid) {
 async function main() {
   const PORT = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'body-cpu-'));
-  const child = spawn(process.execPath, [SCRIPT], {
+  const child = spawn(process.execPath, [...startArgsOf(SCRIPT), SCRIPT], {
     cwd: dir,
     env: {
       ...process.env,

@@ -153,6 +153,7 @@ async function main() {
             `--vgdb-prefix=${OUT}/vgdb`,
             '--separate-threads=yes',
             variant.node,
+            ...variant.startArgs,
             variant.script,
           ],
           {

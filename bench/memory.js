@@ -66,6 +66,7 @@ async function main() {
         label: variant.label,
         script: variant.script,
         nodeBin: variant.node,
+        startArgs: variant.startArgs,
         nodeArgs: ['-r', join(__dirname, 'memory-probe-preload.js')],
         cwd: ROOT,
         env: benchServiceEnv(

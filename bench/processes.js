@@ -24,7 +24,27 @@ function uniqueDatabaseName(prefix) {
 }
 
 /**
- * Starts `node [nodeArgs] <script>` (or `nodeBin ...`) with `env`. `died` rejects when the process
+ * The Node.js options `npm start` runs the service with: package.json's start script is
+ * `node [options] dist/src/main.js`, and every benchmark starts a build of the service
+ * (any `.../dist/src/main.js`) with the same options, so that it measures what users run.
+ */
+const SERVICE_NODE_ARGS = (() => {
+  const start = require('../package.json').scripts.start;
+  const match = /^node((?: -[^ ]+)*) dist\/src\/main\.js$/.exec(start);
+  if (!match)
+    throw new Error(
+      `package.json's start script is not "node [options] dist/src/main.js": ${start}`,
+    );
+  return match[1].split(' ').filter(Boolean);
+})();
+
+/** The options `npm start` gives `script` when it is a build of the service; none otherwise. */
+const startArgsOf = (script) =>
+  /(^|\/)dist\/src\/main\.js$/.test(script) ? SERVICE_NODE_ARGS : [];
+
+/**
+ * Starts `node [startArgs] [nodeArgs] <script>` (or `nodeBin ...`) with `env`; `startArgs` are
+ * `npm start`'s options for a build of the service unless given. `died` rejects when the process
  * exits before stop() was called, naming it and its exit code: race it against the work that
  * needs the process. stop() sends SIGTERM, waits at most 10 s, then SIGKILL.
  */
@@ -34,10 +54,11 @@ function startServer({
   env,
   cwd,
   nodeBin = process.execPath,
+  startArgs = startArgsOf(script),
   nodeArgs = [],
   stdio,
 }) {
-  const child = spawn(nodeBin, [...nodeArgs, script], {
+  const child = spawn(nodeBin, [...startArgs, ...nodeArgs, script], {
     cwd,
     env,
     stdio: stdio ?? ['ignore', 'ignore', 'inherit'],
@@ -134,19 +155,24 @@ async function dropDatabase(admin, name) {
 }
 
 /**
- * `label=script[,ENV=value...]` of ab.js and instructions.js: the build to run (default
- * dist/src/main.js), its environment, and `NODE_BIN` for another Node.js binary.
+ * `label=script[,ENV=value...]` of ab.js, instructions.js and memory.js: the build to run (default
+ * dist/src/main.js), its environment, `NODE_BIN` for another Node.js binary, and `NODE_ARGS`
+ * (space-separated; empty for none) for Node.js options instead of `npm start`'s. (Options on the
+ * command line win over NODE_OPTIONS: to run a build without `npm start`'s, use NODE_ARGS.)
  */
 function parseVariant(arg, root) {
   const at = arg.indexOf('=');
   const [script, ...pairs] = (at < 0 ? '' : arg.slice(at + 1)).split(',');
-  const { NODE_BIN, ...env } = Object.fromEntries(
+  const { NODE_BIN, NODE_ARGS, ...env } = Object.fromEntries(
     pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
+  const resolved = require('node:path').resolve(root, script || 'dist/src/main.js');
   return {
     label: at < 0 ? arg : arg.slice(0, at),
-    script: require('node:path').resolve(root, script || 'dist/src/main.js'),
+    script: resolved,
     node: NODE_BIN || process.execPath,
+    startArgs:
+      NODE_ARGS === undefined ? startArgsOf(resolved) : NODE_ARGS.split(' ').filter(Boolean),
     env,
   };
 }
@@ -185,7 +211,9 @@ function benchServiceEnv({ databaseUrl, port, jwtSecret }, extra = {}) {
 }
 
 module.exports = {
+  SERVICE_NODE_ARGS,
   benchServiceEnv,
+  startArgsOf,
   createDatabase,
   median,
   parseVariant,

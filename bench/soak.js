@@ -28,6 +28,7 @@ const os = require('node:os');
 const { join } = require('node:path');
 const jwt = require('jsonwebtoken');
 const { isStale } = require('../scripts/build-if-stale');
+const { SERVICE_NODE_ARGS } = require('./processes');
 
 const ROOT = join(__dirname, '..');
 const SECONDS = Number(process.env.SOAK_SECONDS || 300);
@@ -188,7 +189,13 @@ async function main() {
   BASE = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--require', join(__dirname, 'soak-gc.js'), join(ROOT, 'dist/src/main.js')],
+    [
+      ...SERVICE_NODE_ARGS, // as npm start runs it
+      '--expose-gc',
+      '--require',
+      join(__dirname, 'soak-gc.js'),
+      join(ROOT, 'dist/src/main.js'),
+    ],
     {
       cwd, // no DATABASE_URL: the default, SQLite in data/app.sqlite of this directory
       env: {

@@ -1,6 +1,6 @@
 import { UnauthorizedException, type NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { TokenVerifier } from './auth/token-verifier';
@@ -163,54 +163,59 @@ function useDocs(app: NestFastifyApplication, mode: 'public' | 'auth'): void {
       });
   }
   const kinds = app.get(LinkedKinds).kinds();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Recruitment workflows')
-      .setDescription(
-        'Workflows own rows of several linked kinds (each has its tag). Deleting a workflow ' +
-          'soft-deletes it and, in the same transaction, every active row linked to it. ' +
-          "Soft-deleted rows answer 404. Every row belongs to one organization, the token's `org` " +
-          'claim: rows of another organization answer 404 exactly as missing ones, and a link to ' +
-          'its workflow 422. Errors share one shape: { statusCode, error, message }.',
-      )
-      .setVersion('1.0.0')
-      .setLicense(
-        'Proprietary (UNLICENSED)',
-        'https://docs.npmjs.com/cli/configuring-npm/package-json#license',
-      )
-      .addServer('/', 'This server')
-      .addTag('workflows', 'Recruitment workflows; deleting one cascades to its linked rows')
-      .addTag(
-        'deletions',
-        'Every soft delete is a deletion record: the trash, bulk deletes, restore and purge by deletion',
-      )
-      .addTag('admin', 'Orphan repair and retention (admin role)')
-      .addTag(
-        'events',
-        'The change feed: every change, written in its own transaction (admin or integration role)',
-      )
-      .addTag(
-        'webhooks',
-        'Endpoints that receive every change, signed per Standard Webhooks (admin; the integration role may read)',
-      )
-      .addTag('operations', 'Health check')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        bearerFormat: 'JWT',
-        description:
-          'A JWT with `sub` (user id), `role` (viewer, editor, admin, or integration: `GET /events` and the GETs of `/webhooks` only), `org` (organization id) and `exp`.',
-      })
-      .build(),
-    { extraModels: linkedKindModels(kinds) },
-  );
-  describeLinkedKinds(document, kinds);
-  describeEventTypes(document, changeEventTypes(kinds));
-  describeWebhookMessages(document, changeEventTypes(kinds));
-  describeHttpSemantics(document);
-  completeDocument(document);
-  SwaggerModule.setup(DOCS_PATH, app, document, {
+  // built on the first request for it (then kept), not at start: a service whose documentation
+  // nobody reads never builds it, nor compiles the code that builds it
+  const buildDocument = (): OpenAPIObject => {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Recruitment workflows')
+        .setDescription(
+          'Workflows own rows of several linked kinds (each has its tag). Deleting a workflow ' +
+            'soft-deletes it and, in the same transaction, every active row linked to it. ' +
+            "Soft-deleted rows answer 404. Every row belongs to one organization, the token's `org` " +
+            'claim: rows of another organization answer 404 exactly as missing ones, and a link to ' +
+            'its workflow 422. Errors share one shape: { statusCode, error, message }.',
+        )
+        .setVersion('1.0.0')
+        .setLicense(
+          'Proprietary (UNLICENSED)',
+          'https://docs.npmjs.com/cli/configuring-npm/package-json#license',
+        )
+        .addServer('/', 'This server')
+        .addTag('workflows', 'Recruitment workflows; deleting one cascades to its linked rows')
+        .addTag(
+          'deletions',
+          'Every soft delete is a deletion record: the trash, bulk deletes, restore and purge by deletion',
+        )
+        .addTag('admin', 'Orphan repair and retention (admin role)')
+        .addTag(
+          'events',
+          'The change feed: every change, written in its own transaction (admin or integration role)',
+        )
+        .addTag(
+          'webhooks',
+          'Endpoints that receive every change, signed per Standard Webhooks (admin; the integration role may read)',
+        )
+        .addTag('operations', 'Health check')
+        .addBearerAuth({
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A JWT with `sub` (user id), `role` (viewer, editor, admin, or integration: `GET /events` and the GETs of `/webhooks` only), `org` (organization id) and `exp`.',
+        })
+        .build(),
+      { extraModels: linkedKindModels(kinds) },
+    );
+    describeLinkedKinds(document, kinds);
+    describeEventTypes(document, changeEventTypes(kinds));
+    describeWebhookMessages(document, changeEventTypes(kinds));
+    describeHttpSemantics(document);
+    completeDocument(document);
+    return document;
+  };
+  SwaggerModule.setup(DOCS_PATH, app, buildDocument, {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
     customSiteTitle: 'Recruitment workflows API',
   });

@@ -1,7 +1,6 @@
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { normalizeIp, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Logger as Pino } from 'pino';
 import { redactRedisUrl, type RateLimitStore } from './rate-limit.config';
 
@@ -44,7 +43,14 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     private readonly logger: Pino,
   ) {
     if (settings.store.kind === 'redis') {
-      this.redis = new Redis(settings.store.url, {
+      // loaded only here: a service counting in its own memory never loads ioredis (its code,
+      // once loaded, stays in the heap for the life of the process)
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
+      const { ThrottlerStorageRedisService } =
+        require('@nest-lab/throttler-storage-redis') as typeof import('@nest-lab/throttler-storage-redis');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      this.redis = new RedisClient(settings.store.url, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         commandTimeout: 500,
