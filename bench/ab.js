@@ -152,7 +152,9 @@ async function main() {
   } finally {
     await dropDatabase(admin, DATABASE);
   }
-  console.log(`${METHOD} ${PATH}${IDEMPOTENCY ? ', a new Idempotency-Key a request' : ''}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`);
+  console.log(
+    `${METHOD} ${PATH}${IDEMPOTENCY ? ', a new Idempotency-Key a request' : ''}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`,
+  );
   console.log('| variant | req/s | CPU us a request |\n|---|---:|---:|');
   for (const v of variants)
     console.log(`| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} |`);

@@ -84,7 +84,7 @@ describe('Idempotency-Key (e2e)', () => {
     expect(await count('todos', 'title = ?', ['Atomic'])).toBe(1);
   });
 
-  it('answers 409 and rolls the effect back when the key is no longer the request\'s at its commit (taken over by a retry)', async () => {
+  it("answers 409 and rolls the effect back when the key is no longer the request's at its commit (taken over by a retry)", async () => {
     const key = newKey();
     // a retry that takes the key over while the first request runs (as after the lease), made
     // here by a trigger inside the first request's transaction, between its INSERT and its commit
@@ -101,7 +101,9 @@ describe('Idempotency-Key (e2e)', () => {
         .send({ title: 'Taken over', ownerId: 5 })
         .expect(409);
       expectErrorShape(res.body, 409);
-      expect(res.body.message).toMatch(/taken over by a retry of this request; nothing was changed/);
+      expect(res.body.message).toMatch(
+        /taken over by a retry of this request; nothing was changed/,
+      );
       expect(res.headers['retry-after']).toBe('1');
     } finally {
       await t.db.query('DROP TRIGGER IF EXISTS test_take_over');
