@@ -25,7 +25,9 @@ export interface Reader {
  * One open transaction, handed to the work that Database.transaction runs and passed on
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
- * of it. (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
+ * of it; the one other write is Database.autocommit, a single statement committed on its own,
+ * for the few writes that must commit apart from any effect (an Idempotency-Key's claim, its
+ * release). (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
  * docs/architecture.md.)
  */
 export class Transaction implements Reader {
