@@ -9,12 +9,15 @@
 // WRITE_FIRST=1 makes one POST before the measurement; NODE_BIN=<path> runs that variant on
 // another Node.js binary (the default is the one running ab.js). AB_PATH (default /workflows/1),
 // AB_METHOD (GET) and AB_BODY (a JSON body, for POST and PATCH), AB_ROUNDS (3), AB_SECONDS (5),
-// BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test). The database is seeded once, through
-// the first variant: workflow 1 with 25 todos and interview 1 linked to it.
+// BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test). AB_IDEMPOTENCY=1 sends a new
+// Idempotency-Key with every request (the feature's cost: a key is claimed and answered each
+// time, never replayed). The database is seeded once, through the first variant: workflow 1 with
+// 25 todos and interview 1 linked to it.
 //
 //   AB_PATH='/todos?limit=20' node bench/ab.js ...
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
 //   AB_METHOD=PATCH AB_PATH=/interviews/1 AB_BODY='{"title":"renamed"}' node bench/ab.js ...
+//   AB_IDEMPOTENCY=1 AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
 const {
   createDatabase,
   dropDatabase,
@@ -29,7 +32,7 @@ const {
 } = require('./processes');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
 
@@ -39,6 +42,7 @@ const METHOD = process.env.AB_METHOD || 'GET';
 const BODY = process.env.AB_BODY;
 const ROUNDS = Number(process.env.AB_ROUNDS || 3);
 const SECONDS = Number(process.env.AB_SECONDS || 5);
+const IDEMPOTENCY = process.env.AB_IDEMPOTENCY === '1';
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 // a database and a port of its own, so that two runs on one machine do not collide
 const DATABASE = uniqueDatabaseName('bench_ab');
@@ -117,6 +121,18 @@ async function main() {
                 ...(BODY ? { 'content-type': 'application/json' } : {}),
               },
               ...(BODY ? { body: BODY } : {}),
+              ...(IDEMPOTENCY
+                ? {
+                    requests: [
+                      {
+                        setupRequest: (r) => ({
+                          ...r,
+                          headers: { ...r.headers, 'idempotency-key': randomUUID() },
+                        }),
+                      },
+                    ],
+                  }
+                : {}),
             };
             await autocannon({ ...load, duration: 2 });
             const before = cpuTicks(child.pid);
@@ -137,7 +153,9 @@ async function main() {
   } finally {
     await dropDatabase(admin, DATABASE);
   }
-  console.log(`${METHOD} ${PATH}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`);
+  console.log(
+    `${METHOD} ${PATH}${IDEMPOTENCY ? ', a new Idempotency-Key a request' : ''}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`,
+  );
   console.log('| variant | req/s | CPU us a request |\n|---|---:|---:|');
   for (const v of variants)
     console.log(`| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} |`);

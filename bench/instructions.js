@@ -2,7 +2,7 @@
 // Instructions per request of builds of the service on one route, counted by valgrind's
 // callgrind in the server process: unlike CPU time, the count does not depend on what else the
 // machine runs, so two builds can be compared on a shared machine to within a percent or so.
-// Same variants, routes and environment as bench/ab.js (read it):
+// Same variants, routes and environment as bench/ab.js (read it; AB_IDEMPOTENCY=1 too):
 //
 //   node bench/instructions.js before=/tmp/old/dist/src/main.js now=dist/src/main.js
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/instructions.js ...
@@ -20,7 +20,7 @@
 const { spawn, execFileSync } = require('node:child_process');
 const { readFileSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const jwt = require('jsonwebtoken');
 const {
   createDatabase,
@@ -36,6 +36,7 @@ const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
 const METHOD = process.env.AB_METHOD || 'GET';
 const BODY = process.env.AB_BODY;
+const IDEMPOTENCY = process.env.AB_IDEMPOTENCY === '1';
 const WARMUP = Number(process.env.IR_WARMUP || 400);
 const REQUESTS = Number(process.env.IR_REQUESTS || 400);
 const CONNECTIONS = Number(process.env.IR_CONNECTIONS || 4);
@@ -66,12 +67,13 @@ async function waitFor(url) {
   throw new Error(`${url} did not answer`);
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, idempotent = false) {
   const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
     method,
     headers: {
       authorization: AUTHORIZATION,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(idempotent ? { 'idempotency-key': randomUUID() } : {}),
     },
     ...(body === undefined ? {} : { body }),
   });
@@ -93,7 +95,7 @@ async function load(count) {
   const worker = async () => {
     while (next < count) {
       next++;
-      await request(METHOD, PATH, BODY);
+      await request(METHOD, PATH, BODY, IDEMPOTENCY);
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
@@ -207,7 +209,7 @@ async function main() {
   }
   const base = variants[0].counts;
   console.log(
-    `${METHOD} ${PATH}: ${WARMUP} requests to warm up, then ${WINDOWS} windows of ${REQUESTS}, ${CONNECTIONS} at a time; the last window; ${ROUNDS} round(s), medians`,
+    `${METHOD} ${PATH}${IDEMPOTENCY ? ' (a new Idempotency-Key a request)' : ''}: ${WARMUP} requests to warm up, then ${WINDOWS} windows of ${REQUESTS}, ${CONNECTIONS} at a time; the last window; ${ROUNDS} round(s), medians`,
   );
   console.log(
     `| variant | main thread: instructions a request | vs ${variants[0].label} | all threads |\n|---|---:|---:|---:|`,

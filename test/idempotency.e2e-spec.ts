@@ -84,6 +84,41 @@ describe('Idempotency-Key (e2e)', () => {
     expect(await count('todos', 'title = ?', ['Atomic'])).toBe(1);
   });
 
+  it("answers 409 and rolls the effect back when the key is no longer the request's at its commit (taken over by a retry)", async () => {
+    const key = newKey();
+    // a retry that takes the key over while the first request runs (as after the lease), made
+    // here by a trigger inside the first request's transaction, between its INSERT and its commit
+    const lockId = 'taken-over-by-a-retry-0000000000';
+    await t.db.query(
+      t.database.kind === 'sqlite'
+        ? `CREATE TRIGGER test_take_over AFTER INSERT ON todos BEGIN UPDATE idempotency_keys SET lock_id = '${lockId}' WHERE idempotency_key = '${key}'; END`
+        : `CREATE TRIGGER test_take_over AFTER INSERT ON todos FOR EACH ROW UPDATE idempotency_keys SET lock_id = '${lockId}' WHERE idempotency_key = '${key}'`,
+    );
+    try {
+      const res = await t.http
+        .post('/todos')
+        .set('Idempotency-Key', key)
+        .send({ title: 'Taken over', ownerId: 5 })
+        .expect(409);
+      expectErrorShape(res.body, 409);
+      expect(res.body.message).toMatch(
+        /taken over by a retry of this request; nothing was changed/,
+      );
+      expect(res.headers['retry-after']).toBe('1');
+    } finally {
+      await t.db.query('DROP TRIGGER IF EXISTS test_take_over');
+    }
+    expect(await count('todos', 'title = ?', ['Taken over'])).toBe(0);
+    // the trigger's take-over rolled back with the rest: the key was freed, and the retry runs
+    expect(await count('idempotency_keys', 'idempotency_key = ?', [key])).toBe(0);
+    await t.http
+      .post('/todos')
+      .set('Idempotency-Key', key)
+      .send({ title: 'Taken over', ownerId: 5 })
+      .expect(201);
+    expect(await count('todos', 'title = ?', ['Taken over'])).toBe(1);
+  });
+
   it('frees the key of a request that fails validation (400): the corrected retry runs', async () => {
     const key = newKey();
     await t.http.post('/workflows').set('Idempotency-Key', key).send({ name: '' }).expect(400);

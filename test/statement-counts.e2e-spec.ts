@@ -1,14 +1,17 @@
 import { encodeCursor } from '../src/common/pagination/cursor';
+import type { DatabaseKind } from '../src/database/database-url';
 import { createInterview, createTodo, createWorkflow } from './setup/fixtures';
 import { StatementLog } from './setup/statement-log';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 const FEW = 2;
 /**
- * What an Idempotency-Key adds to a write: BEGIN, the INSERT of the claim, COMMIT; and the UPDATE
- * that stores the answer in the effect's own transaction.
+ * What an Idempotency-Key adds to a write: the INSERT of the claim (one statement, committed on
+ * its own), and the UPDATE that stores the answer in the effect's own transaction, which on
+ * MariaDB goes with the COMMIT in one compound statement (as the outbox INSERT does). It was 4
+ * (BEGIN, INSERT, COMMIT; UPDATE) before that.
  */
-const KEY_STATEMENTS = 4;
+const KEY_STATEMENTS: Record<DatabaseKind, number> = { sqlite: 2, mysql: 2, mariadb: 1 };
 const MANY = 400;
 
 /**
@@ -211,7 +214,7 @@ describe('SQL statements per request (e2e)', () => {
     console.log(`statements per request (${FEW} vs ${MANY} linked rows of each kind):`, counts);
   });
 
-  it('adds the same few statements to a write sent with an Idempotency-Key, however many linked rows: the claim (its own transaction) and the answer (in the effect transaction)', async () => {
+  it('adds the same few statements to a write sent with an Idempotency-Key, however many linked rows: the claim (committed on its own) and the answer (in the effect transaction)', async () => {
     const few = await workflowWith(FEW);
     const many = await workflowWith(MANY);
     let serial = 0;
@@ -253,7 +256,7 @@ describe('SQL statements per request (e2e)', () => {
     }
     console.log('statements an Idempotency-Key adds to a write:', extra);
     for (const [route, [added]] of Object.entries(extra)) {
-      expect([route, added]).toEqual([route, KEY_STATEMENTS]);
+      expect([route, added]).toEqual([route, KEY_STATEMENTS[t.database.kind]]);
     }
   });
 });

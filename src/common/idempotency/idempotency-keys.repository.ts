@@ -36,7 +36,8 @@ export interface StoredAnswer {
  * leads every WHERE, as in SoftDeletableRepository) and to the caller. The unique key
  * (organization_id, subject_id, idempotency_key) decides which of two copies of a request runs,
  * on any replica and any node of a cluster: the other one's INSERT fails (on Galera, its commit
- * fails certification, the transaction is run again and then fails).
+ * fails certification, the statement is run again and then fails). The statements outside the
+ * effect's transaction are one statement each, committed on their own (Database.autocommit).
  */
 @Injectable()
 export class IdempotencyKeysRepository {
@@ -46,12 +47,10 @@ export class IdempotencyKeysRepository {
   async claim(owner: KeyOwner, requestHash: string, lockId: string, now: Date): Promise<boolean> {
     const at = timestampToDb(now);
     try {
-      await this.db.transaction((tx) =>
-        tx.execute(
-          `INSERT INTO ${TABLE} (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [owner.scope.organizationId, owner.subjectId, owner.key, requestHash, lockId, at, at],
-        ),
+      await this.db.autocommit(
+        `INSERT INTO ${TABLE} (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [owner.scope.organizationId, owner.subjectId, owner.key, requestHash, lockId, at, at],
       );
       return true;
     } catch (err) {
@@ -101,46 +100,46 @@ export class IdempotencyKeysRepository {
   ): Promise<boolean> {
     const at = timestampToDb(now);
     const { where, params } = whereKey(owner);
-    const { affected } = await this.db.transaction((tx) =>
-      tx.execute(
-        `UPDATE ${TABLE} SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?,
-                response_status = NULL, response_body = NULL, response_etag = NULL
-          WHERE ${where} AND lock_id = ?`,
-        [requestHash, lockId, at, at, ...params, previousLockId],
-      ),
+    const { affected } = await this.db.autocommit(
+      `UPDATE ${TABLE} SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?,
+              response_status = NULL, response_body = NULL, response_etag = NULL
+        WHERE ${where} AND lock_id = ?`,
+      [requestHash, lockId, at, at, ...params, previousLockId],
     );
     return affected > 0;
   }
 
   /**
-   * Stores the answer of the request that holds the key (`lockId`), in the transaction of its
-   * effect when `tx` is given; false when the key is no longer this request's.
+   * Stores the answer of the request that holds the key (`lockId`), committed at once; false
+   * when the key is no longer this request's.
    */
-  async complete(
+  async complete(owner: KeyOwner, lockId: string, answer: StoredAnswer): Promise<boolean> {
+    const { sql, params } = completion(owner, lockId, answer);
+    return (await this.db.autocommit(sql, params)).affected > 0;
+  }
+
+  /**
+   * Stores the answer of the request that holds the key (`lockId`) at the commit of its effect's
+   * transaction (Transaction.writeAtCommit: on MariaDB in the COMMIT's round trip); when the key is
+   * no longer this request's, the transaction rolls back and fails with `takenOver()`.
+   */
+  completeAtCommit(
+    tx: Transaction,
     owner: KeyOwner,
     lockId: string,
     answer: StoredAnswer,
-    tx?: Transaction,
-  ): Promise<boolean> {
-    const { where, params } = whereKey(owner);
-    const statement = (t: Transaction) =>
-      t.execute(
-        `UPDATE ${TABLE} SET response_status = ?, response_body = ?, response_etag = ?
-          WHERE ${where} AND lock_id = ?`,
-        [answer.status, answer.body, answer.etag, ...params, lockId],
-      );
-    const { affected } = tx ? await statement(tx) : await this.db.transaction(statement);
-    return affected > 0;
+    takenOver: () => Error,
+  ): void {
+    const { sql, params } = completion(owner, lockId, answer);
+    tx.writeAtCommit(sql, params, takenOver);
   }
 
   /** Frees a key whose request failed, unless it was answered (or taken over) meanwhile. */
   async release(owner: KeyOwner, lockId: string): Promise<void> {
     const { where, params } = whereKey(owner);
-    await this.db.transaction((tx) =>
-      tx.execute(
-        `DELETE FROM ${TABLE} WHERE ${where} AND lock_id = ? AND response_status IS NULL`,
-        [...params, lockId],
-      ),
+    await this.db.autocommit(
+      `DELETE FROM ${TABLE} WHERE ${where} AND lock_id = ? AND response_status IS NULL`,
+      [...params, lockId],
     );
   }
 
@@ -184,6 +183,20 @@ function organizationOf(scope: Scope): number {
     throw new Error(`not a scope: organizationId ${String(organizationId)}`);
   }
   return organizationId;
+}
+
+/** The UPDATE that stores a request's answer with its key, if the key is still the request's. */
+function completion(
+  owner: KeyOwner,
+  lockId: string,
+  answer: StoredAnswer,
+): { sql: string; params: unknown[] } {
+  const { where, params } = whereKey(owner);
+  return {
+    sql: `UPDATE ${TABLE} SET response_status = ?, response_body = ?, response_etag = ?
+          WHERE ${where} AND lock_id = ?`,
+    params: [answer.status, answer.body, answer.etag, ...params, lockId],
+  };
 }
 
 function whereKey(owner: KeyOwner): { where: string; params: unknown[] } {

@@ -33,7 +33,7 @@ export interface HeldKey {
   /** The answer stored in the effect's transaction, if one was (compared by identity). */
   stored: unknown;
   /** Stores the answer in the transaction of the effect (RequestContext.beforeCommit). */
-  beforeCommit: (tx: Transaction, result: unknown) => Promise<void>;
+  beforeCommit: (tx: Transaction, result: unknown) => void;
 }
 
 /**
@@ -116,12 +116,18 @@ export class IdempotencyKeys {
       owner,
       lockId,
       stored: NOT_STORED,
-      beforeCommit: async (tx, result) => {
-        if (!(await this.keys.complete(owner, lockId, answerOf(status, result), tx))) {
-          throw new IdempotentRequestInProgressError(
-            'This Idempotency-Key was taken over by a retry of this request; nothing was changed',
-          );
-        }
+      beforeCommit: (tx, result) => {
+        this.keys.completeAtCommit(
+          tx,
+          owner,
+          lockId,
+          answerOf(status, result),
+          () =>
+            new IdempotentRequestInProgressError(
+              'This Idempotency-Key was taken over by a retry of this request; nothing was changed',
+            ),
+        );
+        // if the transaction fails instead, so does the request: its key is freed (settle)
         held.stored = result;
       },
     };

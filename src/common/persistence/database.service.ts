@@ -25,12 +25,16 @@ export interface Reader {
  * One open transaction, handed to the work that Database.transaction runs and passed on
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
- * of it. (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
+ * of it; the one other write is Database.autocommit, a single statement committed on its own,
+ * for the few writes that must commit apart from any effect (an Idempotency-Key's claim, its
+ * release). (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
  * docs/architecture.md.)
  */
 export class Transaction implements Reader {
   /** The events this transaction records (see emit), written just before it commits. */
   readonly outbox = new OutboxBuffer();
+  /** The writes that must change a row for it to commit (see writeAtCommit), in call order. */
+  readonly commitWrites: CommitWrite[] = [];
 
   constructor(
     private readonly runner: QueryRunner,
@@ -42,8 +46,16 @@ export class Transaction implements Reader {
   }
 
   async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    const result = await this.runner.query(sql, params, true);
-    return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
+    return writeResultOf(await this.runner.query(sql, params, true));
+  }
+
+  /**
+   * A write run at the commit, after the work and before the outbox INSERT, that must change a
+   * row: if it changes none, the transaction is rolled back and fails with `unchanged()`. On
+   * MariaDB it goes with the COMMIT, in the same round trip (Database.transaction).
+   */
+  writeAtCommit(sql: string, params: unknown[], unchanged: () => Error): void {
+    this.commitWrites.push({ sql, params, unchanged });
   }
 
   /**
@@ -67,13 +79,19 @@ export class Transaction implements Reader {
   }
 }
 
+interface CommitWrite {
+  sql: string;
+  params: unknown[];
+  unchanged: () => Error;
+}
+
 /**
  * The part of a Scope that Database.transaction reads: the request's commit hook (a Scope is
  * one; see request-context.ts, which this file does not import, to keep the two apart).
  */
 export interface RequestScope {
   readonly request?: {
-    readonly beforeCommit?: (tx: Transaction, result: unknown) => Promise<void>;
+    readonly beforeCommit?: (tx: Transaction, result: unknown) => void;
   };
 }
 
@@ -128,7 +146,7 @@ export class Database implements Reader, OnModuleDestroy {
     const whole = beforeCommit
       ? async (tx: Transaction) => {
           const result = await work(tx);
-          await beforeCommit(tx, result);
+          beforeCommit(tx, result);
           return result;
         }
       : work;
@@ -136,11 +154,36 @@ export class Database implements Reader, OnModuleDestroy {
     return this.dialect.serializesAccess ? this.queue.run(run) : run();
   }
 
+  /**
+   * One write statement outside any transaction, committed on its own (autocommit: a single
+   * statement is atomic, and on a Galera cluster it is certified as a transaction is), retried as
+   * a transaction is on a deadlock or a certification conflict. One round trip, where a
+   * transaction of one statement takes three (BEGIN, the statement, COMMIT).
+   */
+  autocommit(sql: string, params: unknown[] = []): Promise<WriteResult> {
+    const run = () =>
+      this.withConflictRetries(async () => {
+        if (this.dialect.serializesAccess) {
+          // SQLite's one writing connection, between two transactions (the queue)
+          const runner = this.dataSource.createQueryRunner();
+          try {
+            return writeResultOf(await runner.query(sql, params, true));
+          } finally {
+            await runner.release();
+          }
+        }
+        this.dataSource.logger.logQuery(sql, params);
+        const header = await queryOnPool<{ affectedRows?: number }>(this.dataSource, sql, params);
+        return { affected: Number(header.affectedRows ?? 0), insertId: insertIdOf(header) };
+      });
+    return this.dialect.serializesAccess ? this.queue.run(run) : run();
+  }
+
   /** A read outside any transaction (inside one, use the Transaction's select). */
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
     this.dataSource.logger.logQuery(sql, params);
     if (this.dialect.serializesAccess) return this.readSqlite<R>(sql, params);
-    return selectOnPool<R>(this.dataSource, sql, params);
+    return queryOnPool<R[]>(this.dataSource, sql, params);
   }
 
   /**
@@ -164,23 +207,31 @@ export class Database implements Reader, OnModuleDestroy {
       await runner.startTransaction();
       const tx = new Transaction(runner, this.dialect);
       const result = await work(tx);
-      if (tx.outbox.size === 0) {
+      const writes = tx.commitWrites;
+      if (writes.length === 0 && tx.outbox.size === 0) {
         await runner.commitTransaction();
         return result;
       }
-      // last, so that an event's id is taken as late as possible before the commit
-      const { sql, params } = tx.outbox.insert();
+      // the outbox INSERT last, so that an event's id is taken as late as possible before the commit
+      const events = tx.outbox.size > 0 ? tx.outbox.insert() : undefined;
       if (this.dialect.compoundStatements) {
-        // the INSERT and the COMMIT in one round trip (docs/performance.md, "The outbox's
-        // cost"): should the INSERT fail, the block stops there, before its COMMIT, and the
-        // transaction, still open, is rolled back below. (The runner, released next, is left
-        // believing its transaction open: it is never used again.)
-        await runner.query(`BEGIN NOT ATOMIC ${sql}; COMMIT; END`, params);
+        // the writes and the COMMIT in one round trip (docs/performance.md, "The outbox's
+        // cost"): should a write fail, or a commit write change no row (its SIGNAL), the block
+        // stops there, before its COMMIT, and the transaction, still open, is rolled back below.
+        // (The runner, released next, is left believing its transaction open: it is never used
+        // again.)
+        const block = commitBlock(writes, events);
+        await runner.query(block.sql, block.params).catch((err: unknown) => {
+          throw writes[unchangedWriteOf(err) ?? -1]?.unchanged() ?? err;
+        });
       } else {
-        await tx.execute(sql, params);
+        for (const write of writes) {
+          if ((await tx.execute(write.sql, write.params)).affected === 0) throw write.unchanged();
+        }
+        if (events) await tx.execute(events.sql, events.params);
         await runner.commitTransaction();
       }
-      this.eventsCommitted?.();
+      if (events) this.eventsCommitted?.();
       return result;
     } catch (err) {
       if (runner.isTransactionActive) {
@@ -255,25 +306,74 @@ class SqliteReader {
   }
 }
 
-/** The part of mysql2's callback pool that reads use. */
+/**
+ * MariaDB's compound statement that ends a transaction: its commit writes, each followed by a
+ * SIGNAL when it changed no row (`UNCHANGED` and its index: see unchangedWriteOf), then the
+ * outbox INSERT, then the COMMIT. mysql2 fills in the `?`s before sending it.
+ */
+function commitBlock(
+  writes: readonly CommitWrite[],
+  events: { sql: string; params: unknown[] } | undefined,
+): { sql: string; params: unknown[] } {
+  const statements: string[] = [];
+  const params: unknown[] = [];
+  writes.forEach((write, index) => {
+    statements.push(
+      write.sql,
+      `IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${UNCHANGED} ${index}'; END IF`,
+    );
+    params.push(...write.params);
+  });
+  if (events) {
+    statements.push(events.sql);
+    params.push(...events.params);
+  }
+  return { sql: `BEGIN NOT ATOMIC ${statements.join('; ')}; COMMIT; END`, params };
+}
+
+const UNCHANGED = 'commit write changed no row:';
+
+/** The index of the commit write whose SIGNAL err is (commitBlock), or undefined. */
+function unchangedWriteOf(err: unknown): number | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { errno, sqlMessage, driverError } = e as {
+      errno?: unknown;
+      sqlMessage?: unknown;
+      driverError?: unknown;
+    };
+    // 1644: ER_SIGNAL_EXCEPTION, an unhandled SIGNAL
+    if (errno === 1644 && typeof sqlMessage === 'string' && sqlMessage.startsWith(UNCHANGED)) {
+      return Number(sqlMessage.slice(UNCHANGED.length));
+    }
+    e = driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The part of mysql2's callback pool that the Database uses. */
 interface MysqlPool {
   query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
 }
 
 /**
- * The one place that reaches into a TypeORM internal: a read straight on the mysql2 pool of
- * TypeORM's MysqlDriver (`driver.pool`, not a public API). It is what `DataSource.query` does,
- * less a query runner and its subscriber broadcasts per statement; docs/performance.md
+ * The one place that reaches into a TypeORM internal: a statement straight on the mysql2 pool of
+ * TypeORM's MysqlDriver (`driver.pool`, not a public API), for reads and autocommit writes. It is
+ * what `DataSource.query` does, less a query runner and its subscriber broadcasts per statement; docs/performance.md
  * ("Hand-written SQL against TypeORM's query builder") has the figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
  * and the e2e suites on MariaDB fail.
  */
-function selectOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]): Promise<R[]> {
+function queryOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]): Promise<R> {
   const driver: object = dataSource.driver;
   const pool = 'pool' in driver ? (driver.pool as MysqlPool | undefined) : undefined;
   if (!pool) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'));
   return new Promise((resolve, reject) =>
-    pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R[]))),
+    pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R))),
   );
+}
+
+/** A query runner's answer to a write (`useStructuredResult`). */
+function writeResultOf(result: { affected?: number | null; raw: unknown }): WriteResult {
+  return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
 }
 
 /** mysql2 answers a ResultSetHeader, better-sqlite3 the last row id. */

@@ -15,7 +15,8 @@ export interface RequestContext {
   ifMatch?: { id: number; tags: readonly string[] };
   /**
    * Runs inside the transaction, after its work and before its commit, with the work's result:
-   * the idempotency record of the request's answer commits with its effect.
+   * the idempotency record of the request's answer commits with its effect (a write at the
+   * commit: Transaction.writeAtCommit).
    */
-  beforeCommit?: (tx: Transaction, result: unknown) => Promise<void>;
+  beforeCommit?: (tx: Transaction, result: unknown) => void;
 }
