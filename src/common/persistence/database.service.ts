@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource, QueryFailedError, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { OutboxBuffer } from '../outbox/outbox';
@@ -22,6 +22,29 @@ export interface Reader {
 }
 
 /**
+ * Where a transaction's statements go: TypeORM's query runner on MariaDB/MySQL, SQLite's
+ * writing connection itself on SQLite (SqliteWriter).
+ */
+interface StatementRunner {
+  select<R>(sql: string, params: unknown[]): Promise<R[]>;
+  execute(sql: string, params: unknown[]): Promise<WriteResult>;
+}
+
+/** TypeORM's query runner of a MariaDB/MySQL transaction. */
+class QueryRunnerStatements implements StatementRunner {
+  constructor(private readonly runner: QueryRunner) {}
+
+  select<R>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.runner.query(sql, params);
+  }
+
+  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    const result = await this.runner.query(sql, params, true);
+    return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
+  }
+}
+
+/**
  * One open transaction, handed to the work that Database.transaction runs and passed on
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
@@ -33,17 +56,16 @@ export class Transaction implements Reader {
   readonly outbox = new OutboxBuffer();
 
   constructor(
-    private readonly runner: QueryRunner,
+    private readonly statements: StatementRunner,
     readonly dialect: SqlDialect,
   ) {}
 
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.runner.query(sql, params);
+    return this.statements.select<R>(sql, params);
   }
 
-  async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    const result = await this.runner.query(sql, params, true);
-    return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
+  execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
+    return this.statements.execute(sql, params);
   }
 
   /**
@@ -101,6 +123,7 @@ export class Database implements Reader, OnModuleDestroy {
   private readonly queue = new SerialQueue();
   private readonly logger = new Logger('Database');
   private sqliteReader: SqliteReader | undefined;
+  private sqliteWriter: SqliteWriter | undefined;
   /** Told after the commit of every transaction that wrote events (see onEventsCommitted). */
   private eventsCommitted: (() => void) | undefined;
 
@@ -132,8 +155,10 @@ export class Database implements Reader, OnModuleDestroy {
           return result;
         }
       : work;
-    const run = () => this.withConflictRetries(() => this.runTransaction(whole));
-    return this.dialect.serializesAccess ? this.queue.run(run) : run();
+    // SQLite has no conflicts to retry: its transactions run one at a time
+    if (this.dialect.serializesAccess)
+      return this.queue.run(() => this.runSqliteTransaction(whole));
+    return this.withConflictRetries(() => this.runTransaction(whole));
   }
 
   /** A read outside any transaction (inside one, use the Transaction's select). */
@@ -155,6 +180,50 @@ export class Database implements Reader, OnModuleDestroy {
   onModuleDestroy(): void {
     this.sqliteReader?.close();
     this.sqliteReader = undefined;
+    this.sqliteWriter = undefined;
+  }
+
+  /**
+   * A transaction on SQLite's writing connection, driven directly: BEGIN, the work's statements
+   * and the outbox INSERT, COMMIT, each a synchronous better-sqlite3 call on a prepared statement
+   * (TypeORM's query runner would add several promises, two event broadcasts and a
+   * statement-cache lookup behind an `await` to each: docs/performance.md, "The embedded SQLite
+   * default"). The same statements as on TypeORM's runner, logged through the same logger.
+   */
+  private async runSqliteTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const writer = this.openSqliteWriter();
+    writer.run('BEGIN TRANSACTION', []);
+    try {
+      const tx = new Transaction(writer, this.dialect);
+      const result = await work(tx);
+      const wroteEvents = tx.outbox.size > 0;
+      if (wroteEvents) {
+        // last, so that an event's id is taken as late as possible before the commit
+        const { sql, params } = tx.outbox.insert();
+        writer.run(sql, params);
+      }
+      writer.run('COMMIT', []);
+      if (wroteEvents) this.eventsCommitted?.();
+      return result;
+    } catch (err) {
+      // a failed COMMIT leaves the transaction open too; a rollback on a closed connection
+      // fails as well, and the first error is the one that matters
+      if (writer.inTransaction) writer.rollback();
+      throw err;
+    }
+  }
+
+  /** SQLite's writing connection (TypeORM's, which the migrations ran on), with its statements. */
+  private openSqliteWriter(): SqliteWriter {
+    const connection = (this.dataSource.driver as { databaseConnection?: BetterSqlite3.Database })
+      .databaseConnection;
+    if (!this.dataSource.isInitialized || !connection?.open) {
+      throw new DatabaseUnavailableError('the database is closed');
+    }
+    if (this.sqliteWriter?.connection !== connection) {
+      this.sqliteWriter = new SqliteWriter(connection, this.dataSource);
+    }
+    return this.sqliteWriter;
   }
 
   private async runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -162,7 +231,7 @@ export class Database implements Reader, OnModuleDestroy {
     try {
       await runner.connect();
       await runner.startTransaction();
-      const tx = new Transaction(runner, this.dialect);
+      const tx = new Transaction(new QueryRunnerStatements(runner), this.dialect);
       const result = await work(tx);
       if (tx.outbox.size === 0) {
         await runner.commitTransaction();
@@ -252,6 +321,89 @@ class SqliteReader {
   close(): void {
     this.statements.clear();
     this.connection.close();
+  }
+}
+
+/**
+ * SQLite's writing connection as transactions use it: each statement logged (as TypeORM's query
+ * runner logs it), prepared once and kept, and run synchronously; a failed one rejects with
+ * TypeORM's QueryFailedError, as on the runner, so that errors are mapped and logged the same.
+ */
+class SqliteWriter implements StatementRunner {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    readonly connection: BetterSqlite3.Database,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  get inTransaction(): boolean {
+    return this.connection.open && this.connection.inTransaction;
+  }
+
+  select<R>(sql: string, params: unknown[]): Promise<R[]> {
+    try {
+      this.dataSource.logger.logQuery(sql, params);
+      const statement = this.statement(sql);
+      // as TypeORM's runner: a statement that returns no rows is run (and reads as none)
+      if (!statement.reader) {
+        statement.run(...params);
+        return Promise.resolve([]);
+      }
+      return Promise.resolve(statement.all(...params) as R[]);
+    } catch (err) {
+      return Promise.reject(this.failed(err, sql, params));
+    }
+  }
+
+  execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    try {
+      return Promise.resolve(this.run(sql, params));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Runs a statement that returns no rows; throws QueryFailedError. */
+  run(sql: string, params: unknown[]): WriteResult {
+    this.dataSource.logger.logQuery(sql, params);
+    try {
+      const statement = this.statement(sql);
+      // as TypeORM's runner: a statement that returns rows is read (and changed none)
+      if (statement.reader) {
+        statement.all(...params);
+        return { affected: 0, insertId: 0 };
+      }
+      const { changes, lastInsertRowid } = statement.run(...params);
+      return { affected: changes, insertId: Number(lastInsertRowid) };
+    } catch (err) {
+      throw this.failed(err, sql, params);
+    }
+  }
+
+  /** Rolls the open transaction back; never throws (the error that led here is the one to report). */
+  rollback(): void {
+    try {
+      this.run('ROLLBACK', []);
+    } catch {
+      /* the connection is closed or broken */
+    }
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.connection.prepare(sql);
+      if (this.statements.size >= 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private failed(err: unknown, sql: string, params: unknown[]): Error {
+    if (err instanceof QueryFailedError) return err;
+    this.dataSource.logger.logQueryError(err instanceof Error ? err : String(err), sql, params);
+    return new QueryFailedError(sql, params, err instanceof Error ? err : new Error(String(err)));
   }
 }
 
