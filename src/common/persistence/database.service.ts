@@ -213,7 +213,11 @@ export class Database implements Reader, OnModuleDestroy {
     }
   }
 
-  /** SQLite's writing connection (TypeORM's, which the migrations ran on), with its statements. */
+  /**
+   * SQLite's writing connection (TypeORM's, which the migrations ran on), with its statements.
+   * `driver.databaseConnection` is not TypeORM's public API: should a release rename it, every
+   * write answers 503 and the e2e suites on SQLite fail.
+   */
   private openSqliteWriter(): SqliteWriter {
     const connection = (this.dataSource.driver as { databaseConnection?: BetterSqlite3.Database })
       .databaseConnection;
@@ -413,7 +417,7 @@ interface MysqlPool {
 }
 
 /**
- * The one place that reaches into a TypeORM internal: a read straight on the mysql2 pool of
+ * One of the two places that reach into a TypeORM internal (the other: openSqliteWriter): a read straight on the mysql2 pool of
  * TypeORM's MysqlDriver (`driver.pool`, not a public API). It is what `DataSource.query` does,
  * less a query runner and its subscriber broadcasts per statement; docs/performance.md
  * ("Hand-written SQL against TypeORM's query builder") has the figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
