@@ -364,6 +364,7 @@ class SqliteWriter implements StatementRunner {
     try {
       return Promise.resolve(this.run(sql, params));
     } catch (err) {
+      // run() throws only QueryFailedError, made here
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
@@ -406,8 +407,10 @@ class SqliteWriter implements StatementRunner {
 
   private failed(err: unknown, sql: string, params: unknown[]): Error {
     if (err instanceof QueryFailedError) return err;
-    this.dataSource.logger.logQueryError(err instanceof Error ? err : String(err), sql, params);
-    return new QueryFailedError(sql, params, err instanceof Error ? err : new Error(String(err)));
+    // the driver's error as it is, as TypeORM's runner wraps it (no `instanceof Error`: an error
+    // made in another realm, as under Jest, would fail it and lose its `code`)
+    this.dataSource.logger.logQueryError(err as Error, sql, params);
+    return new QueryFailedError(sql, params, err as Error);
   }
 }
 
