@@ -113,6 +113,20 @@ async function workflowWithChildren(db, children) {
   return id;
 }
 
+/**
+ * The process id of the MariaDB server, from its pid file, when the server runs on this machine
+ * and the file is readable (as root on the bench machine); undefined otherwise.
+ */
+async function databaseServerPid(db) {
+  try {
+    const [[{ file }]] = await db.query('SELECT @@pid_file AS file');
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function questions(db) {
   const [[row]] = await db.query("SHOW GLOBAL STATUS LIKE 'Questions'");
   return Number(row.Value);
@@ -301,11 +315,14 @@ const DATABASES = {
       `CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
     );
     const db = await mysql.createConnection(serverConfig(database));
+    const serverPid = await databaseServerPid(db);
     return {
       name: database,
       url: urlFor(database),
       seed: () => seed(db),
       statements: () => questions(db),
+      /** The database server's CPU time so far (ms), when it runs on this machine; else NaN. */
+      cpuMs: () => (serverPid ? processCpuMs(serverPid) : NaN),
       version: async () => `MariaDB ${(await db.query('SELECT VERSION() AS v'))[0][0].v}`,
       workflowWithChildren: (children) => workflowWithChildren(db, children),
       cascade: (id, options) => rawCascade(db, id, options),
@@ -416,8 +433,10 @@ async function main() {
     await cannon(server.base, requests, WARMUP);
     const before = await database.statements();
     const cpuBefore = server.cpuMs();
+    const dbCpuBefore = database.cpuMs();
     const result = await cannon(server.base, requests, DURATION);
     const cpuUsed = server.cpuMs() - cpuBefore;
+    const dbCpuUsed = database.cpuMs() - dbCpuBefore;
     const after = await database.statements();
     const total = result.requests.total;
     return {
@@ -426,6 +445,7 @@ async function main() {
       p99: result.latency.p99,
       non2xx: result.non2xx + result.errors,
       cpuUs: total > 0 ? (cpuUsed * 1000) / total : NaN,
+      dbCpuUs: total > 0 ? (dbCpuUsed * 1000) / total : NaN,
       statements: total > 0 ? (after - before - 1) / total : NaN,
     };
   }
@@ -451,6 +471,7 @@ async function main() {
           p50: median(results.map((r) => r.p50)),
           p99: median(results.map((r) => r.p99)),
           cpuUs: median(results.map((r) => r.cpuUs)),
+          dbCpuUs: median(results.map((r) => r.dbCpuUs)),
           statements: median(results.map((r) => r.statements)),
           non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
         },
@@ -537,22 +558,22 @@ async function main() {
     const memory = (key) => `${servers[key].idleRssMb} / ${peaks[key]}`;
     const lines = [
       `Machine: ${machine}`,
-      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections; per route and server ${ROUNDS} rounds of ${WARMUP} s warm-up and ${DURATION} s measured, the servers' order rotating from round to round; medians shown. CPU µs/request: the server process's user + system time over the measured seconds / its requests (the database server's CPU is not in it). Statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
+      `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections; per route and server ${ROUNDS} rounds of ${WARMUP} s warm-up and ${DURATION} s measured, the servers' order rotating from round to round; medians shown. CPU µs/request: the server process's user + system time over the measured seconds / its requests; the database server's, when it runs on this machine, is the next column (on 2 cores shared by both, req/s is about the CPU there is over the two together). Statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
       '',
-      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | CPU µs/request service / feature-matched / bare | CPU ratio feature-matched / service | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | CPU µs/request service / feature-matched / bare | CPU ratio feature-matched / service | database server CPU µs/request service / feature-matched / bare | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         ({ route, service: a, matched: b, bare: f }) =>
-          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(a.rps / f.rps, 2)} | ${fmt(a.cpuUs)} / ${fmt(b.cpuUs)} / ${fmt(f.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
+          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(a.rps / f.rps, 2)} | ${fmt(a.cpuUs)} / ${fmt(b.cpuUs)} / ${fmt(f.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${fmt(a.dbCpuUs)} / ${fmt(b.dbCpuUs)} / ${fmt(f.dbCpuUs)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
       ),
       '',
       `RSS, idle after start / peak under the load (MiB): service ${memory('service')}, feature-matched baseline ${memory('matched')}, bare floor ${memory('bare')}; service peak / feature-matched peak ${fmt(peaks.service / peaks.matched, 2)}; service peak over the whole run, cascades of 100,000 rows included, ${servers.service.peakRssMb()} MiB`,
       '',
-      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | CPU µs/request without / with | CPU ratio without / with | statements/request without / with | non-2xx |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | CPU µs/request without / with | CPU ratio without / with | database server CPU µs/request without / with | statements/request without / with | non-2xx |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...costs.map(
         (c) =>
-          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
+          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${fmt(c.without.dbCpuUs)} / ${fmt(c.withIt.dbCpuUs)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
       ),
       '',
       "| cascade: linked children | service DELETE ms | one raw SQL transaction ms | ratio | raw SQL without the deletion record ms | the record's share of the raw transaction | statements issued by the service |",
