@@ -19,6 +19,7 @@ const jwt = require('jsonwebtoken');
 const {
   freePort,
   median,
+  processCpuMs,
   startServer,
   waitForServer,
   whileRunning,
@@ -31,7 +32,6 @@ const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 /** Each route alone is measured this many times, baseline and service in turn. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 const WARMUP = Number(process.env.BENCH_WARMUP || 3);
 const CONNECTIONS = 50;
 /** The mixed load: this many of the CONNECTIONS write, the others read. */
@@ -117,12 +117,7 @@ function startProcess(label, script, file, port, env = {}) {
     ...server,
     peakRssMb: () => Math.round(peak / 1024),
     /** CPU time the process has used so far (user + system), in ms. */
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8')
-        .split(') ')[1]
-        .split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    },
+    cpuMs: () => processCpuMs(server.child.pid),
     stop: () => {
       clearInterval(sampler);
       return server.stop();
