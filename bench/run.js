@@ -194,10 +194,19 @@ const json = (body) => ({
   headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
   body: JSON.stringify(body),
 });
-/** 1, 2, 3, ... from `first`: rows no other request of the run touches. */
-const counter = (first) => {
-  let next = first;
-  return () => next++;
+/**
+ * The seeded todos of one side of a pair (0 or 1), rows no other request of the run touches:
+ * the two sides take blocks of 4 neighbouring ids in turn (side 0: 1-4, 9-12, ...; side 1: 5-8,
+ * 13-16, ...), so that both PATCH rows of the same workflows, pages and seeded statuses (`seq % 4`)
+ * and the pair compares like with like. (Two ranges, 1.. and 50,001.., differ: the todos up to
+ * 20,000 are the 1,000 of each of workflows 1..20, those after spread over the others.)
+ */
+const interleaved = (side) => {
+  let next = 0;
+  return () => {
+    const n = next++;
+    return 8 * Math.floor(n / 4) + 4 * side + (n % 4) + 1;
+  };
 };
 
 /** The servers of a run: what starts each, and the path that answers once it is ready. */
@@ -260,9 +269,9 @@ function features() {
     ...json({ title: 'Bench todo', ownerId: 7, workflowId: 20 + randomId(9980) }),
   });
   // seeded todos are at version 1: each PATCH takes a todo no other one touched, so that
-  // If-Match "1" always holds (todos 1..50,000 without, 50,001..100,000 with)
-  const plainTodo = counter(1);
-  const matchedTodo = counter(50_001);
+  // If-Match "1" always holds; without and with take neighbouring todos in turn (interleaved)
+  const plainTodo = interleaved(0);
+  const matchedTodo = interleaved(1);
   const patch = (id) => ({
     method: 'PATCH',
     path: `/todos/${id}`,
