@@ -2,7 +2,9 @@
 // Instructions per request of builds of the service on one route, counted by valgrind's
 // callgrind in the server process: unlike CPU time, the count does not depend on what else the
 // machine runs, so two builds can be compared on a shared machine to within a percent or so.
-// Same variants, routes and environment as bench/ab.js (read it; AB_IDEMPOTENCY=1 too):
+// Same variants, routes and environment as bench/ab.js (read it; AB_IDEMPOTENCY=1 too), and
+// AB_IF_MATCH=<header value> sends that If-Match with every request (`*` holds whatever the
+// row's version, so that a PATCH of one row can be repeated: what the check costs):
 //
 //   node bench/instructions.js before=/tmp/old/dist/src/main.js now=dist/src/main.js
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/instructions.js ...
@@ -49,6 +51,7 @@ const PATH = process.env.AB_PATH || '/workflows/1';
 const METHOD = process.env.AB_METHOD || 'GET';
 const BODY = process.env.AB_BODY;
 const IDEMPOTENCY = process.env.AB_IDEMPOTENCY === '1';
+const IF_MATCH = process.env.AB_IF_MATCH;
 const WARMUP = Number(process.env.IR_WARMUP || 400);
 const REQUESTS = Number(process.env.IR_REQUESTS || 400);
 const CONNECTIONS = Number(process.env.IR_CONNECTIONS || 4);
@@ -81,13 +84,14 @@ async function waitFor(url) {
   throw new Error(`${url} did not answer`);
 }
 
-async function request(method, path, body, idempotent = false) {
+async function request(method, path, body, idempotent = false, ifMatch = undefined) {
   const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
     method,
     headers: {
       authorization: AUTHORIZATION,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(idempotent ? { 'idempotency-key': randomUUID() } : {}),
+      ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }),
     },
     ...(body === undefined ? {} : { body }),
   });
@@ -129,7 +133,7 @@ async function load(count) {
   const worker = async () => {
     while (next < count) {
       next++;
-      await request(METHOD, PATH, BODY, IDEMPOTENCY);
+      await request(METHOD, PATH, BODY, IDEMPOTENCY, IF_MATCH);
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
@@ -249,7 +253,7 @@ async function main() {
   }
   const base = variants[0].counts;
   console.log(
-    `${METHOD} ${PATH}${IDEMPOTENCY ? ' (a new Idempotency-Key a request)' : ''}: ${WARMUP} requests to warm up, then ${WINDOWS} windows of ${REQUESTS}, ${CONNECTIONS} at a time; the last window; ${ROUNDS} round(s), medians`,
+    `${METHOD} ${PATH}${IDEMPOTENCY ? ' (a new Idempotency-Key a request)' : ''}${IF_MATCH === undefined ? '' : ` (If-Match: ${IF_MATCH})`}: ${WARMUP} requests to warm up, then ${WINDOWS} windows of ${REQUESTS}, ${CONNECTIONS} at a time; the last window; ${ROUNDS} round(s), medians`,
   );
   console.log(
     `| variant | main thread: instructions a request | vs ${variants[0].label} | all threads |\n|---|---:|---:|---:|`,
