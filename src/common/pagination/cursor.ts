@@ -24,15 +24,27 @@ export const MALFORMED_CURSOR =
 export const FOREIGN_CURSOR =
   'cursor belongs to another list or filter; pass nextCursor from the previous page of this list, with the same filters';
 
-/** The tag of a list and filter: the same filter in any key order gives the same tag. */
+/** Tags kept at most, by their list and filter's JSON; the map is emptied when full (simple and bounded). */
+const MAX_CACHED_TAGS = 1_000;
+const tags = new Map<string, string>();
+
+/**
+ * The tag of a list and filter: the same filter in any key order gives the same tag. A page
+ * needs its list's tag twice (to check its cursor, to issue the next one) and every page of a
+ * list the same one: each is digested once, then kept.
+ */
 export function cursorTag({ list, filter }: CursorScope): string {
   const entries = Object.entries(filter)
     .filter(([, value]) => value !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256')
-    .update(JSON.stringify([list, entries]))
-    .digest('base64url')
-    .slice(0, TAG_LENGTH);
+  const binding = JSON.stringify([list, entries]);
+  let tag = tags.get(binding);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(binding).digest('base64url').slice(0, TAG_LENGTH);
+    if (tags.size >= MAX_CACHED_TAGS) tags.clear();
+    tags.set(binding, tag);
+  }
+  return tag;
 }
 
 /** The cursor of the page after the one that ended with lastId, for this list and filter. */
@@ -44,8 +56,26 @@ function encode(lastId: number, tag: string): string {
   return Buffer.from(`${VERSION}:${lastId}:${tag}`, 'utf8').toString('base64url');
 }
 
+/**
+ * The last cursor decoded and what it gave: a request's cursor is decoded twice, by the query's
+ * validation (IsPageCursor) and by the repository that reads the page, one right after the other.
+ */
+let lastDecoded: { cursor: string; decoded: DecodedCursor | null } = { cursor: '', decoded: null };
+
+interface DecodedCursor {
+  readonly id: number;
+  readonly tag: string;
+}
+
 /** The id and tag of a cursor this service issued, or null when it is not one of ours. */
-export function tryDecodeCursor(cursor: string): { id: number; tag: string } | null {
+export function tryDecodeCursor(cursor: string): DecodedCursor | null {
+  if (cursor === lastDecoded.cursor) return lastDecoded.decoded;
+  const decoded = decode(cursor);
+  lastDecoded = { cursor, decoded };
+  return decoded;
+}
+
+function decode(cursor: string): DecodedCursor | null {
   if (cursor.length === 0 || cursor.length > 40 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^c1:(0|[1-9]\d{0,9}):([A-Za-z0-9_-]{8})$/.exec(text);
