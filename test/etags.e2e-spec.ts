@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { createInterview, createTodo, createWorkflow, expectErrorShape } from './setup/fixtures';
 import { StatementLog } from './setup/statement-log';
 import { startTestApp, type TestApp } from './setup/test-app';
@@ -303,5 +304,24 @@ describe('REQUIRE_IF_MATCH=true (e2e)', () => {
       .post(`/workflows/${workflow.id}/restore`)
       .set('If-Match', deleted.headers.etag)
       .expect(200);
+  });
+  it('answers 401 to a write without a valid token, with or without If-Match, before 428 or 412, and changes nothing', async () => {
+    const todo = await createTodo(t.http);
+    const anonymous = () => request(t.app.getHttpServer()).patch(`/todos/${todo.id}`);
+    for (const res of [
+      await anonymous().send({ title: 'x' }),
+      await anonymous().set('If-Match', '"999"').send({ title: 'x' }),
+      await anonymous().set('If-Match', '"1"').send({ title: 'x' }),
+      await anonymous()
+        .set('authorization', 'Bearer not-a-jwt')
+        .set('If-Match', '"999"')
+        .send({ title: 'x' }),
+    ]) {
+      expect(res.status).toBe(401);
+      expectErrorShape(res.body, 401);
+    }
+    const { body, headers } = await t.http.get(`/todos/${todo.id}`).expect(200);
+    expect(body.title).toBe(todo.title);
+    expect(headers.etag).toBe('"1"');
   });
 });

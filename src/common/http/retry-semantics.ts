@@ -34,23 +34,31 @@ type RequestWithKey = FastifyRequest & { [HELD]?: HeldKey };
  *
  * - preHandler: with an Idempotency-Key, the key is claimed (or its stored answer replayed, or
  *   409/422/400 answered); with If-Match, its tags are kept for the transaction, which checks
- *   them under the row's lock (412); without it and REQUIRE_IF_MATCH=true, 428. Both reach the
+ *   them under the row's lock (412), right away (no promise, no token check: the guard that
+ *   runs next answers 401 first); without it and REQUIRE_IF_MATCH=true, 428. Both reach the
  *   transaction through the request's Scope (see scopeOfRequest, RequestContext). A request
  *   whose token does not authenticate is left to the routes' guard (401).
  * - preSerialization: a held key gets the answer stored if the effect's transaction did not
  *   store it, or is freed if the request failed.
  */
 export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemanticsOptions): void {
-  // callback hooks: the common case (no flag, or no header) makes no promise
+  // callback hooks: the common case (no flag, or no header, or If-Match alone) makes no promise
   fastify.addHook('preHandler', (request: RequestWithKey, reply: FastifyReply, done) => {
     const flags = routeFlagsOf(request);
     if (!flags.idempotent && !flags.conditionalWrite) return done();
     const key = flags.idempotent ? request.headers['idempotency-key'] : undefined;
     const ifMatch = flags.conditionalWrite ? request.headers['if-match'] : undefined;
-    const checksIfMatch =
-      flags.conditionalWrite === true && (ifMatch !== undefined || options.requireIfMatch);
-    if (key === undefined && !checksIfMatch) return done();
-    prepare(request, reply, flags, key, ifMatch, checksIfMatch).then(
+    if (ifMatch !== undefined) {
+      // kept for the transaction, which checks the tags under the row's lock; nothing is answered
+      // here, so a request whose token does not authenticate still meets the guard's 401
+      const id = Number((request.params as { id?: string } | undefined)?.id);
+      requestContextOf(request).ifMatch = { id, tags: parseEntityTags(ifMatch) ?? [] };
+    }
+    // REQUIRE_IF_MATCH and no If-Match: 428, once the token authenticates
+    const requiresIfMatch =
+      flags.conditionalWrite === true && ifMatch === undefined && options.requireIfMatch;
+    if (key === undefined && !requiresIfMatch) return done();
+    prepare(request, reply, flags, key, requiresIfMatch).then(
       () => {
         if (!reply.sent) done();
       },
@@ -75,21 +83,15 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
     reply: FastifyReply,
     flags: RouteFlags,
     key: string | string[] | undefined,
-    ifMatch: string | string[] | undefined,
-    checksIfMatch: boolean,
+    requiresIfMatch: boolean,
   ): Promise<void> {
     const caller = await options.authenticate(request.headers.authorization).catch(() => undefined);
     if (!caller) return;
     try {
-      if (checksIfMatch) {
-        const tags = parseEntityTags(ifMatch);
-        if (tags === undefined) {
-          throw new PreconditionRequiredError(
-            "This server requires If-Match on writes: send the ETag of the resource's last read",
-          );
-        }
-        const id = Number((request.params as { id?: string } | undefined)?.id);
-        requestContextOf(request).ifMatch = { id, tags };
+      if (requiresIfMatch) {
+        throw new PreconditionRequiredError(
+          "This server requires If-Match on writes: send the ETag of the resource's last read",
+        );
       }
       if (key !== undefined) {
         const status =
