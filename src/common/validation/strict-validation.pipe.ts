@@ -5,6 +5,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { MAX_JSON_DEPTH } from '../http/json-body-parser';
+import { rememberValidationMetadata } from './metadata-cache';
 
 /**
  * Characters of validation messages an answer lists at most; the rest is summed up by one
@@ -57,6 +58,10 @@ const PRIMITIVES: ReadonlySet<unknown> = new Set([
  */
 export class StrictValidationPipe implements PipeTransform {
   private readonly validation = new BodyAndQueryValidationPipe();
+
+  constructor() {
+    rememberValidationMetadata();
+  }
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
