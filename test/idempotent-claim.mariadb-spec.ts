@@ -1,4 +1,4 @@
-import { expectErrorShape } from './setup/fixtures';
+import { createWorkflow, expectErrorShape } from './setup/fixtures';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 /**
@@ -91,6 +91,19 @@ describe('Idempotency-Key claimed in the effect transaction on MariaDB (e2e)', (
     // the same key, with the request corrected, runs
     await post(key, { title: 'corrected', ownerId: 3 }).expect(201);
     expect(await count('todos', 'title = ?', ['corrected'])).toBe(1);
+  });
+
+  it('stores the key and answer of a success that ran no transaction (a dry run) after it, and replays it', async () => {
+    const key = newKey();
+    const workflow = await createWorkflow(t.http);
+    const path = `/workflows/${workflow.id}?dryRun=true`;
+    const first = await t.http.delete(path).set('Idempotency-Key', key).expect(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(await count('idempotency_keys', 'idempotency_key = ?', [key])).toBe(1);
+    const again = await t.http.delete(path).set('Idempotency-Key', key).expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    await t.http.get(`/workflows/${workflow.id}`).expect(200);
   });
 
   it('leaves no key when the connection of the request dies in its transaction: the retry runs at once, not after the lease', async () => {
