@@ -12,7 +12,11 @@
 // BENCH_MARIADB_URL (mariadb://root@127.0.0.1:3306/test). AB_IDEMPOTENCY=1 sends a new
 // Idempotency-Key with every request (the feature's cost: a key is claimed and answered each
 // time, never replayed). The database is seeded once, through the first variant: workflow 1 with
-// 25 todos and interview 1 linked to it.
+// 25 todos and interview 1 linked to it. Each variant's MariaDB log syncs a request are the
+// server's `Innodb_data_fsyncs` counter over the measured seconds divided by the requests: the
+// counter is global, so whatever else the server runs meanwhile counts too (a quiet server
+// answers it to within a few percent).
+//
 //
 //   AB_PATH='/todos?limit=20' node bench/ab.js ...
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
@@ -51,7 +55,13 @@ const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function parseVariant(arg) {
-  return { ...parseBenchVariant(arg, ROOT), rps: [], cpu: [] };
+  return { ...parseBenchVariant(arg, ROOT), rps: [], cpu: [], fsyncs: [] };
+}
+
+/** The MariaDB server's count of InnoDB fsyncs since it started (global). */
+async function innodbFsyncs(admin) {
+  const [[row]] = await admin.query("SHOW GLOBAL STATUS LIKE 'Innodb_data_fsyncs'");
+  return Number(row.Value);
 }
 
 /** user + system CPU time of a process, in clock ticks (10 ms). */
@@ -135,14 +145,18 @@ async function main() {
                 : {}),
             };
             await autocannon({ ...load, duration: 2 });
+            const fsyncsBefore = await innodbFsyncs(admin);
             const before = cpuTicks(child.pid);
             const result = await autocannon({ ...load, duration: SECONDS });
+            const cpu = cpuTicks(child.pid) - before;
+            const fsyncs = (await innodbFsyncs(admin)) - fsyncsBefore;
             if (result.non2xx > 0)
               throw new Error(`${variant.label}: ${result.non2xx} answers not 2xx`);
             variant.rps.push(Math.round(result.requests.average));
-            variant.cpu.push(((cpuTicks(child.pid) - before) * 10_000) / result.requests.total);
+            variant.cpu.push((cpu * 10_000) / result.requests.total);
+            variant.fsyncs.push(fsyncs / result.requests.total);
             console.error(
-              `[ab] round ${round} ${variant.label}: ${variant.rps.at(-1)} req/s, ${variant.cpu.at(-1).toFixed(0)} us CPU a request`,
+              `[ab] round ${round} ${variant.label}: ${variant.rps.at(-1)} req/s, ${variant.cpu.at(-1).toFixed(0)} us CPU a request, ${variant.fsyncs.at(-1).toFixed(2)} MariaDB fsyncs a request`,
             );
           });
         } finally {
@@ -156,9 +170,13 @@ async function main() {
   console.log(
     `${METHOD} ${PATH}${IDEMPOTENCY ? ', a new Idempotency-Key a request' : ''}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`,
   );
-  console.log('| variant | req/s | CPU us a request |\n|---|---:|---:|');
+  console.log(
+    '| variant | req/s | CPU us a request | MariaDB fsyncs a request |\n|---|---:|---:|---:|',
+  );
   for (const v of variants)
-    console.log(`| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} |`);
+    console.log(
+      `| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} | ${median(v.fsyncs).toFixed(2)} |`,
+    );
 }
 
 main().catch((err) => {

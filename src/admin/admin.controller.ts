@@ -35,7 +35,7 @@ export class AdminController {
   }
 
   @Post('orphans/repair')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @HttpCode(200)
   @ApiOperation({
     summary:

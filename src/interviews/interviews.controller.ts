@@ -20,7 +20,7 @@ export class InterviewsController {
   constructor(private readonly interviews: InterviewsService) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @EntityTagged()
   @ApiOperation({
     summary: 'Create an interview, optionally linked to an active workflow',
@@ -82,7 +82,7 @@ export class InterviewsController {
   }
 
   @Delete(':id')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @ConditionalWrite()
   @ApiOperation({
     summary: 'Soft-delete one interview',

@@ -20,7 +20,7 @@ export class TodosController {
   constructor(private readonly todos: TodosService) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @EntityTagged()
   @ApiOperation({
     summary: 'Create a todo, optionally linked to an active workflow',
@@ -79,7 +79,7 @@ export class TodosController {
   }
 
   @Delete(':id')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @ConditionalWrite()
   @ApiOperation({
     summary: 'Soft-delete one todo',

@@ -26,7 +26,7 @@ export class WorkflowsController {
   constructor(private readonly workflows: WorkflowsService) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @EntityTagged()
   @ApiOperation({
     summary: 'Create a workflow',
@@ -89,7 +89,7 @@ export class WorkflowsController {
   }
 
   @Delete(':id')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @ConditionalWrite()
   @ApiOperation({
     summary: 'Soft-delete a workflow and, in the same transaction, the active rows linked to it',
@@ -109,7 +109,7 @@ export class WorkflowsController {
   }
 
   @Post(':id/restore')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @ConditionalWrite()
   @HttpCode(200)
   @RequireRole('admin')

@@ -81,3 +81,20 @@ export function isDuplicateKey(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when err (or the driver error it wraps) is a row lock not granted in time (1205): for a
+ * statement run without waiting (SqlDialect.noLockWait), another transaction holds the row.
+ */
+export function isLockWaitTimeout(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, errno, driverError } = e as {
+      code?: unknown;
+      errno?: unknown;
+      driverError?: unknown;
+    };
+    if (code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205) return true;
+    e = driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

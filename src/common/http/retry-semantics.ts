@@ -32,10 +32,11 @@ type RequestWithKey = FastifyRequest & { [HELD]?: HeldKey };
  * as Fastify hooks: a route without the flags, or a request without the headers, costs a
  * property lookup and nothing else (no Nest interceptor: docs/performance.md).
  *
- * - preHandler: with an Idempotency-Key, the key is claimed (or its stored answer replayed, or
- *   409/422/400 answered); with If-Match, its tags are kept for the transaction, which checks
- *   them under the row's lock (412), right away (no promise, no token check: the guard that
- *   runs next answers 401 first); without it and REQUIRE_IF_MATCH=true, 428. Both reach the
+ * - preHandler: with an Idempotency-Key, the key is claimed, or read to be claimed in the
+ *   effect's transaction (see IdempotencyKeys), or its stored answer replayed, or 409/422/400
+ *   answered; with If-Match, its tags are kept for the transaction, which checks them under the
+ *   row's lock (412), right away (no promise, no token check: the guard that runs next answers
+ *   401 first); without it and REQUIRE_IF_MATCH=true, 428. Both reach the
  *   transaction through the request's Scope (see scopeOfRequest, RequestContext). A request
  *   whose token does not authenticate is left to the routes' guard (401).
  * - preSerialization: a held key gets the answer stored if the effect's transaction did not
@@ -97,7 +98,13 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
         const status =
           (Reflect.getMetadata(HTTP_CODE_METADATA, flags.handler ?? {}) as number | undefined) ??
           (request.method === 'POST' ? 201 : 200);
-        const acquired = await options.keys.acquire(caller, key, request, status);
+        const acquired = await options.keys.acquire(
+          caller,
+          key,
+          request,
+          status,
+          flags.effectInTransaction === true,
+        );
         if (isStoredAnswer(acquired)) {
           void reply.header('Idempotent-Replayed', 'true');
           if (acquired.etag) void reply.header('ETag', acquired.etag);
@@ -108,7 +115,9 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
           return;
         }
         request[HELD] = acquired;
-        requestContextOf(request).beforeCommit = acquired.beforeCommit;
+        const context = requestContextOf(request);
+        context.openingWrite = acquired.openingWrite;
+        context.beforeCommit = acquired.beforeCommit;
       }
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;

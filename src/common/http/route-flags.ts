@@ -4,6 +4,11 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constant
 export interface RouteFlags {
   /** Idempotency-Key (see useRetrySemantics). */
   idempotent?: boolean;
+  /**
+   * The route's effect is at most one transaction, run with the request's Scope: its
+   * Idempotency-Key is claimed in it (see IdempotencyKeys).
+   */
+  effectInTransaction?: boolean;
   /** If-Match, and 428 with REQUIRE_IF_MATCH (see useRetrySemantics). */
   conditionalWrite?: boolean;
   /** The route's handler, whose Nest metadata (@HttpCode) gives the status of its success. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { isDuplicateKey } from '../errors/database-errors';
-import { Database, type Transaction } from '../persistence/database.service';
+import { isDuplicateKey, isLockWaitTimeout } from '../errors/database-errors';
+import { Database, type OpeningWrite, type Transaction } from '../persistence/database.service';
 import type { Scope } from '../persistence/scope';
 import { timestampFromDb, timestampToDb } from '../persistence/sql-values';
 
@@ -45,12 +45,74 @@ export class IdempotencyKeysRepository {
 
   /** Inserts the key as in progress, committed at once; false when the key is already stored. */
   async claim(owner: KeyOwner, requestHash: string, lockId: string, now: Date): Promise<boolean> {
+    const { sql, params } = insertion(owner, requestHash, lockId, now);
+    try {
+      await this.db.autocommit(sql, params);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Where a key can be claimed inside its effect's transaction (SqlDialect.noLockWait: MariaDB):
+   * see claimInTransaction.
+   */
+  get claimsInTransaction(): boolean {
+    return this.db.dialect.noLockWait !== undefined;
+  }
+
+  /**
+   * The INSERT of the key as in progress, as the first statement of its effect's transaction
+   * (RequestContext.openingWrite), run without waiting for a row lock: it commits with the
+   * effect, or vanishes with its rollback. It fails with `held()` when another transaction holds
+   * the same key uncommitted (1205 at once, not after a lock wait) or has committed it (1062).
+   */
+  claimInTransaction(
+    owner: KeyOwner,
+    requestHash: string,
+    lockId: string,
+    now: Date,
+    held: () => Error,
+  ): OpeningWrite {
+    const { sql, params } = insertion(owner, requestHash, lockId, now);
+    return {
+      sql: `${this.db.dialect.noLockWait ?? ''}${sql}`,
+      params,
+      failed: (err) => (isLockWaitTimeout(err) || isDuplicateKey(err) ? held() : err),
+    };
+  }
+
+  /**
+   * Inserts the key with its answer, committed at once, for a request claimed in its effect's
+   * transaction that ran none (its answer changed nothing); false when the key is stored already.
+   */
+  async insertAnswered(
+    owner: KeyOwner,
+    requestHash: string,
+    lockId: string,
+    now: Date,
+    answer: StoredAnswer,
+  ): Promise<boolean> {
     const at = timestampToDb(now);
     try {
       await this.db.autocommit(
-        `INSERT INTO ${TABLE} (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [owner.scope.organizationId, owner.subjectId, owner.key, requestHash, lockId, at, at],
+        `INSERT INTO ${TABLE} (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at,
+                               response_status, response_body, response_etag)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          organizationOf(owner.scope),
+          owner.subjectId,
+          owner.key,
+          requestHash,
+          lockId,
+          at,
+          at,
+          answer.status,
+          answer.body,
+          answer.etag,
+        ],
       );
       return true;
     } catch (err) {
@@ -183,6 +245,21 @@ function organizationOf(scope: Scope): number {
     throw new Error(`not a scope: organizationId ${String(organizationId)}`);
   }
   return organizationId;
+}
+
+/** The INSERT of a key in progress. */
+function insertion(
+  owner: KeyOwner,
+  requestHash: string,
+  lockId: string,
+  now: Date,
+): { sql: string; params: unknown[] } {
+  const at = timestampToDb(now);
+  return {
+    sql: `INSERT INTO ${TABLE} (organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    params: [organizationOf(owner.scope), owner.subjectId, owner.key, requestHash, lockId, at, at],
+  };
 }
 
 /** The UPDATE that stores a request's answer with its key, if the key is still the request's. */

@@ -5,12 +5,13 @@ import {
   InvalidInputError,
 } from '../errors/domain-errors';
 import { etagOf } from '../http/entity-tags';
-import type { Transaction } from '../persistence/database.service';
+import type { OpeningWrite, Transaction } from '../persistence/database.service';
 import type { Scope } from '../persistence/scope';
 import type {
   IdempotencyKeysRepository,
   KeyOwner,
   StoredAnswer,
+  StoredKey,
 } from './idempotency-keys.repository';
 
 /** 1 to 255 printable ASCII characters (space to tilde). */
@@ -29,9 +30,20 @@ const IN_PROGRESS =
 /** A request that holds its key, until its answer is stored or it fails. */
 export interface HeldKey {
   owner: KeyOwner;
+  requestHash: string;
   lockId: string;
+  /**
+   * Whether the key's row is (or, at the commit of the transaction that claimed it, will be)
+   * stored: false while a key to claim in the effect's transaction is not claimed.
+   */
+  inserted: boolean;
   /** The answer stored in the effect's transaction, if one was (compared by identity). */
   stored: unknown;
+  /**
+   * The claim of the key, as the first statement of the effect's transaction
+   * (RequestContext.openingWrite), when it is claimed there.
+   */
+  openingWrite?: () => OpeningWrite;
   /** Stores the answer in the transaction of the effect (RequestContext.beforeCommit). */
   beforeCommit: (tx: Transaction, result: unknown) => void;
 }
@@ -41,6 +53,19 @@ export interface HeldKey {
  * answer is stored with the key in the transaction of its effect; copies get that answer
  * replayed, or 409 while it runs, or 422 when they are another request. A failed request stores
  * nothing and frees its key. See README, "How a client retries safely".
+ *
+ * Where the key is claimed:
+ * - In the effect's transaction (MariaDB, on a route whose effect is at most one transaction run
+ *   with the request's Scope: @Idempotent({ effectInTransaction: true })): the key is read first
+ *   (a read, no commit); a key not stored yet is inserted by the first statement of the effect's
+ *   transaction, without waiting for a row lock, so that a request is one commit (one log sync)
+ *   and a failed one leaves no key behind. A copy that meets the key uncommitted (its request is
+ *   running) gets 1205 at once, and 409; one that meets it committed between its read and its
+ *   insert (or, on Galera, whose commit lost certification to the other copy's and whose rerun
+ *   meets it) gets 1062, and 409 too: its retry then gets the stored answer replayed. Either
+ *   way the transaction rolls back before its work ran.
+ * - Committed on its own, before the route runs (SQLite, MySQL, the other routes, and the
+ *   take-over of an expired or abandoned key): copies meet it at once.
  */
 export class IdempotencyKeys {
   constructor(
@@ -58,6 +83,8 @@ export class IdempotencyKeys {
     request: { method: string; url: string; body: unknown },
     /** The route's status on success (201 for a create, or its @HttpCode). */
     status: number,
+    /** The route's effect is at most one transaction, run with the request's Scope. */
+    effectInTransaction = false,
   ): Promise<HeldKey | StoredAnswer> {
     if (typeof header !== 'string' || !KEY_FORMAT.test(header)) {
       throw new InvalidInputError(
@@ -74,12 +101,19 @@ export class IdempotencyKeys {
       .update(JSON.stringify(request.body ?? null))
       .digest('hex');
     const lockId = randomBytes(16).toString('hex');
+    const inTransaction = effectInTransaction && this.keys.claimsInTransaction;
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = new Date();
-      if (await this.keys.claim(owner, requestHash, lockId, now))
-        return this.held(owner, lockId, status);
-      const stored = await this.keys.find(owner);
-      if (!stored) continue; // freed by a failed request meanwhile: claim it again
+      let stored: StoredKey | null;
+      if (inTransaction) {
+        stored = await this.keys.find(owner);
+        if (!stored) return this.held(owner, requestHash, lockId, status, false);
+      } else {
+        if (await this.keys.claim(owner, requestHash, lockId, now))
+          return this.held(owner, requestHash, lockId, status, true);
+        stored = await this.keys.find(owner);
+        if (!stored) continue; // freed by a failed request meanwhile: claim it again
+      }
       const expired = Date.parse(stored.createdAt) < now.getTime() - this.ttlMs;
       if (!expired && stored.requestHash !== requestHash) {
         throw new IdempotencyKeyReusedError(
@@ -91,8 +125,9 @@ export class IdempotencyKeys {
       }
       const abandoned = Date.parse(stored.lockedAt) < now.getTime() - IN_PROGRESS_LEASE_MS;
       if (!expired && !abandoned) throw new IdempotentRequestInProgressError(IN_PROGRESS);
+      // a take-over stays a statement of its own: the row it changes exists already
       if (await this.keys.takeOver(owner, stored.lockId, requestHash, lockId, now)) {
-        return this.held(owner, lockId, status);
+        return this.held(owner, requestHash, lockId, status, true);
       }
     }
     throw new IdempotentRequestInProgressError(IN_PROGRESS);
@@ -101,21 +136,53 @@ export class IdempotencyKeys {
   /**
    * After the request answered: a success not stored with its effect (no transaction joined,
    * or the route answered something else than its transaction's result) is stored now; a
-   * failure frees the key (it changed nothing).
+   * failure frees the key (it changed nothing). A key to claim in a transaction that none
+   * claimed is not stored: a failure has nothing to free, a success (which changed nothing) is
+   * inserted with its answer.
    */
   async settle(held: HeldKey, status: number, payload: unknown): Promise<void> {
     if (status >= 400) {
-      await this.keys.release(held.owner, held.lockId);
+      if (held.inserted) await this.keys.release(held.owner, held.lockId);
     } else if (held.stored !== payload) {
-      await this.keys.complete(held.owner, held.lockId, answerOf(status, payload));
+      const answer = answerOf(status, payload);
+      if (held.inserted) await this.keys.complete(held.owner, held.lockId, answer);
+      else
+        await this.keys.insertAnswered(
+          held.owner,
+          held.requestHash,
+          held.lockId,
+          new Date(),
+          answer,
+        );
     }
   }
 
-  private held(owner: KeyOwner, lockId: string, status: number): HeldKey {
+  private held(
+    owner: KeyOwner,
+    requestHash: string,
+    lockId: string,
+    status: number,
+    inserted: boolean,
+  ): HeldKey {
     const held: HeldKey = {
       owner,
+      requestHash,
       lockId,
+      inserted,
       stored: NOT_STORED,
+      openingWrite: inserted
+        ? undefined
+        : () => {
+            // made again for each rerun of the transaction (a deadlock, a certification conflict)
+            held.inserted = false;
+            return this.keys.claimInTransaction(
+              owner,
+              requestHash,
+              lockId,
+              new Date(),
+              () => new IdempotentRequestInProgressError(IN_PROGRESS),
+            );
+          },
       beforeCommit: (tx, result) => {
         this.keys.completeAtCommit(
           tx,
@@ -127,8 +194,10 @@ export class IdempotencyKeys {
               'This Idempotency-Key was taken over by a retry of this request; nothing was changed',
             ),
         );
-        // if the transaction fails instead, so does the request: its key is freed (settle)
+        // if the transaction fails instead, so does the request: its key is freed (settle), or
+        // vanishes with the rollback when the transaction claimed it
         held.stored = result;
+        held.inserted = true;
       },
     };
     return held;

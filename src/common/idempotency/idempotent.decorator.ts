@@ -7,7 +7,17 @@ export const IDEMPOTENCY_EXTENSION = 'x-idempotency-key';
 
 /**
  * `Idempotency-Key` on a route (every POST and DELETE of the API has it): see IdempotencyKeys
- * and useRetrySemantics.
+ * and useRetrySemantics. `effectInTransaction`: the route changes nothing but in at most one
+ * transaction, which it runs with the request's Scope (`Database.transaction(work, scope)`);
+ * the key is then claimed in that transaction (on MariaDB), one commit where there were two.
+ * A route that runs a transaction without the Scope, or more than one, or acts outside the
+ * database, must not set it: its effect would not be guarded by the key.
  */
-export const Idempotent = (): MethodDecorator =>
-  applyDecorators(routeFlag('idempotent'), ApiExtension(IDEMPOTENCY_EXTENSION, true));
+export const Idempotent = (options: { effectInTransaction?: boolean } = {}): MethodDecorator =>
+  options.effectInTransaction
+    ? applyDecorators(
+        routeFlag('idempotent'),
+        routeFlag('effectInTransaction'),
+        ApiExtension(IDEMPOTENCY_EXTENSION, true),
+      )
+    : applyDecorators(routeFlag('idempotent'), ApiExtension(IDEMPOTENCY_EXTENSION, true));

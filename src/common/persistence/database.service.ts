@@ -48,8 +48,8 @@ class QueryRunnerStatements implements StatementRunner {
  * explicitly to whatever must join it (repositories, domain event handlers). Writes exist only
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
  * of it; the one other write is Database.autocommit, a single statement committed on its own,
- * for the few writes that must commit apart from any effect (an Idempotency-Key's claim, its
- * release). (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
+ * for the few writes that must commit apart from any effect (an Idempotency-Key's claim where
+ * it is not claimed in its effect's transaction, its release). (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
  * docs/architecture.md.)
  */
 export class Transaction implements Reader {
@@ -113,8 +113,21 @@ interface CommitWrite {
  */
 export interface RequestScope {
   readonly request?: {
+    readonly openingWrite?: () => OpeningWrite;
     readonly beforeCommit?: (tx: Transaction, result: unknown) => void;
   };
+}
+
+/**
+ * A write that must be a transaction's first statement, before its work (the claim of an
+ * Idempotency-Key: see RequestContext.openingWrite). On MariaDB it goes with the BEGIN, in the
+ * same round trip (Database.transaction).
+ */
+export interface OpeningWrite {
+  sql: string;
+  params: unknown[];
+  /** The error the transaction fails with when the write fails with err (err itself, or another). */
+  failed: (err: unknown) => unknown;
 }
 
 /** Runs one piece of work at a time, in call order. */
@@ -161,10 +174,13 @@ export class Database implements Reader, OnModuleDestroy {
    * Runs work as one transaction: committed when it resolves, rolled back when it throws.
    * A deadlock or a cluster certification conflict rolls it back and runs all of work again
    * (never half of it), after a short jittered pause, up to MAX_ATTEMPTS times in all.
-   * `scope`, when a request's, lets the request's commit hook (its idempotency record) run in
-   * the transaction, after work and before the commit (see RequestContext).
+   * `scope`, when a request's, lets the request's hooks (the claim of its Idempotency-Key, and
+   * the record of its answer) run in the transaction: its opening write before work, as its
+   * first statement, and beforeCommit after work, before the commit (see RequestContext). A
+   * rerun runs them again with work.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>, scope?: RequestScope): Promise<T> {
+    const openingWrite = scope?.request?.openingWrite;
     const beforeCommit = scope?.request?.beforeCommit;
     const whole = beforeCommit
       ? async (tx: Transaction) => {
@@ -175,8 +191,8 @@ export class Database implements Reader, OnModuleDestroy {
       : work;
     // SQLite has no conflicts to retry: its transactions run one at a time
     if (this.dialect.serializesAccess)
-      return this.queue.run(() => this.runSqliteTransaction(whole));
-    return this.withConflictRetries(() => this.runTransaction(whole));
+      return this.queue.run(() => this.runSqliteTransaction(whole, openingWrite?.()));
+    return this.withConflictRetries(() => this.runTransaction(whole, openingWrite?.()));
   }
 
   /**
@@ -226,10 +242,20 @@ export class Database implements Reader, OnModuleDestroy {
    * statement-cache lookup behind an `await` to each: docs/performance.md, "The embedded SQLite
    * default"). The same statements as on TypeORM's runner, logged through the same logger.
    */
-  private async runSqliteTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  private async runSqliteTransaction<T>(
+    work: (tx: Transaction) => Promise<T>,
+    opening: OpeningWrite | undefined,
+  ): Promise<T> {
     const writer = this.openSqliteWriter();
     writer.run('BEGIN TRANSACTION', []);
     try {
+      if (opening) {
+        try {
+          writer.run(opening.sql, opening.params);
+        } catch (err) {
+          throw opening.failed(err);
+        }
+      }
       const tx = new Transaction(writer, this.dialect);
       const result = await work(tx);
       for (const write of tx.commitWrites) {
@@ -269,16 +295,40 @@ export class Database implements Reader, OnModuleDestroy {
     return this.sqliteWriter;
   }
 
-  private async runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(
+    work: (tx: Transaction) => Promise<T>,
+    opening: OpeningWrite | undefined,
+  ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    // on MariaDB, a transaction with an opening write is begun by a compound statement, not by
+    // the runner (which then does not know it open): it is committed and rolled back by SQL too
+    const beginsHere = opening !== undefined && this.dialect.compoundStatements;
+    let begunHere = false;
     try {
       await runner.connect();
-      await runner.startTransaction();
+      if (beginsHere) {
+        begunHere = true;
+        // the BEGIN and the opening write in one round trip: should the write fail, the
+        // transaction, open, is rolled back below
+        await runner
+          .query(`BEGIN NOT ATOMIC START TRANSACTION; ${opening.sql}; END`, opening.params)
+          .catch((err: unknown) => {
+            throw opening.failed(err);
+          });
+      } else {
+        await runner.startTransaction();
+        if (opening) {
+          await runner.query(opening.sql, opening.params).catch((err: unknown) => {
+            throw opening.failed(err);
+          });
+        }
+      }
       const tx = new Transaction(new QueryRunnerStatements(runner), this.dialect);
       const result = await work(tx);
       const writes = tx.commitWrites;
       if (writes.length === 0 && tx.outbox.size === 0) {
-        await runner.commitTransaction();
+        if (begunHere) await runner.query('COMMIT');
+        else await runner.commitTransaction();
         return result;
       }
       // the outbox INSERT last, so that an event's id is taken as late as possible before the commit
@@ -303,10 +353,11 @@ export class Database implements Reader, OnModuleDestroy {
       if (events) this.eventsCommitted?.();
       return result;
     } catch (err) {
-      if (runner.isTransactionActive) {
-        // a rollback on a broken connection fails too; the first error is the one that matters
+      // a rollback on a broken connection fails too; the first error is the one that matters
+      // (after a failed COMMIT, or one that did commit, a ROLLBACK changes nothing)
+      if (begunHere) await runner.query('ROLLBACK').catch(() => undefined);
+      else if (runner.isTransactionActive)
         await runner.rollbackTransaction().catch(() => undefined);
-      }
       throw err;
     } finally {
       await runner.release();

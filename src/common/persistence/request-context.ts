@@ -1,4 +1,4 @@
-import type { Transaction } from './database.service';
+import type { OpeningWrite, Transaction } from './database.service';
 
 /**
  * What one HTTP request asks of the transactions that act for it, handed down with the Scope
@@ -19,4 +19,10 @@ export interface RequestContext {
    * commit: Transaction.writeAtCommit).
    */
   beforeCommit?: (tx: Transaction, result: unknown) => void;
+  /**
+   * The transaction's first statement, before its work (made again for each rerun): the claim
+   * of the request's Idempotency-Key, on routes whose effect is that one transaction (see
+   * IdempotencyKeys), so that the key commits, or vanishes, with the effect.
+   */
+  openingWrite?: () => OpeningWrite;
 }

@@ -19,10 +19,20 @@ export class SqlDialect {
    * one round trip (Database.transaction). MySQL has no such statement outside stored programs.
    */
   readonly compoundStatements: boolean;
+  /**
+   * Prefixed to a write that must fail at once (error 1205) rather than wait for a row lock
+   * that another transaction holds, or undefined: MariaDB's `SET STATEMENT` with
+   * innodb_lock_wait_timeout=0 (MySQL's minimum is 1 s; SQLite has no row locks). An
+   * Idempotency-Key is claimed inside its effect's transaction only where it is defined
+   * (IdempotencyKeys).
+   */
+  readonly noLockWait: string | undefined;
 
   constructor(readonly kind: DatabaseKind) {
     this.serializesAccess = kind === 'sqlite';
     this.compoundStatements = kind === 'mariadb';
+    this.noLockWait =
+      kind === 'mariadb' ? 'SET STATEMENT innodb_lock_wait_timeout = 0 FOR ' : undefined;
     this.forUpdate = this.serializesAccess ? '' : ' FOR UPDATE';
   }
 }

@@ -37,7 +37,7 @@ export class DeletionsController {
   constructor(private readonly deletions: DeletionsService) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @ApiOperation({
     summary:
       'Soft-delete up to 100 rows of one resource, and everything linked to them, as one deletion',
@@ -114,7 +114,7 @@ export class DeletionsController {
   }
 
   @Post(':id/restore')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({
@@ -132,7 +132,7 @@ export class DeletionsController {
   }
 
   @Post(':id/purge')
-  @Idempotent()
+  @Idempotent({ effectInTransaction: true })
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({
