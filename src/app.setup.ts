@@ -48,6 +48,9 @@ export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
     // checks every connectionsCheckingInterval, 30 s by default, so the check runs more often
     requestTimeout: limits.requestTimeoutMs,
     http: {
+      // Node checks headersTimeout <= requestTimeout as it creates the server, before Fastify
+      // sets requestTimeout on it: both given here, or a value above Node's 300 s default fails
+      requestTimeout: limits.requestTimeoutMs,
       headersTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
     },
