@@ -33,8 +33,9 @@ const {
   waitForServer,
   whileRunning,
   benchServiceEnv,
+  processCpuMs,
+  databaseServerPid,
 } = require('./processes');
-const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { randomBytes, randomUUID } = require('node:crypto');
 const autocannon = require('autocannon');
@@ -55,7 +56,7 @@ const SECRET = randomBytes(32).toString('hex');
 const AUTHORIZATION = `Bearer ${jwt.sign({ sub: '1', role: 'admin', org: 1 }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 
 function parseVariant(arg) {
-  return { ...parseBenchVariant(arg, ROOT), rps: [], cpu: [], fsyncs: [] };
+  return { ...parseBenchVariant(arg, ROOT), rps: [], cpu: [], databaseCpu: [], fsyncs: [] };
 }
 
 /** The MariaDB server's count of InnoDB fsyncs since it started (global). */
@@ -64,11 +65,6 @@ async function innodbFsyncs(admin) {
   return Number(row.Value);
 }
 
-/** user + system CPU time of a process, in clock ticks (10 ms). */
-function cpuTicks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 async function post(path, body) {
   const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
@@ -95,6 +91,7 @@ async function main() {
   if (variants.length === 0)
     throw new Error('usage: node bench/ab.js <label>=<script>[,ENV=value...] ...');
   const { admin, url } = await createDatabase(new URL(SERVER), DATABASE);
+  const databasePid = await databaseServerPid(admin);
   let seeded = false;
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -146,17 +143,20 @@ async function main() {
             };
             await autocannon({ ...load, duration: 2 });
             const fsyncsBefore = await innodbFsyncs(admin);
-            const before = cpuTicks(child.pid);
+            const before = processCpuMs(child.pid);
+            const databaseBefore = databasePid ? processCpuMs(databasePid) : NaN;
             const result = await autocannon({ ...load, duration: SECONDS });
-            const cpu = cpuTicks(child.pid) - before;
+            const cpu = processCpuMs(child.pid) - before;
+            const databaseCpu = (databasePid ? processCpuMs(databasePid) : NaN) - databaseBefore;
             const fsyncs = (await innodbFsyncs(admin)) - fsyncsBefore;
             if (result.non2xx > 0)
               throw new Error(`${variant.label}: ${result.non2xx} answers not 2xx`);
             variant.rps.push(Math.round(result.requests.average));
-            variant.cpu.push((cpu * 10_000) / result.requests.total);
+            variant.cpu.push((cpu * 1000) / result.requests.total);
+            variant.databaseCpu.push((databaseCpu * 1000) / result.requests.total);
             variant.fsyncs.push(fsyncs / result.requests.total);
             console.error(
-              `[ab] round ${round} ${variant.label}: ${variant.rps.at(-1)} req/s, ${variant.cpu.at(-1).toFixed(0)} us CPU a request, ${variant.fsyncs.at(-1).toFixed(2)} MariaDB fsyncs a request`,
+              `[ab] round ${round} ${variant.label}: ${variant.rps.at(-1)} req/s, ${variant.cpu.at(-1).toFixed(0)} us CPU a request, MariaDB ${variant.databaseCpu.at(-1).toFixed(0)} us, ${variant.fsyncs.at(-1).toFixed(2)} MariaDB fsyncs a request`,
             );
           });
         } finally {
@@ -171,11 +171,11 @@ async function main() {
     `${METHOD} ${PATH}${IDEMPOTENCY ? ', a new Idempotency-Key a request' : ''}, ${ROUNDS} rounds of ${SECONDS} s, 50 connections; medians`,
   );
   console.log(
-    '| variant | req/s | CPU us a request | MariaDB fsyncs a request |\n|---|---:|---:|---:|',
+    '| variant | req/s | CPU us a request | MariaDB server CPU us a request | MariaDB fsyncs a request |\n|---|---:|---:|---:|---:|',
   );
   for (const v of variants)
     console.log(
-      `| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} | ${median(v.fsyncs).toFixed(2)} |`,
+      `| ${v.label} | ${median(v.rps)} | ${median(v.cpu).toFixed(0)} | ${median(v.databaseCpu).toFixed(0)} | ${median(v.fsyncs).toFixed(2)} |`,
     );
 }
 

@@ -190,6 +190,20 @@ function processCpuMs(pid) {
   }
 }
 
+/**
+ * The process id of the MariaDB server, from its pid file, when the server runs on this machine
+ * and the file is readable (as root on the bench machine); undefined otherwise.
+ */
+async function databaseServerPid(db) {
+  try {
+    const [[{ file }]] = await db.query('SELECT @@pid_file AS file');
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
@@ -218,6 +232,7 @@ module.exports = {
   median,
   parseVariant,
   processCpuMs,
+  databaseServerPid,
   dropDatabase,
   freePort,
   uniqueDatabaseName,

@@ -30,6 +30,7 @@ const {
   freePort,
   median,
   processCpuMs,
+  databaseServerPid,
   startServer,
   uniqueDatabaseName,
   waitForServer,
@@ -111,20 +112,6 @@ async function workflowWithChildren(db, children) {
     [id],
   );
   return id;
-}
-
-/**
- * The process id of the MariaDB server, from its pid file, when the server runs on this machine
- * and the file is readable (as root on the bench machine); undefined otherwise.
- */
-async function databaseServerPid(db) {
-  try {
-    const [[{ file }]] = await db.query('SELECT @@pid_file AS file');
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function questions(db) {
