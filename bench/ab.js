@@ -65,7 +65,6 @@ async function innodbFsyncs(admin) {
   return Number(row.Value);
 }
 
-
 async function post(path, body) {
   const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
     method: 'POST',
