@@ -3,9 +3,9 @@ import { startTestApp, type TestApp } from './setup/test-app';
 
 /**
  * MariaDB only: there an Idempotency-Key of a route whose effect is one transaction is claimed
- * by that transaction's first statement, without waiting for a row lock, and commits with it
+ * by that transaction's first statement, waiting at most a second for a row lock, and commits with it
  * (README, "How a client retries safely"). A copy of the request sent while the first one runs
- * meets the uncommitted key and answers 409 at once; a request that fails, however it fails,
+ * meets the uncommitted key and answers 409 within a second; a request that fails, however it fails,
  * leaves no key behind.
  */
 describe('Idempotency-Key claimed in the effect transaction on MariaDB (e2e)', () => {
@@ -20,7 +20,7 @@ describe('Idempotency-Key claimed in the effect transaction on MariaDB (e2e)', (
     await t.db.query(
       `CREATE TRIGGER test_slow_todo BEFORE INSERT ON todos FOR EACH ROW
        BEGIN
-         IF NEW.title LIKE 'slow%' THEN DO SLEEP(1.5); END IF;
+         IF NEW.title LIKE 'slow%' THEN DO SLEEP(3); END IF;
          IF NEW.title LIKE '%failing' THEN
            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the effect failed';
          END IF;
@@ -39,7 +39,7 @@ describe('Idempotency-Key claimed in the effect transaction on MariaDB (e2e)', (
   const post = (key: string, body: object) =>
     t.http.post('/todos').set('Idempotency-Key', key).send(body);
 
-  it('answers a copy sent while the first runs 409 at once (its key uncommitted, no lock wait), then replays the answer to its retry', async () => {
+  it('answers a copy sent while the first runs 409 within a second (its key uncommitted), then replays the answer to its retry', async () => {
     const key = newKey();
     const body = { title: 'slow first', ownerId: 3 };
     const first = post(key, body).then((res) => ({ res, at: Date.now() }));

@@ -65,9 +65,9 @@ export class IdempotencyKeysRepository {
 
   /**
    * The INSERT of the key as in progress, as the first statement of its effect's transaction
-   * (RequestContext.openingWrite), run without waiting for a row lock: it commits with the
+   * (RequestContext.openingWrite), run waiting at most a second for a row lock: it commits with the
    * effect, or vanishes with its rollback. It fails with `held()` when another transaction holds
-   * the same key uncommitted (1205 at once, not after a lock wait) or has committed it (1062).
+   * the same key uncommitted (1205 within a second, not after innodb_lock_wait_timeout) or has committed it (1062).
    */
   claimInTransaction(
     owner: KeyOwner,

@@ -58,9 +58,9 @@ export interface HeldKey {
  * - In the effect's transaction (MariaDB, on a route whose effect is at most one transaction run
  *   with the request's Scope: @Idempotent({ effectInTransaction: true })): the key is read first
  *   (a read, no commit); a key not stored yet is inserted by the first statement of the effect's
- *   transaction, without waiting for a row lock, so that a request is one commit (one log sync)
+ *   transaction, waiting at most a second for a row lock, so that a request is one commit (one log sync)
  *   and a failed one leaves no key behind. A copy that meets the key uncommitted (its request is
- *   running) gets 1205 at once, and 409; one that meets it committed between its read and its
+ *   running) gets 1205 within a second, and 409; one that meets it committed between its read and its
  *   insert (or, on Galera, whose commit lost certification to the other copy's and whose rerun
  *   meets it) gets 1062, and 409 too: its retry then gets the stored answer replayed. Either
  *   way the transaction rolls back before its work ran.
