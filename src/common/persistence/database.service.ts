@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
-import { DataSource, QueryFailedError, type QueryRunner } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { OutboxBuffer } from '../outbox/outbox';
@@ -22,25 +22,12 @@ export interface Reader {
 }
 
 /**
- * Where a transaction's statements go: TypeORM's query runner on MariaDB/MySQL, SQLite's
- * writing connection itself on SQLite (SqliteWriter).
+ * Where a transaction's statements go: a connection of mysql2's pool on MariaDB/MySQL
+ * (MysqlStatements), SQLite's writing connection on SQLite (SqliteWriter).
  */
 interface StatementRunner {
   select<R>(sql: string, params: unknown[]): Promise<R[]>;
   execute(sql: string, params: unknown[]): Promise<WriteResult>;
-}
-
-/** TypeORM's query runner of a MariaDB/MySQL transaction. */
-class QueryRunnerStatements implements StatementRunner {
-  constructor(private readonly runner: QueryRunner) {}
-
-  select<R>(sql: string, params: unknown[]): Promise<R[]> {
-    return this.runner.query(sql, params);
-  }
-
-  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
-    return writeResultOf(await this.runner.query(sql, params, true));
-  }
 }
 
 /**
@@ -49,8 +36,8 @@ class QueryRunnerStatements implements StatementRunner {
  * here, so code that takes a Transaction cannot run outside one, and no statement can slip out
  * of it; the one other write is Database.autocommit, a single statement committed on its own,
  * for the few writes that must commit apart from any effect (an Idempotency-Key's claim where
- * it is not claimed in its effect's transaction, its release). (Propagating it implicitly, through AsyncLocalStorage, would tax every request: see
- * docs/architecture.md.)
+ * it is not claimed in its effect's transaction, its release). (Propagating it implicitly,
+ * through AsyncLocalStorage, would tax every request: see docs/architecture.md.)
  */
 export class Transaction implements Reader {
   /** The events this transaction records (see emit), written just before it commits. */
@@ -126,7 +113,7 @@ export interface RequestScope {
 export interface OpeningWrite {
   sql: string;
   params: unknown[];
-  /** The error the transaction fails with when the write fails with err (err itself, or another). */
+  /** The error the transaction fails with when the write fails with err (err, or another). */
   failed: (err: unknown) => unknown;
 }
 
@@ -237,10 +224,10 @@ export class Database implements Reader, OnModuleDestroy {
 
   /**
    * A transaction on SQLite's writing connection, driven directly: BEGIN, the work's statements,
-   * its commit writes and the outbox INSERT, COMMIT, each a synchronous better-sqlite3 call on a prepared statement
-   * (TypeORM's query runner would add several promises, two event broadcasts and a
-   * statement-cache lookup behind an `await` to each: docs/performance.md, "The embedded SQLite
-   * default"). The same statements as on TypeORM's runner, logged through the same logger.
+   * its commit writes and the outbox INSERT, COMMIT, each a synchronous better-sqlite3 call on a
+   * prepared statement (TypeORM's query runner would add several promises, two event broadcasts
+   * and a statement-cache lookup behind an `await` to each: docs/performance.md, "The embedded
+   * SQLite default"). The same statements as on TypeORM's runner, logged through the same logger.
    */
   private async runSqliteTransaction<T>(
     work: (tx: Transaction) => Promise<T>,
@@ -295,52 +282,55 @@ export class Database implements Reader, OnModuleDestroy {
     return this.sqliteWriter;
   }
 
+  /**
+   * A transaction on MariaDB/MySQL, driven on a connection of mysql2's pool without TypeORM's
+   * query runner (which added to every statement two subscriber broadcasts, a BroadcasterResult
+   * and an await on its connection, and four broadcasts to every transaction: docs/performance.md,
+   * "Writes on MariaDB without TypeORM's query runner"). The same statements as on the runner,
+   * logged through the same logger and failing with the same QueryFailedError (MysqlStatements).
+   */
   private async runTransaction<T>(
     work: (tx: Transaction) => Promise<T>,
     opening: OpeningWrite | undefined,
   ): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    // on MariaDB, a transaction with an opening write is begun by a compound statement, not by
-    // the runner (which then does not know it open): it is committed and rolled back by SQL too
-    const beginsHere = opening !== undefined && this.dialect.compoundStatements;
-    let begunHere = false;
+    const connection = await mysqlConnection(this.dataSource);
+    const statements = new MysqlStatements(connection, this.dataSource);
+    // from the BEGIN on, until the COMMIT has succeeded: a failure rolls the transaction back
+    let open = true;
     try {
-      await runner.connect();
-      if (beginsHere) {
-        begunHere = true;
-        // the BEGIN and the opening write in one round trip: should the write fail, the
-        // transaction, open, is rolled back below
-        await runner
+      if (opening && this.dialect.compoundStatements) {
+        // on MariaDB, the BEGIN and the opening write in one round trip: should the write fail,
+        // the transaction, open, is rolled back below
+        await statements
           .query(`BEGIN NOT ATOMIC START TRANSACTION; ${opening.sql}; END`, opening.params)
           .catch((err: unknown) => {
             throw opening.failed(err);
           });
       } else {
-        await runner.startTransaction();
+        await statements.query('START TRANSACTION');
         if (opening) {
-          await runner.query(opening.sql, opening.params).catch((err: unknown) => {
+          await statements.query(opening.sql, opening.params).catch((err: unknown) => {
             throw opening.failed(err);
           });
         }
       }
-      const tx = new Transaction(new QueryRunnerStatements(runner), this.dialect);
+      const tx = new Transaction(statements, this.dialect);
       const result = await work(tx);
       const writes = tx.commitWrites;
       if (writes.length === 0 && tx.outbox.size === 0) {
-        if (begunHere) await runner.query('COMMIT');
-        else await runner.commitTransaction();
+        await statements.query('COMMIT');
+        open = false;
         return result;
       }
-      // the outbox INSERT last, so that an event's id is taken as late as possible before the commit
+      // the outbox INSERT last, so that an event's id is taken as late as possible before the
+      // commit
       const events = tx.outbox.size > 0 ? tx.outbox.insert() : undefined;
       if (this.dialect.compoundStatements) {
         // the writes and the COMMIT in one round trip (docs/performance.md, "The outbox's
         // cost"): should a write fail, or a commit write change no row (its SIGNAL), the block
-        // stops there, before its COMMIT, and the transaction, still open, is rolled back below.
-        // (The runner, released next, is left believing its transaction open: it is never used
-        // again.)
+        // stops there, before its COMMIT, and the transaction, still open, is rolled back below
         const block = commitBlock(writes, events);
-        await runner.query(block.sql, block.params).catch((err: unknown) => {
+        await statements.query(block.sql, block.params).catch((err: unknown) => {
           throw writes[unchangedWriteOf(err) ?? -1]?.unchanged() ?? err;
         });
       } else {
@@ -348,19 +338,18 @@ export class Database implements Reader, OnModuleDestroy {
           if ((await tx.execute(write.sql, write.params)).affected === 0) throw write.unchanged();
         }
         if (events) await tx.execute(events.sql, events.params);
-        await runner.commitTransaction();
+        await statements.query('COMMIT');
       }
+      open = false;
       if (events) this.eventsCommitted?.();
       return result;
     } catch (err) {
       // a rollback on a broken connection fails too; the first error is the one that matters
       // (after a failed COMMIT, or one that did commit, a ROLLBACK changes nothing)
-      if (begunHere) await runner.query('ROLLBACK').catch(() => undefined);
-      else if (runner.isTransactionActive)
-        await runner.rollbackTransaction().catch(() => undefined);
+      if (open) await statements.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      await runner.release();
+      connection.release();
     }
   }
 
@@ -484,7 +473,7 @@ class SqliteWriter implements StatementRunner {
     }
   }
 
-  /** Rolls the open transaction back; never throws (the error that led here is the one to report). */
+  /** Rolls the open transaction back; never throws (the error that led here is the one to tell). */
   rollback(): void {
     try {
       this.run('ROLLBACK', []);
@@ -559,28 +548,98 @@ function unchangedWriteOf(err: unknown): number | undefined {
 /** The part of mysql2's callback pool that the Database uses. */
 interface MysqlPool {
   query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
+  getConnection(callback: (err: Error | null, connection: MysqlConnection) => void): void;
+}
+
+/** The part of a connection of mysql2's callback pool that a transaction uses. */
+interface MysqlConnection {
+  query(
+    sql: string,
+    params: unknown[] | undefined,
+    callback: (err: Error | null, rows: unknown) => void,
+  ): void;
+  release(): void;
+  listenerCount(event: string): number;
+  on(event: 'error', listener: (err: Error) => void): void;
 }
 
 /**
- * One of the two places that reach into a TypeORM internal (the other: openSqliteWriter): a
- * statement straight on the mysql2 pool of TypeORM's MysqlDriver (`driver.pool`, not a public
- * API), for reads and autocommit writes. It is what `DataSource.query` does, less a query runner
- * and its subscriber broadcasts per statement; docs/performance.md
- * ("Hand-written SQL against TypeORM's query builder") has the figures that keep it. Should a TypeORM release rename the field, reads fail at once with 503
- * and the e2e suites on MariaDB fail.
+ * One of the two places that reach into a TypeORM internal (the other: openSqliteWriter): the
+ * mysql2 pool of TypeORM's MysqlDriver (`driver.pool`, not a public API), for reads, autocommit
+ * writes and transactions. Should a TypeORM release rename the field, every statement fails at
+ * once with 503 and the e2e suites on MariaDB fail.
+ */
+function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
+  const driver: object = dataSource.driver;
+  return 'pool' in driver ? (driver.pool as MysqlPool | undefined) : undefined;
+}
+
+/**
+ * A connection of the pool for one transaction, as TypeORM's query runner takes it
+ * (MysqlDriver.obtainMasterConnection): the driver's error as it is, and a listener for the
+ * connection's errors, which would otherwise stop the process.
+ */
+function mysqlConnection(dataSource: DataSource): Promise<MysqlConnection> {
+  const pool = mysqlPool(dataSource);
+  if (!pool) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'));
+  return new Promise((resolve, reject) =>
+    pool.getConnection((err, connection) => {
+      if (err) return reject(err);
+      if (connection.listenerCount('error') === 0) {
+        connection.on('error', (error) =>
+          dataSource.logger.log('warn', `MySQL connection raised an error. ${String(error)}`),
+        );
+      }
+      resolve(connection);
+    }),
+  );
+}
+
+/**
+ * A MariaDB/MySQL transaction's connection as its statements use it: each statement logged (as
+ * TypeORM's query runner logs it, with the logger the DataSource has at that moment) and sent;
+ * a failed one logged as an error and rejected with TypeORM's QueryFailedError, as on the
+ * runner, so that errors are mapped (a deadlock retried, an unreachable server 503) the same.
+ */
+class MysqlStatements implements StatementRunner {
+  constructor(
+    private readonly connection: MysqlConnection,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  select<R>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.query<R[]>(sql, params);
+  }
+
+  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    const header = await this.query<{ affectedRows?: number }>(sql, params);
+    return { affected: Number(header.affectedRows ?? 0), insertId: insertIdOf(header) };
+  }
+
+  query<R = unknown>(sql: string, params?: unknown[]): Promise<R> {
+    this.dataSource.logger.logQuery(sql, params);
+    return new Promise((resolve, reject) =>
+      this.connection.query(sql, params, (err, raw) => {
+        if (!err) return resolve(raw as R);
+        this.dataSource.logger.logQueryError(err, sql, params);
+        reject(new QueryFailedError(sql, params, err));
+      }),
+    );
+  }
+}
+
+/**
+ * A statement straight on the mysql2 pool, for reads and autocommit writes. It is what
+ * `DataSource.query` does, less a query runner and its subscriber broadcasts per statement;
+ * docs/performance.md ("Hand-written SQL against TypeORM's query builder") has the figures that
+ * keep it.
  */
 function queryOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]): Promise<R> {
-  const driver: object = dataSource.driver;
-  const pool = 'pool' in driver ? (driver.pool as MysqlPool | undefined) : undefined;
+  const pool = mysqlPool(dataSource);
   if (!pool) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'));
   return new Promise((resolve, reject) =>
     pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R))),
   );
-}
-
-/** A query runner's answer to a write (`useStructuredResult`). */
-function writeResultOf(result: { affected?: number | null; raw: unknown }): WriteResult {
-  return { affected: result.affected ?? 0, insertId: insertIdOf(result.raw) };
 }
 
 /** mysql2 answers a ResultSetHeader, better-sqlite3 the last row id. */
