@@ -586,9 +586,9 @@ function mysqlConnection(dataSource: DataSource): Promise<MysqlConnection> {
     pool.getConnection((err, connection) => {
       if (err) return reject(err);
       if (connection.listenerCount('error') === 0) {
-        connection.on('error', (error) =>
-          dataSource.logger.log('warn', `MySQL connection raised an error. ${String(error)}`),
-        );
+        connection.on('error', (error) => {
+          dataSource.logger.log('warn', `MySQL connection raised an error. ${String(error)}`);
+        });
       }
       resolve(connection);
     }),
