@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { isDuplicateKey, isLockWaitTimeout } from '../errors/database-errors';
+import { isDuplicateKey, isLockWaitTimeout, someInErrorChain } from '../errors/database-errors';
 import { Database, type OpeningWrite, type Transaction } from '../persistence/database.service';
 import type { Scope } from '../persistence/scope';
 import { timestampFromDb, timestampToDb } from '../persistence/sql-values';
 
 const TABLE = 'idempotency_keys';
+/** The session variable of claimInTransaction: 1 when the claim met a stored key and kept it. */
+const KEPT = '@idempotency_key_kept';
+/** The SIGNAL's message when it did. */
+const STORED = 'idempotency key stored';
 
 /** Whose key it is: the caller's organization (the Scope) and user id (the token's `sub`). */
 export interface KeyOwner {
@@ -64,23 +68,53 @@ export class IdempotencyKeysRepository {
   }
 
   /**
-   * The INSERT of the key as in progress, as the first statement of its effect's transaction
-   * (RequestContext.openingWrite), run waiting at most a second for a row lock: it commits with the
-   * effect, or vanishes with its rollback. It fails with `held()` when another transaction holds
-   * the same key uncommitted (1205 within a second, not after innodb_lock_wait_timeout) or has committed it (1062).
+   * The claim of the key as the first statement of its effect's transaction
+   * (RequestContext.openingWrite), with no read of the key before it: it commits with the effect,
+   * or vanishes with its rollback. One INSERT ... ON DUPLICATE KEY UPDATE, waiting at most a
+   * second for a row lock:
+   * - a new key is inserted as in progress;
+   * - a stored key that is stale (stored before `stale.expiredBefore`, or the same request's,
+   *   unanswered, locked before `stale.abandonedBefore`: its replica died) is taken over, made
+   *   this request's as a new key would be;
+   * - any other stored key is left as it is, and the block stops at its SIGNAL: the transaction
+   *   fails with `stored()` (its answer, 422 or 409 is decided after the route: see
+   *   IdempotencyKeys.settle);
+   * - a key held uncommitted by another transaction (its request is running) fails with
+   *   `held()`: 1205 within a second (not after innodb_lock_wait_timeout); on Galera, a copy
+   *   committed on another node first fails this one's certification, and its rerun meets the key
+   *   stored.
+   * In ON DUPLICATE KEY UPDATE the assignments run left to right, each seeing the ones before:
+   * lock_id, decided on the stored row, goes first, and the others follow it. MariaDB only
+   * (the block's IF ... SIGNAL runs in the BEGIN's compound statement: Database.transaction).
    */
   claimInTransaction(
     owner: KeyOwner,
     requestHash: string,
     lockId: string,
     now: Date,
-    held: () => Error,
+    stale: { expiredBefore: Date; abandonedBefore: Date },
+    errors: { held: () => Error; stored: () => Error },
   ): OpeningWrite {
     const { sql, params } = insertion(owner, requestHash, lockId, now);
+    const taken = 'lock_id = VALUES(lock_id)';
     return {
-      sql: `${this.db.dialect.noLockWait ?? ''}${sql}`,
-      params,
-      failed: (err) => (isLockWaitTimeout(err) || isDuplicateKey(err) ? held() : err),
+      sql: `SET ${KEPT} = 0; ${this.db.dialect.noLockWait ?? ''}${sql}
+         ON DUPLICATE KEY UPDATE
+           lock_id = IF(${KEPT} := NOT (created_at < ? OR (request_hash = VALUES(request_hash)
+                        AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
+           request_hash = IF(${taken}, VALUES(request_hash), request_hash),
+           locked_at = IF(${taken}, VALUES(locked_at), locked_at),
+           created_at = IF(${taken}, VALUES(created_at), created_at),
+           response_status = IF(${taken}, NULL, response_status),
+           response_body = IF(${taken}, NULL, response_body),
+           response_etag = IF(${taken}, NULL, response_etag);
+         IF ${KEPT} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${STORED}'; END IF`,
+      params: [...params, timestampToDb(stale.expiredBefore), timestampToDb(stale.abandonedBefore)],
+      failed: (err) => {
+        if (isLockWaitTimeout(err)) return errors.held();
+        if (isDuplicateKey(err) || isStoredSignal(err)) return errors.stored();
+        return err;
+      },
     };
   }
 
@@ -281,4 +315,10 @@ function whereKey(owner: KeyOwner): { where: string; params: unknown[] } {
     where: 'organization_id = ? AND subject_id = ? AND idempotency_key = ?',
     params: [organizationOf(owner.scope), owner.subjectId, owner.key],
   };
+}
+
+/** The SIGNAL of claimInTransaction's block: the key is stored, and was kept. */
+function isStoredSignal(err: unknown): boolean {
+  // 1644: ER_SIGNAL_EXCEPTION, an unhandled SIGNAL
+  return someInErrorChain(err, (e) => e.errno === 1644 && e.message === STORED);
 }
