@@ -229,6 +229,67 @@ const VARIANTS = {
       [body, key, lock, now, body],
     );
   },
+  // as upsertClaim, the claim's ON DUPLICATE KEY UPDATE without the session variable and its IF
+  async upsertOnly(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    const taken = 'lock_id = VALUES(lock_id)';
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE
+           lock_id = IF(NOT (created_at < ? OR (request_hash = VALUES(request_hash) AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
+           request_hash = IF(${taken}, VALUES(request_hash), request_hash), locked_at = IF(${taken}, VALUES(locked_at), locked_at),
+           created_at = IF(${taken}, VALUES(created_at), created_at), response_status = IF(${taken}, NULL, response_status),
+           response_body = IF(${taken}, NULL, response_body), response_etag = IF(${taken}, NULL, response_etag); END`,
+      [key, 'h'.repeat(64), lock, now, now, '2020-01-01 00:00:00', '2020-01-01 00:00:00'],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as noSelect, with upsertClaim's session variable and IF ... SIGNAL around a plain INSERT
+  async insertSignal(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET @idempotency_key_kept = 0; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?);
+         IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF; END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // no SELECT; the claim a plain INSERT with the BEGIN, whose duplicate (1062) runs a handler
+  // that takes over a stale key, or SIGNALs that the key is stored
+  async claimHandler(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR 1062 BEGIN
+           UPDATE idempotency_keys SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?, response_status = NULL, response_body = NULL, response_etag = NULL
+            WHERE ${WHERE_KEY} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?));
+           IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF;
+         END;
+         START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      ['h'.repeat(64), lock, now, now, key, '2020-01-01 00:00:00', 'h'.repeat(64), '2020-01-01 00:00:00', key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
   // as current, without the SELECT before the claim
   async noSelect(c) {
     const now = at();

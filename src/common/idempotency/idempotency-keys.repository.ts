@@ -5,9 +5,7 @@ import type { Scope } from '../persistence/scope';
 import { timestampFromDb, timestampToDb } from '../persistence/sql-values';
 
 const TABLE = 'idempotency_keys';
-/** The session variable of claimInTransaction: 1 when the claim met a stored key and kept it. */
-const KEPT = '@idempotency_key_kept';
-/** The SIGNAL's message when it did. */
+/** The SIGNAL's message of claimInTransaction when its claim met a stored key and kept it. */
 const STORED = 'idempotency key stored';
 
 /** Whose key it is: the caller's organization (the Scope) and user id (the token's `sub`). */
@@ -70,22 +68,20 @@ export class IdempotencyKeysRepository {
   /**
    * The claim of the key as the first statement of its effect's transaction
    * (RequestContext.openingWrite), with no read of the key before it: it commits with the effect,
-   * or vanishes with its rollback. One INSERT ... ON DUPLICATE KEY UPDATE, waiting at most a
-   * second for a row lock:
-   * - a new key is inserted as in progress;
+   * or vanishes with its rollback. The INSERT of the key as in progress, waiting at most a second
+   * for a row lock, with a handler of its duplicate (1062), in the BEGIN's compound statement
+   * (Database.transaction; MariaDB only):
+   * - a new key is inserted (the handler does not run: a fresh key costs the INSERT alone);
    * - a stored key that is stale (stored before `stale.expiredBefore`, or the same request's,
-   *   unanswered, locked before `stale.abandonedBefore`: its replica died) is taken over, made
-   *   this request's as a new key would be;
-   * - any other stored key is left as it is, and the block stops at its SIGNAL: the transaction
-   *   fails with `stored()` (its answer, 422 or 409 is decided after the route: see
-   *   IdempotencyKeys.settle);
+   *   unanswered, locked before `stale.abandonedBefore`: its replica died) is taken over by the
+   *   handler's UPDATE (which waits at most a second too), made this request's as a new key
+   *   would be;
+   * - any other stored key is left as it is, and the handler's SIGNAL fails the transaction with
+   *   `stored()` (its answer, 422 or 409 is decided after the route: IdempotencyKeys.settle);
    * - a key held uncommitted by another transaction (its request is running) fails with
    *   `held()`: 1205 within a second (not after innodb_lock_wait_timeout); on Galera, a copy
    *   committed on another node first fails this one's certification, and its rerun meets the key
    *   stored.
-   * In ON DUPLICATE KEY UPDATE the assignments run left to right, each seeing the ones before:
-   * lock_id, decided on the stored row, goes first, and the others follow it. MariaDB only
-   * (the block's IF ... SIGNAL runs in the BEGIN's compound statement: Database.transaction).
    */
   claimInTransaction(
     owner: KeyOwner,
@@ -96,20 +92,31 @@ export class IdempotencyKeysRepository {
     errors: { held: () => Error; stored: () => Error },
   ): OpeningWrite {
     const { sql, params } = insertion(owner, requestHash, lockId, now);
-    const taken = 'lock_id = VALUES(lock_id)';
+    const at = timestampToDb(now);
+    const { where, params: keyParams } = whereKey(owner);
+    const wait = this.db.dialect.noLockWait ?? '';
+    // a block of its own, nested in the BEGIN's, where the handler's DECLARE may open it
     return {
-      sql: `SET ${KEPT} = 0; ${this.db.dialect.noLockWait ?? ''}${sql}
-         ON DUPLICATE KEY UPDATE
-           lock_id = IF(${KEPT} := NOT (created_at < ? OR (request_hash = VALUES(request_hash)
-                        AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
-           request_hash = IF(${taken}, VALUES(request_hash), request_hash),
-           locked_at = IF(${taken}, VALUES(locked_at), locked_at),
-           created_at = IF(${taken}, VALUES(created_at), created_at),
-           response_status = IF(${taken}, NULL, response_status),
-           response_body = IF(${taken}, NULL, response_body),
-           response_etag = IF(${taken}, NULL, response_etag);
-         IF ${KEPT} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${STORED}'; END IF`,
-      params: [...params, timestampToDb(stale.expiredBefore), timestampToDb(stale.abandonedBefore)],
+      sql: `BEGIN
+         DECLARE EXIT HANDLER FOR 1062 BEGIN
+           ${wait}UPDATE ${TABLE} SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?,
+                  response_status = NULL, response_body = NULL, response_etag = NULL
+            WHERE ${where} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?));
+           IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${STORED}'; END IF;
+         END;
+         ${wait}${sql};
+       END`,
+      params: [
+        requestHash,
+        lockId,
+        at,
+        at,
+        ...keyParams,
+        timestampToDb(stale.expiredBefore),
+        requestHash,
+        timestampToDb(stale.abandonedBefore),
+        ...params,
+      ],
       failed: (err) => {
         if (isLockWaitTimeout(err)) return errors.held();
         if (isDuplicateKey(err) || isStoredSignal(err)) return errors.stored();
