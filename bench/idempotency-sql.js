@@ -281,7 +281,21 @@ const VARIANTS = {
            IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF;
          END;
          START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      ['h'.repeat(64), lock, now, now, key, '2020-01-01 00:00:00', 'h'.repeat(64), '2020-01-01 00:00:00', key, 'h'.repeat(64), lock, now, now],
+      [
+        'h'.repeat(64),
+        lock,
+        now,
+        now,
+        key,
+        '2020-01-01 00:00:00',
+        'h'.repeat(64),
+        '2020-01-01 00:00:00',
+        key,
+        'h'.repeat(64),
+        lock,
+        now,
+        now,
+      ],
     );
     const id = await effect(c, now);
     const body = answerOf(id, now);
