@@ -155,6 +155,34 @@ describe('Idempotency-Key (e2e)', () => {
     await t.http.get(`/workflows/${workflow.id}`).expect(200);
   });
 
+  it('answers 422 for the same key with another body that fails validation, without its Retry-After or ETag', async () => {
+    const key = newKey();
+    await t.http
+      .post('/todos')
+      .set('Idempotency-Key', key)
+      .send({ title: 'Valid', ownerId: 1 })
+      .expect(201);
+    const res = await t.http.post('/todos').set('Idempotency-Key', key).send({ title: '' });
+    expect(res.status).toBe(422);
+    expectErrorShape(res.body, 422);
+    expect(res.headers['retry-after']).toBeUndefined();
+    expect(res.headers.etag).toBeUndefined();
+  });
+
+  it('replays the answer of a POST whose workflow was deleted since: the repeat does not fail on what changed after it', async () => {
+    const key = newKey();
+    const workflow = await createWorkflow(t.http);
+    const body = { title: 'Linked, then orphaned', ownerId: 1, workflowId: workflow.id };
+    const first = await t.http.post('/todos').set('Idempotency-Key', key).send(body).expect(201);
+    await t.http.delete(`/workflows/${workflow.id}`).expect(200);
+    // run again, the route would refuse the link to a deleted workflow
+    await t.http.post('/todos').send(body).expect(422);
+    const again = await t.http.post('/todos').set('Idempotency-Key', key).send(body).expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(again.body).toEqual(first.body);
+  });
+
   it('answers 409 with Retry-After while the first request with the key is still running', async () => {
     const key = newKey();
     const body = { name: 'In progress' };

@@ -28,21 +28,34 @@ const UNAVAILABLE_MESSAGES = [
   /WSREP has not yet prepared node for application use/i,
 ];
 
-/** True when err (or the driver error it wraps) says the database cannot be reached. */
-export function isDatabaseUnavailable(err: unknown): boolean {
+/**
+ * True when `test` holds for err or for an error it wraps: TypeORM's QueryFailedError wraps the
+ * driver's error as `driverError`, others as `cause`; the chain is followed at most 4 deep.
+ */
+export function someInErrorChain(err: unknown, test: (e: ErrorFields) => boolean): boolean {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const { code, message, driverError } = e as {
-      code?: unknown;
-      message?: unknown;
-      driverError?: unknown;
-    };
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(message))) {
-      return true;
-    }
-    e = driverError ?? (e as { cause?: unknown }).cause;
+    const fields = e as ErrorFields & { driverError?: unknown; cause?: unknown };
+    if (test(fields)) return true;
+    e = fields.driverError ?? fields.cause;
   }
   return false;
+}
+
+/** The fields of a driver's error that the tests here read (any of them may be absent). */
+export interface ErrorFields {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+}
+
+/** True when err (or the driver error it wraps) says the database cannot be reached. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return someInErrorChain(
+    err,
+    ({ code, message }) =>
+      (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+      (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(message))),
+  );
 }
 
 /**
@@ -54,47 +67,34 @@ const RETRYABLE_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_CHECKREAD']);
 const RETRYABLE_ERRNOS = new Set([1213, 1020]);
 
 export function isRetryableConflict(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const { code, errno, driverError } = e as {
-      code?: unknown;
-      errno?: unknown;
-      driverError?: unknown;
-    };
-    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
-    if (typeof errno === 'number' && RETRYABLE_ERRNOS.has(errno)) return true;
-    e = driverError ?? (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return someInErrorChain(
+    err,
+    ({ code, errno }) =>
+      (typeof code === 'string' && RETRYABLE_CODES.has(code)) ||
+      (typeof errno === 'number' && RETRYABLE_ERRNOS.has(errno)),
+  );
 }
 
 /** True when err (or the driver error it wraps) is a unique key violation. */
 export function isDuplicateKey(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const { code, errno, driverError } = e as {
-      code?: unknown;
-      errno?: unknown;
-      driverError?: unknown;
-    };
-    if (code === 'ER_DUP_ENTRY' || errno === 1062) return true;
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
-    e = driverError ?? (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return someInErrorChain(
+    err,
+    ({ code, errno }) =>
+      code === 'ER_DUP_ENTRY' ||
+      errno === 1062 ||
+      code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+      code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  );
 }
 
 /**
- * True when err (or the driver error it wraps) is a row lock not granted in time (1205): for a
- * statement run without waiting (SqlDialect.noLockWait), another transaction holds the row.
+ * True when err (or the driver error it wraps) is a row lock not granted in time (1205). For the
+ * Idempotency-Key's claim in its effect's transaction, which waits at most a second for a row
+ * lock (SqlDialect.noLockWait): another transaction holds the same key, uncommitted.
  */
 export function isLockWaitTimeout(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const { code, errno, driverError } = e as {
-      code?: unknown;
-      errno?: unknown;
-      driverError?: unknown;
-    };
-    if (code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205) return true;
-    e = driverError ?? (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return someInErrorChain(
+    err,
+    ({ code, errno }) => code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205,
+  );
 }

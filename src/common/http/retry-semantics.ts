@@ -8,6 +8,7 @@ import {
   type HeldKey,
   type IdempotencyKeys,
 } from '../idempotency/idempotency-keys';
+import type { StoredAnswer } from '../idempotency/idempotency-keys.repository';
 import type { Scope } from '../persistence/scope';
 import { parseEntityTags } from './entity-tags';
 import { requestContextOf } from './request-scope';
@@ -72,9 +73,10 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
     if (!held) return done(null, payload);
     request[HELD] = undefined;
     // the answer goes out whatever happens here: a key that could not be freed or completed stays
-    // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over
+    // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over. A key
+    // claimed in the effect's transaction and met stored there answers instead what it stores.
     options.keys.settle(held, reply.statusCode, payload).then(
-      () => done(null, payload),
+      (instead) => done(null, instead === undefined ? payload : answerInstead(reply, instead)),
       () => done(null, payload),
     );
   });
@@ -106,12 +108,7 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
           flags.effectInTransaction === true,
         );
         if (isStoredAnswer(acquired)) {
-          void reply.header('Idempotent-Replayed', 'true');
-          if (acquired.etag) void reply.header('ETag', acquired.etag);
-          await reply
-            .status(acquired.status)
-            .type('application/json; charset=utf-8')
-            .send(acquired.body);
+          await reply.send(replay(reply, acquired));
           return;
         }
         request[HELD] = acquired;
@@ -128,4 +125,32 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
       await reply.status(status).send(errorBody(status, err.message));
     }
   }
+}
+
+/** Sets the status and headers of a replayed answer on the reply; its body, to send as it is. */
+function replay(reply: FastifyReply, answer: StoredAnswer): string {
+  void reply.header('Idempotent-Replayed', 'true');
+  if (answer.etag) void reply.header('ETag', answer.etag);
+  void reply.status(answer.status).type('application/json; charset=utf-8');
+  return answer.body;
+}
+
+/**
+ * In preSerialization, the answer of a stored key instead of the route's own (see
+ * IdempotencyKeys.settle): the status, headers and payload of a replay, or of the error.
+ */
+function answerInstead(reply: FastifyReply, instead: StoredAnswer | DomainError): unknown {
+  for (const name of ['etag', 'retry-after']) reply.removeHeader(name);
+  if (instead instanceof DomainError) {
+    const status = STATUS_OF[instead.kind];
+    if (instead.retryAfterSeconds !== undefined) {
+      void reply.header('Retry-After', String(instead.retryAfterSeconds));
+    }
+    void reply.status(status);
+    return errorBody(status, instead.message);
+  }
+  const body = replay(reply, instead);
+  // the stored body goes out byte for byte, not serialized again
+  void reply.serializer(() => body);
+  return body;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  DomainError,
   IdempotencyKeyReusedError,
   IdempotentRequestInProgressError,
   InvalidInputError,
@@ -56,14 +57,16 @@ export interface HeldKey {
  *
  * Where the key is claimed:
  * - In the effect's transaction (MariaDB, on a route whose effect is at most one transaction run
- *   with the request's Scope: @Idempotent({ effectInTransaction: true })): the key is read first
- *   (a read, no commit); a key not stored yet is inserted by the first statement of the effect's
- *   transaction, waiting at most a second for a row lock, so that a request is one commit (one log sync)
- *   and a failed one leaves no key behind. A copy that meets the key uncommitted (its request is
- *   running) gets 1205 within a second, and 409; one that meets it committed between its read and its
- *   insert (or, on Galera, whose commit lost certification to the other copy's and whose rerun
- *   meets it) gets 1062, and 409 too: its retry then gets the stored answer replayed. Either
- *   way the transaction rolls back before its work ran.
+ *   with the request's Scope: @Idempotent({ effectInTransaction: true })): nothing is read
+ *   before the route; the first statement of the effect's transaction claims the key, waiting at
+ *   most a second for a row lock (IdempotencyKeysRepository.claimInTransaction), so that a request
+ *   is one commit (one log sync) and a failed one leaves no key behind. A new key, or a stale one
+ *   (expired, or abandoned by its request), becomes the request's. A copy that meets the key
+ *   uncommitted (its request is running) gets 1205 within a second, and 409; one that meets it
+ *   stored (or, on Galera, whose commit lost certification to the other copy's and whose rerun
+ *   meets it) rolls back before its work ran, and settle answers what acquire would have: the
+ *   stored answer replayed, 422 for another request, 409 while it runs. So does a request whose
+ *   route failed, or succeeded without the transaction, with a key stored meanwhile.
  * - Committed on its own, before the route runs (SQLite, MySQL, the other routes, and the
  *   take-over of an expired or abandoned key): copies meet it at once.
  */
@@ -102,29 +105,16 @@ export class IdempotencyKeys {
       .digest('hex');
     const lockId = randomBytes(16).toString('hex');
     const inTransaction = effectInTransaction && this.keys.claimsInTransaction;
+    // claimed by the effect's transaction, which meets a stored key there: nothing to read first
+    if (inTransaction) return this.held(owner, requestHash, lockId, status, false);
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = new Date();
-      let stored: StoredKey | null;
-      if (inTransaction) {
-        stored = await this.keys.find(owner);
-        if (!stored) return this.held(owner, requestHash, lockId, status, false);
-      } else {
-        if (await this.keys.claim(owner, requestHash, lockId, now))
-          return this.held(owner, requestHash, lockId, status, true);
-        stored = await this.keys.find(owner);
-        if (!stored) continue; // freed by a failed request meanwhile: claim it again
-      }
-      const expired = Date.parse(stored.createdAt) < now.getTime() - this.ttlMs;
-      if (!expired && stored.requestHash !== requestHash) {
-        throw new IdempotencyKeyReusedError(
-          'This Idempotency-Key was used for another request (method, path or body); use a new key',
-        );
-      }
-      if (!expired && stored.status !== null) {
-        return { status: stored.status, body: stored.body ?? '', etag: stored.etag };
-      }
-      const abandoned = Date.parse(stored.lockedAt) < now.getTime() - IN_PROGRESS_LEASE_MS;
-      if (!expired && !abandoned) throw new IdempotentRequestInProgressError(IN_PROGRESS);
+      if (await this.keys.claim(owner, requestHash, lockId, now))
+        return this.held(owner, requestHash, lockId, status, true);
+      const stored = await this.keys.find(owner);
+      if (!stored) continue; // freed by a failed request meanwhile: claim it again
+      const found = this.answerTo(stored, requestHash, now);
+      if (found !== STALE) return found;
       // a take-over stays a statement of its own: the row it changes exists already
       if (await this.keys.takeOver(owner, stored.lockId, requestHash, lockId, now)) {
         return this.held(owner, requestHash, lockId, status, true);
@@ -134,27 +124,79 @@ export class IdempotencyKeys {
   }
 
   /**
+   * What a stored key answers a request: its answer to replay; 422 (thrown) when it is another
+   * request's; 409 (thrown) while its request runs; STALE when it may be taken over (expired, or
+   * abandoned by its request).
+   */
+  private answerTo(stored: StoredKey, requestHash: string, now: Date): StoredAnswer | typeof STALE {
+    const expired = Date.parse(stored.createdAt) < now.getTime() - this.ttlMs;
+    if (!expired && stored.requestHash !== requestHash) {
+      throw new IdempotencyKeyReusedError(
+        'This Idempotency-Key was used for another request (method, path or body); use a new key',
+      );
+    }
+    if (!expired && stored.status !== null) {
+      return { status: stored.status, body: stored.body ?? '', etag: stored.etag };
+    }
+    const abandoned = Date.parse(stored.lockedAt) < now.getTime() - IN_PROGRESS_LEASE_MS;
+    if (!expired && !abandoned) throw new IdempotentRequestInProgressError(IN_PROGRESS);
+    return STALE;
+  }
+
+  /**
+   * For a key to claim in the effect's transaction that this request did not claim (the claim
+   * met the key stored, or the route failed, or succeeded without the transaction): the answer
+   * the stored key gives instead, as acquire gives it where the key is read before the route
+   * (a replay, or 422 or 409); undefined when no key is stored, or a stale one (the request's
+   * own outcome stands).
+   */
+  private async answerOfStored(held: HeldKey): Promise<StoredAnswer | DomainError | undefined> {
+    const stored = await this.keys.find(held.owner);
+    if (!stored) return undefined;
+    try {
+      const found = this.answerTo(stored, held.requestHash, new Date());
+      return found === STALE ? undefined : found;
+    } catch (err) {
+      if (err instanceof DomainError) return err;
+      throw err;
+    }
+  }
+
+  /**
    * After the request answered: a success not stored with its effect (no transaction joined,
    * or the route answered something else than its transaction's result) is stored now; a
    * failure frees the key (it changed nothing). A key to claim in a transaction that none
    * claimed is not stored: a failure has nothing to free, a success (which changed nothing) is
-   * inserted with its answer.
+   * inserted with its answer. There, where the key was not read before the route, the key may
+   * have been stored already (the claim met it, the route failed on what its first request
+   * changed, the success ran no transaction): its stored answer, or 422 or 409, is returned to
+   * answer instead of the request's own.
    */
-  async settle(held: HeldKey, status: number, payload: unknown): Promise<void> {
+  async settle(
+    held: HeldKey,
+    status: number,
+    payload: unknown,
+  ): Promise<StoredAnswer | DomainError | undefined> {
+    const unread = held.openingWrite !== undefined && !held.inserted;
     if (status >= 400) {
       if (held.inserted) await this.keys.release(held.owner, held.lockId);
+      else if (unread) return this.answerOfStored(held);
     } else if (held.stored !== payload) {
       const answer = answerOf(status, payload);
       if (held.inserted) await this.keys.complete(held.owner, held.lockId, answer);
-      else
-        await this.keys.insertAnswered(
+      else if (
+        !(await this.keys.insertAnswered(
           held.owner,
           held.requestHash,
           held.lockId,
           new Date(),
           answer,
-        );
+        )) &&
+        unread
+      )
+        return this.answerOfStored(held);
     }
+    return undefined;
   }
 
   private held(
@@ -175,12 +217,21 @@ export class IdempotencyKeys {
         : () => {
             // made again for each rerun of the transaction (a deadlock, a certification conflict)
             held.inserted = false;
+            const now = new Date();
             return this.keys.claimInTransaction(
               owner,
               requestHash,
               lockId,
-              new Date(),
-              () => new IdempotentRequestInProgressError(IN_PROGRESS),
+              now,
+              {
+                expiredBefore: new Date(now.getTime() - this.ttlMs),
+                abandonedBefore: new Date(now.getTime() - IN_PROGRESS_LEASE_MS),
+              },
+              {
+                held: () => new IdempotentRequestInProgressError(IN_PROGRESS),
+                // the transaction rolls back: settle answers from the stored key
+                stored: () => new IdempotentRequestInProgressError(IN_PROGRESS),
+              },
             );
           },
       beforeCommit: (tx, result) => {
@@ -205,6 +256,8 @@ export class IdempotencyKeys {
 }
 
 const NOT_STORED = Symbol('not stored');
+/** A stored key that may be taken over: expired, or abandoned by its request. */
+const STALE = Symbol('stale');
 
 export function isStoredAnswer(value: HeldKey | StoredAnswer): value is StoredAnswer {
   return 'status' in value;

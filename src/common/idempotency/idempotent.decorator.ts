@@ -13,11 +13,8 @@ export const IDEMPOTENCY_EXTENSION = 'x-idempotency-key';
  * A route that runs a transaction without the Scope, or more than one, or acts outside the
  * database, must not set it: its effect would not be guarded by the key.
  */
-export const Idempotent = (options: { effectInTransaction?: boolean } = {}): MethodDecorator =>
-  options.effectInTransaction
-    ? applyDecorators(
-        routeFlag('idempotent'),
-        routeFlag('effectInTransaction'),
-        ApiExtension(IDEMPOTENCY_EXTENSION, true),
-      )
-    : applyDecorators(routeFlag('idempotent'), ApiExtension(IDEMPOTENCY_EXTENSION, true));
+export const Idempotent = (options: { effectInTransaction?: boolean } = {}): MethodDecorator => {
+  const decorators = [routeFlag('idempotent'), ApiExtension(IDEMPOTENCY_EXTENSION, true)];
+  if (options.effectInTransaction) decorators.push(routeFlag('effectInTransaction'));
+  return applyDecorators(...decorators);
+};

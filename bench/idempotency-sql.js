@@ -1,0 +1,504 @@
+'use strict';
+// The MariaDB server's CPU a keyed `POST /todos`, statement by statement, without the service:
+// the statements the service sends for the request (as MariaDB's general log shows them), sent
+// by N connections in turn, in variants that change only the Idempotency-Key's part. For each
+// variant it reports the CPU time of the connections' own server threads a transaction
+// (`/proc/<mariadbd>/task/<TID>/stat`, TID from information_schema.PROCESSLIST: other clients of
+// the server do not count) and of the whole mariadbd process a transaction (its background
+// threads too: purge, log writer; but also anything else the server runs meanwhile).
+//
+//   node bench/idempotency-sql.js [variant ...]
+//
+// IS_CONNECTIONS (20), IS_SECONDS (3 a round), IS_ROUNDS (3), BENCH_MARIADB_URL
+// (mariadb://root@127.0.0.1:3306/test). Variants run in turn, round after round, on tables
+// created by the service's migrations (dist/migrations: run `npx nest build` first) in a
+// database of their own, dropped at the end. Medians of the rounds.
+const { readFileSync } = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const { join } = require('node:path');
+const mysql = require('mysql2/promise');
+const { DataSource } = require('typeorm');
+const {
+  createDatabase,
+  dropDatabase,
+  median,
+  uniqueDatabaseName,
+  databaseServerPid,
+} = require('./processes');
+
+const CONNECTIONS = Number(process.env.IS_CONNECTIONS || 20);
+const SECONDS = Number(process.env.IS_SECONDS || 3);
+const ROUNDS = Number(process.env.IS_ROUNDS || 3);
+const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
+const DATABASE = uniqueDatabaseName('bench_idsql');
+const CLOCK_TICKS = 100;
+
+const KEY_COLUMNS =
+  'organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at';
+const WHERE_KEY = 'organization_id = 1 AND subject_id = 1 AND idempotency_key = ?';
+const SIGNAL =
+  "IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'unchanged'; END IF";
+
+function at() {
+  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** The todo the request answers, as the service serializes it. */
+function answerOf(id, now) {
+  const iso = now.replace(' ', 'T') + 'Z';
+  return JSON.stringify({
+    id,
+    workflowId: 1,
+    title: 'ab',
+    description: null,
+    ownerId: 1,
+    status: 'pending',
+    dueDate: null,
+    createdAt: iso,
+    updatedAt: iso,
+    isDeleted: false,
+    deletedAt: null,
+    deletedBy: null,
+  });
+}
+
+const EFFECT = [
+  'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE organization_id = 1 AND id = 1 AND is_deleted = 0',
+  "INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, deleted_by, organization_id) VALUES (1, 'ab', NULL, 1, 'pending', NULL, ?, ?, 0, NULL, NULL, 1)",
+];
+const OUTBOX =
+  "INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (1, 'todo.created', 1, ?, ?)";
+
+async function effect(c, now) {
+  await c.query(EFFECT[0]);
+  const [header] = await c.query(EFFECT[1], [now, now]);
+  return header.insertId;
+}
+
+/** One keyed request, by variant: each sends the statements its placement of the key would. */
+const VARIANTS = {
+  // no Idempotency-Key: what the service sends today
+  async none(c) {
+    const now = at();
+    await c.query('START TRANSACTION');
+    const id = await effect(c, now);
+    await c.query(`BEGIN NOT ATOMIC ${OUTBOX}; COMMIT; END`, [now, answerOf(id, now)]);
+  },
+  // today's keyed request: the SELECT, the claim with the BEGIN, the answer's UPDATE with the COMMIT
+  async current(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as current, the answer's UPDATE by the primary key (the claim's id, kept in a user variable)
+  async byId(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); SET @idempotency_key_id = LAST_INSERT_ID(); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE id = @idempotency_key_id AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, lock, now, body],
+    );
+  },
+  // as current, the claim without SET STATEMENT innodb_lock_wait_timeout
+  async noSetStatement(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as current, the UPDATE in the COMMIT's block without its IF ROW_COUNT() ... SIGNAL
+  async noSignal(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as current, the UPDATE setting the status alone (the body left NULL): what the body's TEXT costs
+  async statusOnly(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201 WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [key, lock, now, body],
+    );
+  },
+  // as current, the answer INSERTed into a table of its own (idempotency_answers_bench) instead of the UPDATE
+  async answerTable(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); SET @idempotency_key_id = LAST_INSERT_ID(); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"'); ${OUTBOX}; COMMIT; END`,
+      [body, now, body],
+    );
+  },
+  // this build's keyed request: no SELECT; the claim, an INSERT ... ON DUPLICATE KEY UPDATE that
+  // takes over only a stale key and SIGNALs on a stored one, with the BEGIN; the answer's UPDATE
+  // with the COMMIT (IdempotencyKeysRepository.claimInTransaction)
+  async upsertClaim(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    const taken = 'lock_id = VALUES(lock_id)';
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET @idempotency_key_kept = 0; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE
+           lock_id = IF(@idempotency_key_kept := NOT (created_at < ? OR (request_hash = VALUES(request_hash) AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
+           request_hash = IF(${taken}, VALUES(request_hash), request_hash), locked_at = IF(${taken}, VALUES(locked_at), locked_at),
+           created_at = IF(${taken}, VALUES(created_at), created_at), response_status = IF(${taken}, NULL, response_status),
+           response_body = IF(${taken}, NULL, response_body), response_etag = IF(${taken}, NULL, response_etag);
+         IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF; END`,
+      [key, 'h'.repeat(64), lock, now, now, '2020-01-01 00:00:00', '2020-01-01 00:00:00'],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as upsertClaim, the claim's ON DUPLICATE KEY UPDATE without the session variable and its IF
+  async upsertOnly(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    const taken = 'lock_id = VALUES(lock_id)';
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE
+           lock_id = IF(NOT (created_at < ? OR (request_hash = VALUES(request_hash) AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
+           request_hash = IF(${taken}, VALUES(request_hash), request_hash), locked_at = IF(${taken}, VALUES(locked_at), locked_at),
+           created_at = IF(${taken}, VALUES(created_at), created_at), response_status = IF(${taken}, NULL, response_status),
+           response_body = IF(${taken}, NULL, response_body), response_etag = IF(${taken}, NULL, response_etag); END`,
+      [key, 'h'.repeat(64), lock, now, now, '2020-01-01 00:00:00', '2020-01-01 00:00:00'],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as noSelect, with upsertClaim's session variable and IF ... SIGNAL around a plain INSERT
+  async insertSignal(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET @idempotency_key_kept = 0; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?);
+         IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF; END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // no SELECT; the claim a plain INSERT with the BEGIN, whose duplicate (1062) runs a handler
+  // that takes over a stale key, or SIGNALs that the key is stored
+  async claimHandler(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR 1062 BEGIN
+           UPDATE idempotency_keys SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?, response_status = NULL, response_body = NULL, response_etag = NULL
+            WHERE ${WHERE_KEY} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?));
+           IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF;
+         END;
+         START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [
+        'h'.repeat(64),
+        lock,
+        now,
+        now,
+        key,
+        '2020-01-01 00:00:00',
+        'h'.repeat(64),
+        '2020-01-01 00:00:00',
+        key,
+        'h'.repeat(64),
+        lock,
+        now,
+        now,
+      ],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as current, without the SELECT before the claim
+  async noSelect(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as current, without the answer's UPDATE (what the claim and the SELECT cost alone)
+  async noUpdate(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(`BEGIN NOT ATOMIC ${OUTBOX}; COMMIT; END`, [now, body]);
+  },
+  // the SELECT, then the key inserted with its answer by one INSERT with the COMMIT
+  async insertAtCommit(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query('START TRANSACTION');
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `BEGIN NOT ATOMIC SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 201, ?, '"1"'); ${OUTBOX}; COMMIT; END`,
+      [key, 'h'.repeat(64), lock, now, now, body, now, body],
+    );
+  },
+  // as current, the claim inserting a placeholder answer as long as the answer (an in-place UPDATE)
+  async sized(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    const placeholder = answerOf(0, now).replace(/./g, ' ').slice(0, answerOf(1000, now).length);
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 0, ?, '"0"'); END`,
+      [key, 'h'.repeat(64), lock, now, now, placeholder],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now).padEnd(placeholder.length, ' ');
+    await c.query(
+      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
+      [body, key, lock, now, body],
+    );
+  },
+  // as current, the answer's UPDATE sent on its own before the COMMIT block (no SIGNAL in the block)
+  async updateApart(c) {
+    const now = at();
+    const key = randomBytes(16).toString('hex');
+    const lock = randomBytes(16).toString('hex');
+    await c.query(
+      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
+      [key],
+    );
+    await c.query(
+      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
+      [key, 'h'.repeat(64), lock, now, now],
+    );
+    const id = await effect(c, now);
+    const body = answerOf(id, now);
+    await c.query(
+      `UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?`,
+      [body, key, lock],
+    );
+    await c.query(`BEGIN NOT ATOMIC ${OUTBOX}; COMMIT; END`, [now, body]);
+  },
+};
+
+function threadCpuMs(pid, tids) {
+  let ms = 0;
+  for (const tid of tids) {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  }
+  return ms;
+}
+
+function processCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+async function round(url, pid, name) {
+  const run = VARIANTS[name];
+  const connections = await Promise.all(
+    Array.from({ length: CONNECTIONS }, () => mysql.createConnection({ uri: String(url) })),
+  );
+  const tids = [];
+  for (const c of connections) {
+    const [[{ tid }]] = await c.query(
+      'SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()',
+    );
+    tids.push(tid);
+  }
+  let done = 0;
+  let failed = 0;
+  const until = Date.now() + SECONDS * 1000;
+  const threads0 = threadCpuMs(pid, tids);
+  const process0 = processCpuMs(pid);
+  await Promise.all(
+    connections.map(async (c) => {
+      while (Date.now() < until) {
+        try {
+          await run(c);
+          done++;
+        } catch (err) {
+          failed++;
+          await c.query('ROLLBACK').catch(() => undefined);
+          if (failed === 1) console.error(name, err.message);
+        }
+      }
+    }),
+  );
+  const threads = threadCpuMs(pid, tids) - threads0;
+  const whole = processCpuMs(pid) - process0;
+  await Promise.all(connections.map((c) => c.end()));
+  return {
+    rate: done / SECONDS,
+    threadsUs: (threads * 1000) / done,
+    processUs: (whole * 1000) / done,
+    failed,
+  };
+}
+
+async function main() {
+  const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(VARIANTS);
+  const { admin, url } = await createDatabase(SERVER, DATABASE);
+  try {
+    const { MIGRATIONS } = require(join(__dirname, '..', 'dist', 'migrations', 'index.js'));
+    const ds = new DataSource({ type: 'mariadb', url: String(url), migrations: MIGRATIONS });
+    await ds.initialize();
+    await ds.runMigrations();
+    await ds.destroy();
+    const seed = await mysql.createConnection({ uri: String(url) });
+    const now = at();
+    await seed.query(
+      "INSERT INTO recruitment_processes (name, status, created_by, created_at, updated_at, is_deleted, link_version, organization_id, version) VALUES ('w', 'draft', 1, ?, ?, 0, 1, 1, 1)",
+      [now, now],
+    );
+    await seed.query(
+      'CREATE TABLE idempotency_answers_bench (key_id int NOT NULL PRIMARY KEY, response_status int NOT NULL, response_body mediumtext NOT NULL, response_etag varchar(100) NULL)',
+    );
+    const pid = await databaseServerPid(seed);
+    await seed.end();
+    const results = Object.fromEntries(names.map((n) => [n, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const name of names) {
+        const result = await round(url, pid, name);
+        results[name].push(result);
+        console.log(
+          `round ${r + 1} ${name}: ${result.rate.toFixed(0)} tx/s, connections' threads ${result.threadsUs.toFixed(0)} us, mariadbd ${result.processUs.toFixed(0)} us a transaction${result.failed ? `, ${result.failed} failed` : ''}`,
+        );
+      }
+    }
+    console.log(`\n${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s, medians:`);
+    console.log("| variant | tx/s | connections' threads µs a tx | mariadbd µs a tx |");
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const name of names) {
+      const rs = results[name];
+      console.log(
+        `| ${name} | ${median(rs.map((x) => x.rate)).toFixed(0)} | ${median(rs.map((x) => x.threadsUs)).toFixed(0)} | ${median(rs.map((x) => x.processUs)).toFixed(0)} |`,
+      );
+    }
+  } finally {
+    await dropDatabase(admin, DATABASE);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
