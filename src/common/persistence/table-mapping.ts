@@ -154,11 +154,11 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * The mapping of a table's row, as one function that builds the row with an object literal:
  * `{ id: int(row.id), name: string(row.name), ..., createdAt: timestamp(row.created_at) }`, then
  * its version. A loop over the fields (`result[field.property] = ...`) stores and loads by
- * computed keys, which V8 handles through its megamorphic caches: about 3,500 instructions a row
- * of eleven columns, most of a list's cost beyond SQLite's and JSON's (docs/performance.md,
- * "Reads: the row mapping"). The literal gives every row of a table one hidden class and fixed
- * property accesses. The source names only the entity's own property and column names, checked
- * to be identifiers; no value of a request reaches it.
+ * computed keys, which V8 handles through its megamorphic caches: about 4,000 instructions a row
+ * of ten columns, most of a list's cost beyond SQLite's and JSON's (docs/performance.md, "Reads:
+ * the row mapping, the include ETag, and what SQLite re-prepares"). The literal gives every row
+ * of a table one hidden class and fixed property accesses. The source names only the entity's
+ * own property and column names, checked to be identifiers; no value of a request reaches it.
  */
 function compileFromRow<R>(
   fields: readonly Field[],
