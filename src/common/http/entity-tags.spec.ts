@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ROW_VERSION } from '../persistence/row-version';
 import { etagMatches, etagOf, parseEntityTags } from './entity-tags';
 
@@ -21,6 +22,26 @@ describe('entity tags', () => {
     expect(etagOf(answer(1))).toMatch(/^"2-[\w-]{22}"$/);
     expect(etagOf(answer(1))).toBe(etagOf(answer(1)));
     expect(etagOf(answer(2))).not.toBe(etagOf(answer(1)));
+  });
+
+  it('gives an include= answer the tag it had when every row was hashed on its own (clients keep tags)', () => {
+    const answer = {
+      id: 1,
+      [ROW_VERSION]: 4,
+      interviews: [{ id: 9, [ROW_VERSION]: 2 }],
+      todos: [
+        { id: 5, [ROW_VERSION]: 1 },
+        { id: 6, [ROW_VERSION]: 3 },
+      ],
+      included: { interviews: { total: 1, next: null }, todos: { total: 2, next: null } },
+    };
+    const hash = createHash('sha256');
+    for (const name of ['interviews', 'todos'] as const) {
+      hash.update(name);
+      for (const item of answer[name]) hash.update(`,${item.id}:${item[ROW_VERSION]}`);
+    }
+    hash.update(JSON.stringify(answer.included));
+    expect(etagOf(answer)).toBe(`"4-${hash.digest('base64url').slice(0, 22)}"`);
   });
 
   it('parses If-Match and If-None-Match lists, and compares strongly or weakly', () => {

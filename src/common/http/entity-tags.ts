@@ -16,16 +16,20 @@ export function etagOf(body: unknown): string | undefined {
   if (version === undefined) return undefined;
   const record = body as Record<string, unknown>;
   if (record.included === undefined) return etagOfVersion(version);
-  const hash = createHash('sha256');
-  for (const [name, value] of Object.entries(record)) {
+  // the digested text built first and hashed in one update (the same digest as an update a
+  // part: SHA-256 reads one stream of bytes), rather than a call into the hash for every row
+  let text = '';
+  for (const name of Object.keys(record)) {
+    const value = record[name];
     if (!Array.isArray(value)) continue;
-    hash.update(name);
+    text += name;
     for (const item of value as Array<{ id?: unknown; [ROW_VERSION]?: number }>) {
-      hash.update(`,${String(item.id)}:${String(item[ROW_VERSION])}`);
+      text += `,${String(item.id)}:${String(item[ROW_VERSION])}`;
     }
   }
-  hash.update(JSON.stringify(record.included));
-  return `"${version}-${hash.digest('base64url').slice(0, 22)}"`;
+  text += JSON.stringify(record.included);
+  const digest = createHash('sha256').update(text).digest('base64url');
+  return `"${version}-${digest.slice(0, 22)}"`;
 }
 
 /** The entity tags of an If-Match or If-None-Match header: `*`, or quoted tags, weak or strong. */
