@@ -11,11 +11,11 @@ const { createHash, createSecretKey, randomUUID } = require('node:crypto');
 const { pino } = require('pino');
 
 const W =
-  'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at';
+  'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at, deleted_by, version';
 const I =
-  'id, workflow_id, title, description, candidate_id, recruiter_id, status, scheduled_start, scheduled_end, location, meeting_url, created_at, updated_at, is_deleted, deleted_at';
+  'id, workflow_id, title, description, candidate_id, recruiter_id, status, scheduled_start, scheduled_end, location, meeting_url, created_at, updated_at, is_deleted, deleted_at, deleted_by, version';
 const T =
-  'id, workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at';
+  'id, workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, deleted_by, version';
 
 const iso = (v) =>
   v === null
@@ -33,6 +33,7 @@ const workflow = (r) => ({
   updatedAt: iso(r.updated_at),
   isDeleted: r.is_deleted === 1,
   deletedAt: iso(r.deleted_at),
+  deletedBy: r.deleted_by,
 });
 const interview = (r) => ({
   id: r.id,
@@ -50,7 +51,23 @@ const interview = (r) => ({
   updatedAt: iso(r.updated_at),
   isDeleted: r.is_deleted === 1,
   deletedAt: iso(r.deleted_at),
+  deletedBy: r.deleted_by,
 });
+
+/** GET /workflows/:id?include= embeds at most this many rows of a kind, as the service. */
+const MAX_EMBEDDED = 100;
+
+/** The ETag of a workflow with embedded rows (src/common/http/entity-tags.ts). */
+function includeTag(body) {
+  const hash = createHash('sha256');
+  for (const [name, rows] of Object.entries(body)) {
+    if (!Array.isArray(rows)) continue;
+    hash.update(name);
+    for (const row of rows) hash.update(`,${row.id}:${row.version}`);
+  }
+  hash.update(JSON.stringify(body.included));
+  return `"${body.version}-${hash.digest('base64url').slice(0, 22)}"`;
+}
 
 /** The security headers the service sends (helmet's), so that both answer the same bytes. */
 const SECURITY_HEADERS = {
@@ -96,11 +113,13 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
   });
 
   const headers = bare ? {} : SECURITY_HEADERS;
-  const send = (res, status, body) => {
+  // the ETag is a header too: the bare floor sends none
+  const send = (res, status, body, etag) => {
     const json = JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
       'content-type': 'application/json; charset=utf-8',
+      ...(etag && !bare && { etag }),
       'content-length': Buffer.byteLength(json),
     });
     res.end(json);
@@ -122,11 +141,10 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
   const positive = (v) => Number.isInteger(v) && v > 0 && v <= 2147483647;
 
   // as the service: every write adds one INSERT of its event to the outbox, sent with the COMMIT
-  // as one MariaDB compound statement (Database.transaction); the actor is left NULL here: the
-  // baseline reads only the token's org
+  // as one MariaDB compound statement (Database.transaction), its actor the token's sub
   const OUTBOX = Symbol('outbox event');
-  const outbox = (conn, org, type, at, data) => {
-    conn[OUTBOX] = [org, type, toDb(at), JSON.stringify(data)];
+  const outbox = (conn, principal, type, at, data) => {
+    conn[OUTBOX] = [principal.org, type, principal.sub, toDb(at), JSON.stringify(data)];
   };
 
   async function inTransaction(work) {
@@ -138,7 +156,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       conn[OUTBOX] = undefined;
       if (event) {
         await conn.query(
-          'BEGIN NOT ATOMIC INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (?, ?, NULL, ?, ?); COMMIT; END',
+          'BEGIN NOT ATOMIC INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (?, ?, ?, ?, ?); COMMIT; END',
           event,
         );
       } else {
@@ -157,21 +175,23 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
   // the same check the service makes on every request: a valid HS256 bearer token, whose `org`
   // claim scopes every statement (organization_id = ? first in every WHERE, as the service's)
   const key = bare ? null : createSecretKey(Buffer.from(process.env.JWT_SECRET));
-  const organizationOf = (req) => {
-    if (bare) return 1;
+  const BARE = { org: 1, sub: 1 };
+  const principalOf = (req) => {
+    if (bare) return BARE;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!match) return null;
     try {
-      const org = Number(jwt.verify(match[1], key, { algorithms: ['HS256'] }).org);
-      return positive(org) ? org : null;
+      const claims = jwt.verify(match[1], key, { algorithms: ['HS256'] });
+      const principal = { org: Number(claims.org), sub: Number(claims.sub) };
+      return positive(principal.org) && positive(principal.sub) ? principal : null;
     } catch {
       return null;
     }
   };
 
   async function handle(req, res) {
-    const org = organizationOf(req);
-    if (org === null)
+    const principal = principalOf(req);
+    if (principal === null)
       return send(res, 401, {
         statusCode: 401,
         error: 'Unauthorized',
@@ -179,6 +199,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       });
     const url = new URL(req.url, 'http://x');
     const parts = url.pathname.split('/').filter(Boolean);
+    const { org } = principal;
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 1) {
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const cursor = url.searchParams.get('cursor');
@@ -216,22 +237,31 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       );
       if (rows.length === 0) return notFound(res, `Workflow ${id}`);
       const body = workflow(rows[0]);
-      const include = (url.searchParams.get('include') ?? '').split(',');
-      if (include.includes('interviews')) {
+      const version = rows[0].version;
+      const include = url.searchParams.get('include');
+      if (include === null) return send(res, 200, body, `"${version}"`);
+      const kinds = include.split(',');
+      const included = {};
+      const versions = {};
+      for (const [name, table, columns, kind] of [
+        ['interviews', 'interviews', I, interview],
+        ['todos', 'todos', T, todo],
+      ]) {
+        if (!kinds.includes(name)) continue;
         const [list] = await pool.query(
-          `SELECT ${I} FROM interviews WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id`,
-          [org, id],
+          `SELECT ${columns} FROM ${table} WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id LIMIT ?`,
+          [org, id, MAX_EMBEDDED + 1],
         );
-        body.interviews = list.map(interview);
+        // past MAX_EMBEDDED the service also counts them and links the next page; the bench's
+        // workflows never have that many of a kind
+        if (list.length > MAX_EMBEDDED)
+          throw new Error('more linked rows than the baseline embeds');
+        body[name] = list.map(kind);
+        versions[name] = list;
+        included[name] = { total: list.length, next: null };
       }
-      if (include.includes('todos')) {
-        const [list] = await pool.query(
-          `SELECT ${T} FROM todos WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id`,
-          [org, id],
-        );
-        body.todos = list.map(todo);
-      }
-      return send(res, 200, body);
+      body.included = included;
+      return send(res, 200, body, includeTag({ ...versions, included, version }));
     }
     if (req.method === 'POST' && url.pathname === '/todos') {
       const b = await readBody(req);
@@ -256,13 +286,13 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
         if (row.workflowId !== null) {
           // as the service: the link writes (and so locks) the workflow row
           const [w] = await conn.query(
-            'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at WHERE organization_id = ? AND id = ? AND is_deleted = 0',
+            'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE organization_id = ? AND id = ? AND is_deleted = 0',
             [org, row.workflowId],
           );
           if (w.affectedRows === 0) return null;
         }
         const [result] = await conn.query(
-          'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)',
+          'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, deleted_by, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?)',
           [
             row.workflowId,
             row.title,
@@ -282,8 +312,9 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
           updatedAt: at,
           isDeleted: false,
           deletedAt: null,
+          deletedBy: null,
         };
-        await outbox(conn, org, 'todo.created', now, todo);
+        await outbox(conn, principal, 'todo.created', now, todo);
         return todo;
       });
       if (!created) {
@@ -293,7 +324,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
           message: `workflowId ${row.workflowId} does not name an active workflow`,
         });
       }
-      return send(res, 201, created);
+      return send(res, 201, created, '"1"');
     }
     if (req.method === 'PATCH' && parts[0] === 'interviews' && parts.length === 2) {
       const id = Number(parts[1]);
@@ -313,7 +344,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
           sets.push(`${field} = ?`);
           params.push(b[field]);
         }
-        sets.push('updated_at = ?');
+        sets.push('updated_at = ?', 'version = version + 1');
         params.push(toDb(now), org, id);
         await conn.query(
           `UPDATE interviews SET ${sets.join(', ')} WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
@@ -325,11 +356,11 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
           ...(b.status !== undefined && { status: b.status }),
           updatedAt: now.toISOString(),
         };
-        await outbox(conn, org, 'interview.updated', now, changed);
-        return changed;
+        await outbox(conn, principal, 'interview.updated', now, changed);
+        return { changed, version: rows[0].version + 1 };
       });
       if (!updated) return notFound(res, `Interview ${id}`);
-      return send(res, 200, updated);
+      return send(res, 200, updated.changed, `"${updated.version}"`);
     }
     return send(res, 404, {
       statusCode: 404,
@@ -389,6 +420,7 @@ function todo(r) {
     updatedAt: iso(r.updated_at),
     isDeleted: r.is_deleted === 1,
     deletedAt: iso(r.deleted_at),
+    deletedBy: r.deleted_by,
   };
 }
 
