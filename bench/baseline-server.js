@@ -7,97 +7,23 @@
 const http = require('node:http');
 const mysql = require('mysql2/promise');
 const jwt = require('jsonwebtoken');
-const { createHash, createSecretKey, randomUUID } = require('node:crypto');
+const { createSecretKey, randomUUID } = require('node:crypto');
 const { pino } = require('pino');
 
-const W =
-  'id, name, description, status, created_by, created_at, updated_at, is_deleted, deleted_at, deleted_by, version';
-const I =
-  'id, workflow_id, title, description, candidate_id, recruiter_id, status, scheduled_start, scheduled_end, location, meeting_url, created_at, updated_at, is_deleted, deleted_at, deleted_by, version';
-const T =
-  'id, workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, deleted_by, version';
-
-const iso = (v) =>
-  v === null
-    ? null
-    : `${v.slice(0, 10)}T${v.slice(11, 19)}.${v.length > 20 ? v.slice(20, 23).padEnd(3, '0') : '000'}Z`;
-const toDb = (d) => d.toISOString().slice(0, 23).replace('T', ' ');
-
-const workflow = (r) => ({
-  id: r.id,
-  name: r.name,
-  description: r.description,
-  status: r.status,
-  createdBy: r.created_by,
-  createdAt: iso(r.created_at),
-  updatedAt: iso(r.updated_at),
-  isDeleted: r.is_deleted === 1,
-  deletedAt: iso(r.deleted_at),
-  deletedBy: r.deleted_by,
-});
-const interview = (r) => ({
-  id: r.id,
-  workflowId: r.workflow_id,
-  title: r.title,
-  description: r.description,
-  candidateId: r.candidate_id,
-  recruiterId: r.recruiter_id,
-  status: r.status,
-  scheduledStart: iso(r.scheduled_start),
-  scheduledEnd: iso(r.scheduled_end),
-  location: r.location,
-  meetingUrl: r.meeting_url,
-  createdAt: iso(r.created_at),
-  updatedAt: iso(r.updated_at),
-  isDeleted: r.is_deleted === 1,
-  deletedAt: iso(r.deleted_at),
-  deletedBy: r.deleted_by,
-});
-
-/** GET /workflows/:id?include= embeds at most this many rows of a kind, as the service. */
-const MAX_EMBEDDED = 100;
-
-/** The ETag of a workflow with embedded rows (src/common/http/entity-tags.ts). */
-function includeTag(body) {
-  const hash = createHash('sha256');
-  for (const [name, rows] of Object.entries(body)) {
-    if (!Array.isArray(rows)) continue;
-    hash.update(name);
-    for (const row of rows) hash.update(`,${row.id}:${row.version}`);
-  }
-  hash.update(JSON.stringify(body.included));
-  return `"${body.version}-${hash.digest('base64url').slice(0, 22)}"`;
-}
-
-/** The security headers the service sends (helmet's), so that both answer the same bytes. */
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: validator.swagger.io;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-};
-
-// the service's keyset cursors (src/common/pagination/cursor.ts): `c1:<last id>:<tag>`, base64url,
-// the tag a digest of the list and its filter (none here)
-const WORKFLOWS_TAG = createHash('sha256')
-  .update(JSON.stringify(['recruitment_processes', []]))
-  .digest('base64url')
-  .slice(0, 8);
-const workflowsCursor = (lastId) =>
-  Buffer.from(`c1:${lastId}:${WORKFLOWS_TAG}`).toString('base64url');
-const afterCursor = (cursor) => {
-  const match = /^c1:(\d{1,10}):(.{8})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return match && match[2] === WORKFLOWS_TAG ? Number(match[1]) : NaN;
-};
+const {
+  W,
+  I,
+  T,
+  MAX_EMBEDDED,
+  toDb,
+  workflow,
+  interview,
+  todo,
+  SECURITY_HEADERS,
+  encodeCursor,
+  decodeCursor,
+  includeTag,
+} = require('./baseline-common');
 
 function createBaseline(databaseUrl, { bare = false } = {}) {
   const url = new URL(databaseUrl);
@@ -203,8 +129,8 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 1) {
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const cursor = url.searchParams.get('cursor');
-      const after = cursor ? afterCursor(cursor) : null;
-      if (Number.isNaN(after)) {
+      const after = cursor === null ? null : decodeCursor(cursor);
+      if (cursor !== null && after === null) {
         return send(res, 400, {
           statusCode: 400,
           error: 'Bad Request',
@@ -226,7 +152,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
               )
             )[0];
       const items = rows.slice(0, limit).map(workflow);
-      const nextCursor = rows.length > limit ? workflowsCursor(items[items.length - 1].id) : null;
+      const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
       return send(res, 200, { items, nextCursor });
     }
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 2) {
@@ -407,24 +333,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
   return { server, pool };
 }
 
-function todo(r) {
-  return {
-    id: r.id,
-    workflowId: r.workflow_id,
-    title: r.title,
-    description: r.description,
-    ownerId: r.owner_id,
-    status: r.status,
-    dueDate: iso(r.due_date),
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-    isDeleted: r.is_deleted === 1,
-    deletedAt: iso(r.deleted_at),
-    deletedBy: r.deleted_by,
-  };
-}
-
-module.exports = { createBaseline, workflowsCursor };
+module.exports = { createBaseline };
 
 if (require.main === module) {
   const { server } = createBaseline(process.env.DATABASE_URL);
