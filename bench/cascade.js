@@ -335,7 +335,11 @@ function write({ results, get, deleteCpu, getCpu, cpuRuns }, version) {
   writeFileSync(join(__dirname, 'results', 'cascade.md'), `${report}\n`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+module.exports = { rawDelete };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -4,6 +4,10 @@
 // feature-matched baseline (bench/baseline-server.js: the same token check, security headers,
 // request id and log line) and the bare floor (bench/bare-server.js: none of them). Then what
 // the optional features cost on the service (Idempotency-Key, If-Match), and the cascades.
+// Before any load it checks that the feature-matched baseline answers what the service answers
+// (compareAnswers: status, headers, ETags, bodies, and the rows and outbox events of a POST and a
+// PATCH), so that a change to either shows up as a failed run rather than as a ratio.
+// BENCH_CASCADE_SIZES (default 1000:7,10000:3,100000:1): children per workflow, deletes per side.
 //
 // The pieces a run is made of are tables and functions, so that another database or server
 // is one more entry: SERVERS and COMPARED (the service and each baseline), routes() (the rows),
@@ -39,7 +43,8 @@ const {
   benchServiceEnv,
 } = require('./processes');
 const { isStale } = require('../scripts/build-if-stale');
-const { workflowsCursor } = require('./baseline-server');
+const { encodeCursor } = require('./baseline-common');
+const { rawDelete } = require('./cascade');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
@@ -50,6 +55,10 @@ const WARMUP = Number(process.env.BENCH_WARMUP || 2);
 // fall on the same one; the tables show the medians
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const CONNECTIONS = 50;
+/** Children per workflow of the cascades, and how many deletes each side runs of that size. */
+const CASCADE_SIZES = (process.env.BENCH_CASCADE_SIZES || '1000:7,10000:3,100000:1')
+  .split(',')
+  .map((pair) => pair.split(':').map(Number));
 const BENCH_DB = process.env.BENCH_DB || 'mariadb';
 // the whole run, and each autocannon run, are bounded: a stuck server fails the bench
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S || 1800) * 1000;
@@ -317,11 +326,13 @@ const DATABASES = {
       url: urlFor(database),
       seed: () => seed(db),
       statements: () => questions(db),
+      query: (sql, params) => db.query(sql, params),
       /** The database server's CPU time so far (ms), when it runs on this machine; else NaN. */
       cpuMs: () => (serverPid ? processCpuMs(serverPid) : NaN),
       version: async () => `MariaDB ${(await db.query('SELECT VERSION() AS v'))[0][0].v}`,
       workflowWithChildren: (children) => workflowWithChildren(db, children),
       cascade: (id, options) => rawCascade(db, id, options),
+      matchedCascade: (id) => rawDelete(db, id),
       restore: (deletionId) => rawRestore(db, deletionId),
       async drop() {
         await db.end();
@@ -331,6 +342,31 @@ const DATABASES = {
     };
   },
 };
+
+/** The service's DELETE of a workflow; its answer (the counts, the deletion's id). */
+async function serviceDelete(base, id) {
+  const res = await fetch(`${base}/workflows/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: AUTHORIZATION },
+  });
+  const body = await res.json();
+  if (res.status !== 200)
+    throw new Error(`DELETE /workflows/${id}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** The service's restore of a deletion; its answer (the counts). */
+async function serviceRestore(base, deletionId) {
+  const res = await fetch(`${base}/deletions/${deletionId}/restore`, {
+    method: 'POST',
+    headers: { authorization: AUTHORIZATION },
+  });
+  const body = await res.json();
+  if (res.status !== 200 && res.status !== 201) {
+    throw new Error(`POST /deletions/${deletionId}/restore: ${res.status} ${JSON.stringify(body)}`);
+  }
+  return body;
+}
 
 /**
  * The service's cascade by hand, one transaction: the deletion's record, the workflow, one
@@ -388,6 +424,96 @@ async function rawRestore(db, deletionId) {
     [now, deletionId],
   );
   await db.query('COMMIT');
+}
+
+/** A request's answer as text: status, headers (but the date and the request id), body. */
+async function answer(base, method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body
+      ? { 'content-type': 'application/json', authorization: AUTHORIZATION }
+      : { authorization: AUTHORIZATION },
+    body: body && JSON.stringify(body),
+  });
+  const skipped = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
+  const headers = [...res.headers].filter(([name]) => !skipped.has(name)).sort();
+  return [
+    res.status,
+    ...headers.map(([name, value]) => `${name}: ${value}`),
+    await res.text(),
+  ].join('\n');
+}
+
+/**
+ * The feature-matched baseline must answer what the service answers, and leave the same rows:
+ * the four reads compared byte for byte (but the date and the request id), a POST /todos and a
+ * PATCH /interviews/:id with the clock and the new row's id aside. Both servers share the run's
+ * database, so the interview is put back as it was between the two PATCHes.
+ */
+async function compareAnswers(database, serviceBase, matchedBase, deepCursor) {
+  const clockless = (text) =>
+    text
+      .replace(/"(createdAt|updatedAt|occurredAt)":"[^"]*"/g, '"$1":"…"')
+      .replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?Z?/g, '…');
+  const differ = (what, a, b) => {
+    const [as, bs] = [a.split('\n'), b.split('\n')];
+    const at = as.findIndex((line, k) => line !== bs[k]);
+    return new Error(
+      `${what}: the feature-matched baseline differs, line ${at + 1}\n  service:  ${as[at]?.slice(0, 800)}\n  baseline: ${bs[at]?.slice(0, 800)}`,
+    );
+  };
+  const reads = [
+    '/workflows/25',
+    '/workflows?limit=20',
+    `/workflows?limit=20&cursor=${deepCursor}`,
+    '/workflows/30?include=interviews,todos',
+  ];
+  for (const path of reads) {
+    const [a, b] = [await answer(serviceBase, 'GET', path), await answer(matchedBase, 'GET', path)];
+    if (a !== b) throw differ(`GET ${path}`, a, b);
+  }
+  const lastEvent = async () => {
+    const [[row]] = await database.query(
+      'SELECT organization_id, type, actor_id, data FROM outbox_events ORDER BY id DESC LIMIT 1',
+    );
+    const data = typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+    return JSON.stringify({ ...row, data });
+  };
+  // POST /todos: a new todo on each side, the same but for its id
+  const todo = { title: 'Same', ownerId: 7, workflowId: 40 };
+  const created = [];
+  for (const base of [serviceBase, matchedBase]) {
+    const text = await answer(base, 'POST', '/todos', todo);
+    const id = /"id":(\d+)/.exec(text)?.[1];
+    const [[row]] = await database.query('SELECT * FROM todos WHERE id = ?', [id]);
+    const masked = (t) =>
+      clockless(t.replaceAll(`/todos/${id}`, '/todos/<id>').replaceAll(`"id":${id}`, '"id":<id>'));
+    created.push(
+      [
+        masked(text),
+        masked(JSON.stringify({ ...row, id: '<id>' })),
+        masked(await lastEvent()),
+      ].join('\n'),
+    );
+  }
+  if (created[0] !== created[1]) throw differ('POST /todos', ...created);
+  // PATCH /interviews/20001 from the same row on each side
+  const [[before]] = await database.query('SELECT * FROM interviews WHERE id = 20001');
+  const patched = [];
+  for (const base of [serviceBase, matchedBase]) {
+    const text = await answer(base, 'PATCH', '/interviews/20001', { status: 'cancelled' });
+    const [[row]] = await database.query('SELECT * FROM interviews WHERE id = 20001');
+    patched.push(
+      [clockless(text), clockless(JSON.stringify(row)), clockless(await lastEvent())].join('\n'),
+    );
+    const columns = Object.keys(before);
+    await database.query(
+      `UPDATE interviews SET ${columns.map((c) => `\`${c}\` = ?`).join(', ')} WHERE id = 20001`,
+      columns.map((c) => before[c]),
+    );
+  }
+  if (patched[0] !== patched[1]) throw differ('PATCH /interviews/20001', ...patched);
+  log('the feature-matched baseline answers as the service does (4 reads, POST, PATCH)');
 }
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -486,8 +612,9 @@ async function main() {
 
   async function measureAll(servers) {
     // the cursor the service gives for the page after workflow 9,000
-    const deepCursor = workflowsCursor(9000);
+    const deepCursor = encodeCursor(9000);
     const service = servers.service.base;
+    await compareAnswers(database, service, servers.matched.base, deepCursor);
 
     const rows = [];
     for (const [route, requests] of routes(deepCursor)) {
@@ -512,40 +639,78 @@ async function main() {
       costs.push({ feature, plain: plain[0], featured: featured[0], without, withIt });
     }
 
+    // each size CASCADE_REPEATS[size] times, on workflows of its own each time: the service's
+    // DELETE, the same deletion as the feature-matched raw transaction (bench/cascade.js, the
+    // service's statements one for one), alternating which goes first; then the raw transaction
+    // of this file with and without the deletion's record (what the record costs); medians
     const cascades = [];
-    for (const children of [1_000, 10_000, 100_000]) {
-      log(`cascade of ${children} children`);
-      const viaApp = await database.workflowWithChildren(children);
-      const viaSql = await database.workflowWithChildren(children);
-      const viaSqlNoRecord = await database.workflowWithChildren(children);
-      const appRun = await counted(() =>
-        fetch(`${service}/workflows/${viaApp}`, {
-          method: 'DELETE',
-          headers: { authorization: AUTHORIZATION },
-        }).then((r) => r.json()),
-      );
-      const cascaded = appRun.result.cascaded.interviews + appRun.result.cascaded.todos;
-      const sqlRun = await timed(() => database.cascade(viaSql));
-      const sqlNoRecord = await timed(() => database.cascade(viaSqlNoRecord, { record: false }));
-      const appRestore = await counted(() =>
-        fetch(`${service}/deletions/${appRun.result.deletionId}/restore`, {
-          method: 'POST',
-          headers: { authorization: AUTHORIZATION },
-        }).then((r) => r.json()),
-      );
-      const restored = appRestore.result.restored.interviews + appRestore.result.restored.todos;
-      const sqlRestore = await timed(() => database.restore(sqlRun.result));
+    for (const [children, repeats] of CASCADE_SIZES) {
+      log(`cascade of ${children} children, ${repeats} times each`);
+      const seen = {
+        app: [],
+        matched: [],
+        sql: [],
+        sqlNoRecord: [],
+        restoreApp: [],
+        restoreSql: [],
+      };
+      let cascaded;
+      let restored;
+      let statements;
+      let restoreStatements;
+      for (let i = 0; i < repeats; i++) {
+        const ids = [];
+        for (let k = 0; k < 4; k++) ids.push(await database.workflowWithChildren(children));
+        const [viaApp, viaMatched, viaSql, viaSqlNoRecord] = ids;
+        const runs = [
+          async () => {
+            const run = await counted(() => serviceDelete(service, viaApp));
+            seen.app.push(run);
+            cascaded = run.result.cascaded.interviews + run.result.cascaded.todos;
+            statements = run.statements;
+          },
+          async () => {
+            const run = await timed(() => database.matchedCascade(viaMatched));
+            if (run.result.cascaded !== children) {
+              throw new Error(`the raw transaction cascaded ${run.result.cascaded} of ${children}`);
+            }
+            seen.matched.push(run);
+          },
+        ];
+        if (i % 2 === 1) runs.reverse();
+        for (const run of runs) await run();
+        seen.sql.push(await timed(() => database.cascade(viaSql)));
+        seen.sqlNoRecord.push(
+          await timed(() => database.cascade(viaSqlNoRecord, { record: false })),
+        );
+        const appDeletion = seen.app.at(-1).result.deletionId;
+        const sqlDeletion = seen.sql.at(-1).result;
+        const restores = [
+          async () => {
+            const run = await counted(() => serviceRestore(service, appDeletion));
+            seen.restoreApp.push(run);
+            restored = run.result.restored.interviews + run.result.restored.todos;
+            restoreStatements = run.statements;
+          },
+          async () => seen.restoreSql.push(await timed(() => database.restore(sqlDeletion))),
+        ];
+        if (i % 2 === 1) restores.reverse();
+        for (const run of restores) await run();
+      }
+      const mid = (key) => median(seen[key].map((r) => r.ms));
       cascades.push({
         children,
+        repeats,
         cascaded,
-        appMs: appRun.ms,
-        sqlMs: sqlRun.ms,
-        sqlNoRecordMs: sqlNoRecord.ms,
-        statements: appRun.statements,
+        appMs: mid('app'),
+        matchedMs: mid('matched'),
+        sqlMs: mid('sql'),
+        sqlNoRecordMs: mid('sqlNoRecord'),
+        statements,
         restored,
-        restoreAppMs: appRestore.ms,
-        restoreSqlMs: sqlRestore.ms,
-        restoreStatements: appRestore.statements,
+        restoreAppMs: mid('restoreApp'),
+        restoreSqlMs: mid('restoreSql'),
+        restoreStatements,
       });
     }
 
@@ -572,14 +737,16 @@ async function main() {
           `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${fmt(c.without.dbCpuUs)} / ${fmt(c.withIt.dbCpuUs)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
       ),
       '',
-      "| cascade: linked children | service DELETE ms | one raw SQL transaction ms | ratio | raw SQL without the deletion record ms | the record's share of the raw transaction | statements issued by the service |",
-      '|---:|---:|---:|---:|---:|---:|---:|',
+      `Cascades and restores: medians of the deletes of each size (per side: ${CASCADE_SIZES.map(([n, r]) => `${r} of ${n.toLocaleString('en')} children`).join(', ')}), each on a workflow of its own, the service and the raw transaction alternating which goes first. The feature-matched raw transaction is bench/cascade.js's: the service's statements one for one (the lock, the record, the UPDATEs with their version bumps, the counts, the two outbox events). The plain one (bench/run.js) leaves out the lock, the version bumps and the outbox, and runs with and without the deletion's record.`,
+      '',
+      "| cascade: linked children | service DELETE ms | feature-matched raw SQL transaction ms | service / feature-matched | plain raw SQL transaction ms | plain without the deletion record ms | the record's share of the plain transaction | statements issued by the service |",
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...cascades.map(
         (c) =>
-          `| ${c.children} (cascaded ${c.cascaded}) | ${fmt(c.appMs, 1)} | ${fmt(c.sqlMs, 1)} | ${fmt(c.appMs / c.sqlMs, 2)} | ${fmt(c.sqlNoRecordMs, 1)} | ${fmt(1 - c.sqlNoRecordMs / c.sqlMs, 2)} | ${c.statements} |`,
+          `| ${c.children} (cascaded ${c.cascaded}) | ${fmt(c.appMs, 1)} | ${fmt(c.matchedMs, 1)} | ${fmt(c.appMs / c.matchedMs, 2)} | ${fmt(c.sqlMs, 1)} | ${fmt(c.sqlNoRecordMs, 1)} | ${fmt(1 - c.sqlNoRecordMs / c.sqlMs, 2)} | ${c.statements} |`,
       ),
       '',
-      '| restore by deletion: linked children | service POST /deletions/:id/restore ms | one raw SQL transaction ms | ratio | statements issued by the service |',
+      '| restore by deletion: linked children | service POST /deletions/:id/restore ms | plain raw SQL transaction ms | ratio | statements issued by the service |',
       '|---:|---:|---:|---:|---:|',
       ...cascades.map(
         (c) =>
