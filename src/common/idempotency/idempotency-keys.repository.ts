@@ -77,11 +77,11 @@ export class IdempotencyKeysRepository {
    *   handler's UPDATE (which waits at most a second too), made this request's as a new key
    *   would be;
    * - any other stored key is left as it is, and the handler's SIGNAL fails the transaction with
-   *   `stored()` (its answer, 422 or 409 is decided after the route: IdempotencyKeys.settle);
+   *   `notClaimed()` (its answer, 422 or 409 is decided after the route: IdempotencyKeys.settle);
    * - a key held uncommitted by another transaction (its request is running) fails with
-   *   `held()`: 1205 within a second (not after innodb_lock_wait_timeout); on Galera, a copy
-   *   committed on another node first fails this one's certification, and its rerun meets the key
-   *   stored.
+   *   `notClaimed()` too: 1205 within a second (not after innodb_lock_wait_timeout); on Galera, a
+   *   copy committed on another node first fails this one's certification, and its rerun meets
+   *   the key stored.
    */
   claimInTransaction(
     owner: KeyOwner,
@@ -89,7 +89,8 @@ export class IdempotencyKeysRepository {
     lockId: string,
     now: Date,
     stale: { expiredBefore: Date; abandonedBefore: Date },
-    errors: { held: () => Error; stored: () => Error },
+    /** The error of a claim that met the key held by another request, or stored. */
+    notClaimed: () => Error,
   ): OpeningWrite {
     const { sql, params } = insertion(owner, requestHash, lockId, now);
     const at = timestampToDb(now);
@@ -117,11 +118,8 @@ export class IdempotencyKeysRepository {
         timestampToDb(stale.abandonedBefore),
         ...params,
       ],
-      failed: (err) => {
-        if (isLockWaitTimeout(err)) return errors.held();
-        if (isDuplicateKey(err) || isStoredSignal(err)) return errors.stored();
-        return err;
-      },
+      failed: (err) =>
+        isLockWaitTimeout(err) || isDuplicateKey(err) || isStoredSignal(err) ? notClaimed() : err,
     };
   }
 

@@ -227,11 +227,9 @@ export class IdempotencyKeys {
                 expiredBefore: new Date(now.getTime() - this.ttlMs),
                 abandonedBefore: new Date(now.getTime() - IN_PROGRESS_LEASE_MS),
               },
-              {
-                held: () => new IdempotentRequestInProgressError(IN_PROGRESS),
-                // the transaction rolls back: settle answers from the stored key
-                stored: () => new IdempotentRequestInProgressError(IN_PROGRESS),
-              },
+              // held by a running copy: 409; stored: the transaction rolls back, and settle
+              // answers from the stored key instead
+              () => new IdempotentRequestInProgressError(IN_PROGRESS),
             );
           },
       beforeCommit: (tx, result) => {
