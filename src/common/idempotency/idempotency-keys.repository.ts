@@ -58,11 +58,11 @@ export class IdempotencyKeysRepository {
   }
 
   /**
-   * Where a key can be claimed inside its effect's transaction (SqlDialect.noLockWait: MariaDB):
+   * Where a key can be claimed inside its effect's transaction (SqlDialect.shortLockWait: MariaDB):
    * see claimInTransaction.
    */
   get claimsInTransaction(): boolean {
-    return this.db.dialect.noLockWait !== undefined;
+    return this.db.dialect.shortLockWait !== undefined;
   }
 
   /**
@@ -95,7 +95,7 @@ export class IdempotencyKeysRepository {
     const { sql, params } = insertion(owner, requestHash, lockId, now);
     const at = timestampToDb(now);
     const { where, params: keyParams } = whereKey(owner);
-    const wait = this.db.dialect.noLockWait ?? '';
+    const wait = this.db.dialect.shortLockWait ?? '';
     // a block of its own, nested in the BEGIN's, where the handler's DECLARE may open it
     return {
       sql: `BEGIN
