@@ -10,10 +10,14 @@
 //   node bench/idempotency-sql.js [variant ...]
 //
 // IS_CONNECTIONS (20), IS_SECONDS (3 a round), IS_ROUNDS (3), BENCH_MARIADB_URL
-// (mariadb://root@127.0.0.1:3306/test). Variants run in turn, round after round, on tables
+// (mariadb://root@127.0.0.1:3306/test), IS_PERF=<directory> (perf records the connections'
+// server threads with their call graphs over each variant's measured seconds, into
+// <directory>/<variant>.data, the last round's: `perf report -i ... --no-children`).
+// Variants run in turn, round after round, on tables
 // created by the service's migrations (dist/migrations: run `npx nest build` first) in a
 // database of their own, dropped at the end. Medians of the rounds.
-const { readFileSync } = require('node:fs');
+const { spawn } = require('node:child_process');
+const { mkdirSync, readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const mysql = require('mysql2/promise');
@@ -31,6 +35,7 @@ const SECONDS = Number(process.env.IS_SECONDS || 3);
 const ROUNDS = Number(process.env.IS_ROUNDS || 3);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 const DATABASE = uniqueDatabaseName('bench_idsql');
+const PERF_DIR = process.env.IS_PERF;
 const CLOCK_TICKS = 100;
 
 const KEY_COLUMNS =
@@ -248,6 +253,8 @@ const VARIANTS = {
   // whose duplicate (1062) runs a handler that takes over a stale key, or SIGNALs that the key
   // is stored (IdempotencyKeysRepository.claimInTransaction)
   claimHandler: (c) => keyed(c, { select: null, claim: claimHandler }),
+  // as claimHandler, without the answer's UPDATE (what the claim costs alone)
+  claimNoAnswer: (c) => keyed(c, { select: null, claim: claimHandler, answer: () => [[], []] }),
   // without the SELECT before the claim, and without a handler
   noSelect: (c) => keyed(c, { select: null }),
   // without the answer's UPDATE (what the claim and the SELECT cost alone)
@@ -321,6 +328,14 @@ async function round(url, pid, name) {
   }
   let done = 0;
   let failed = 0;
+  // IS_PERF: perf samples the connections' own server threads (their call graphs) meanwhile
+  const perf = PERF_DIR
+    ? spawn(
+        'perf',
+        ['record', '-q', '-g', '-t', tids.join(','), '-o', join(PERF_DIR, `${name}.data`)],
+        { stdio: 'ignore' },
+      )
+    : undefined;
   const until = Date.now() + SECONDS * 1000;
   const threads0 = threadCpuMs(pid, tids);
   const process0 = processCpuMs(pid);
@@ -338,6 +353,11 @@ async function round(url, pid, name) {
       }
     }),
   );
+  if (perf) {
+    const exited = new Promise((resolve) => perf.once('exit', resolve));
+    perf.kill('SIGINT');
+    await exited;
+  }
   const threads = threadCpuMs(pid, tids) - threads0;
   const whole = processCpuMs(pid) - process0;
   await Promise.all(connections.map((c) => c.end()));
@@ -351,6 +371,7 @@ async function round(url, pid, name) {
 
 async function main() {
   const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(VARIANTS);
+  if (PERF_DIR) mkdirSync(PERF_DIR, { recursive: true });
   const { admin, url } = await createDatabase(SERVER, DATABASE);
   try {
     const { MIGRATIONS } = require(join(__dirname, '..', 'dist', 'migrations', 'index.js'));
