@@ -10,10 +10,14 @@
 //   node bench/idempotency-sql.js [variant ...]
 //
 // IS_CONNECTIONS (20), IS_SECONDS (3 a round), IS_ROUNDS (3), BENCH_MARIADB_URL
-// (mariadb://root@127.0.0.1:3306/test). Variants run in turn, round after round, on tables
+// (mariadb://root@127.0.0.1:3306/test), IS_PERF=<directory> (perf records the connections'
+// server threads with their call graphs over each variant's measured seconds, into
+// <directory>/<variant>.data, the last round's: `perf report -i ... --no-children`).
+// Variants run in turn, round after round, on tables
 // created by the service's migrations (dist/migrations: run `npx nest build` first) in a
 // database of their own, dropped at the end. Medians of the rounds.
-const { readFileSync } = require('node:fs');
+const { spawn } = require('node:child_process');
+const { mkdirSync, readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const mysql = require('mysql2/promise');
@@ -31,13 +35,31 @@ const SECONDS = Number(process.env.IS_SECONDS || 3);
 const ROUNDS = Number(process.env.IS_ROUNDS || 3);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 const DATABASE = uniqueDatabaseName('bench_idsql');
+const PERF_DIR = process.env.IS_PERF;
 const CLOCK_TICKS = 100;
 
 const KEY_COLUMNS =
   'organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at';
 const WHERE_KEY = 'organization_id = 1 AND subject_id = 1 AND idempotency_key = ?';
+/** What a stored key is read by, before the route (the key's params: [key]). */
+const SELECT_KEY = `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`;
+/** SqlDialect.shortLockWait: the claim waits at most a second for a row lock. */
+const SHORT_WAIT = 'SET STATEMENT innodb_lock_wait_timeout = 1 FOR ';
+/** The claim: the key inserted as in progress ([key, hash, lock, now, now]). */
+const CLAIM = `INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?)`;
+/** The take-over of a stale key ([hash, lock, now, now, key, expiredBefore, hash, abandonedBefore]). */
+const TAKE_OVER = `UPDATE idempotency_keys SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?, response_status = NULL, response_body = NULL, response_etag = NULL
+            WHERE ${WHERE_KEY} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?))`;
+const STORED_SIGNAL =
+  "IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF";
+/** The answer stored with the key ([body, key, lock]). */
+const ANSWER = `UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?`;
+/** A commit write's check (Database.transaction's commitBlock). */
 const SIGNAL =
   "IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'unchanged'; END IF";
+/** A time long past: no stored key is stale (the take-over's bounds). */
+const LONG_AGO = '2020-01-01 00:00:00';
+const HASH = 'h'.repeat(64);
 
 function at() {
   return new Date().toISOString().replace('T', ' ').replace('Z', '');
@@ -69,332 +91,212 @@ const EFFECT = [
 const OUTBOX =
   "INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (1, 'todo.created', 1, ?, ?)";
 
+// The steps of one request: a variant is the steps it sends, and changes one or two of them.
+
+/** A request's values: a new key and lock id. */
+function request() {
+  return { now: at(), key: randomBytes(16).toString('hex'), lock: randomBytes(16).toString('hex') };
+}
+
+/** The claim's params. */
+const claimParams = (r) => [r.key, HASH, r.lock, r.now, r.now];
+/** The answer's params. */
+const answerParams = (r, body) => [body, r.key, r.lock];
+
+/** The read of the key before the route. */
+const selectKey = (c, r) => c.query(SELECT_KEY, [r.key]);
+
+/** The BEGIN and, in its round trip, the claim (one or more statements, and their params). */
+const beginWith = (c, statements, params) =>
+  c.query(`BEGIN NOT ATOMIC START TRANSACTION; ${statements}; END`, params);
+
+/** The route's statements; the todo's id. */
 async function effect(c, now) {
   await c.query(EFFECT[0]);
   const [header] = await c.query(EFFECT[1], [now, now]);
   return header.insertId;
 }
 
+/** The COMMIT's round trip: `writes` (statements, with their params), the outbox INSERT, COMMIT. */
+const commitWith = (c, r, body, writes = [], params = []) =>
+  c.query(`BEGIN NOT ATOMIC ${[...writes, OUTBOX].join('; ')}; COMMIT; END`, [
+    ...params,
+    r.now,
+    body,
+  ]);
+
+/**
+ * A keyed request as the service sent it with the read before the route (ea35cb1): the SELECT,
+ * the claim with the BEGIN, the route, the answer's UPDATE with the COMMIT. `change` replaces
+ * any of its steps: select (or null for none), claim ([statements, params]), answer ([writes,
+ * params]).
+ */
+async function keyed(c, change = {}) {
+  const r = request();
+  const steps = {
+    select: selectKey,
+    claim: () => [`${SHORT_WAIT}${CLAIM}`, claimParams(r)],
+    answer: (body) => [[ANSWER, SIGNAL], answerParams(r, body)],
+    ...change,
+  };
+  if (steps.select) await steps.select(c, r);
+  await beginWith(c, ...steps.claim(r));
+  const id = await effect(c, r.now);
+  const body = answerOf(id, r.now);
+  await commitWith(c, r, body, ...steps.answer(body, r, id));
+}
+
+/** The claim as this build sends it: a plain INSERT whose duplicate a handler takes over. */
+function claimHandler(r) {
+  return [
+    `BEGIN DECLARE EXIT HANDLER FOR 1062 BEGIN
+           ${SHORT_WAIT}${TAKE_OVER};
+           ${STORED_SIGNAL};
+         END;
+         ${SHORT_WAIT}${CLAIM}; END`,
+    [HASH, r.lock, r.now, r.now, r.key, LONG_AGO, HASH, LONG_AGO, ...claimParams(r)],
+  ];
+}
+
+/** The claim's INSERT ... ON DUPLICATE KEY UPDATE that takes over only a stale key. */
+function upsert(r, { kept }) {
+  const taken = 'lock_id = VALUES(lock_id)';
+  const stale = `created_at < ? OR (request_hash = VALUES(request_hash) AND response_status IS NULL AND locked_at < ?)`;
+  const lockId = kept
+    ? `IF(@idempotency_key_kept := NOT (${stale}), lock_id, VALUES(lock_id))`
+    : `IF(NOT (${stale}), lock_id, VALUES(lock_id))`;
+  const statement = `${SHORT_WAIT}${CLAIM}
+         ON DUPLICATE KEY UPDATE
+           lock_id = ${lockId},
+           request_hash = IF(${taken}, VALUES(request_hash), request_hash), locked_at = IF(${taken}, VALUES(locked_at), locked_at),
+           created_at = IF(${taken}, VALUES(created_at), created_at), response_status = IF(${taken}, NULL, response_status),
+           response_body = IF(${taken}, NULL, response_body), response_etag = IF(${taken}, NULL, response_etag)`;
+  const keptSignal =
+    "IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF";
+  return [
+    kept ? `SET @idempotency_key_kept = 0; ${statement}; ${keptSignal}` : statement,
+    [...claimParams(r), LONG_AGO, LONG_AGO],
+  ];
+}
+
 /** One keyed request, by variant: each sends the statements its placement of the key would. */
 const VARIANTS = {
   // no Idempotency-Key: what the service sends today
   async none(c) {
-    const now = at();
+    const r = request();
     await c.query('START TRANSACTION');
-    const id = await effect(c, now);
-    await c.query(`BEGIN NOT ATOMIC ${OUTBOX}; COMMIT; END`, [now, answerOf(id, now)]);
+    const id = await effect(c, r.now);
+    await commitWith(c, r, answerOf(id, r.now));
   },
-  // today's keyed request: the SELECT, the claim with the BEGIN, the answer's UPDATE with the COMMIT
-  async current(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as current, the answer's UPDATE by the primary key (the claim's id, kept in a user variable)
-  async byId(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); SET @idempotency_key_id = LAST_INSERT_ID(); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE id = @idempotency_key_id AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, lock, now, body],
-    );
-  },
-  // as current, the claim without SET STATEMENT innodb_lock_wait_timeout
-  async noSetStatement(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as current, the UPDATE in the COMMIT's block without its IF ROW_COUNT() ... SIGNAL
-  async noSignal(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as current, the UPDATE setting the status alone (the body left NULL): what the body's TEXT costs
-  async statusOnly(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201 WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [key, lock, now, body],
-    );
-  },
-  // as current, the answer INSERTed into a table of its own (idempotency_answers_bench) instead of the UPDATE
-  async answerTable(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); SET @idempotency_key_id = LAST_INSERT_ID(); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"'); ${OUTBOX}; COMMIT; END`,
-      [body, now, body],
-    );
-  },
-  // this build's keyed request: no SELECT; the claim, an INSERT ... ON DUPLICATE KEY UPDATE that
-  // takes over only a stale key and SIGNALs on a stored one, with the BEGIN; the answer's UPDATE
-  // with the COMMIT (IdempotencyKeysRepository.claimInTransaction)
-  async upsertClaim(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    const taken = 'lock_id = VALUES(lock_id)';
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET @idempotency_key_kept = 0; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE
-           lock_id = IF(@idempotency_key_kept := NOT (created_at < ? OR (request_hash = VALUES(request_hash) AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
-           request_hash = IF(${taken}, VALUES(request_hash), request_hash), locked_at = IF(${taken}, VALUES(locked_at), locked_at),
-           created_at = IF(${taken}, VALUES(created_at), created_at), response_status = IF(${taken}, NULL, response_status),
-           response_body = IF(${taken}, NULL, response_body), response_etag = IF(${taken}, NULL, response_etag);
-         IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF; END`,
-      [key, 'h'.repeat(64), lock, now, now, '2020-01-01 00:00:00', '2020-01-01 00:00:00'],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as upsertClaim, the claim's ON DUPLICATE KEY UPDATE without the session variable and its IF
-  async upsertOnly(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    const taken = 'lock_id = VALUES(lock_id)';
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE
-           lock_id = IF(NOT (created_at < ? OR (request_hash = VALUES(request_hash) AND response_status IS NULL AND locked_at < ?)), lock_id, VALUES(lock_id)),
-           request_hash = IF(${taken}, VALUES(request_hash), request_hash), locked_at = IF(${taken}, VALUES(locked_at), locked_at),
-           created_at = IF(${taken}, VALUES(created_at), created_at), response_status = IF(${taken}, NULL, response_status),
-           response_body = IF(${taken}, NULL, response_body), response_etag = IF(${taken}, NULL, response_etag); END`,
-      [key, 'h'.repeat(64), lock, now, now, '2020-01-01 00:00:00', '2020-01-01 00:00:00'],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as noSelect, with upsertClaim's session variable and IF ... SIGNAL around a plain INSERT
-  async insertSignal(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET @idempotency_key_kept = 0; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?);
-         IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF; END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // no SELECT; the claim a plain INSERT with the BEGIN, whose duplicate (1062) runs a handler
-  // that takes over a stale key, or SIGNALs that the key is stored
-  async claimHandler(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR 1062 BEGIN
-           UPDATE idempotency_keys SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?, response_status = NULL, response_body = NULL, response_etag = NULL
-            WHERE ${WHERE_KEY} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?));
-           IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF;
-         END;
-         START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [
-        'h'.repeat(64),
-        lock,
-        now,
-        now,
-        key,
-        '2020-01-01 00:00:00',
-        'h'.repeat(64),
-        '2020-01-01 00:00:00',
-        key,
-        'h'.repeat(64),
-        lock,
-        now,
-        now,
+  // the keyed request with the read before the route (ea35cb1)
+  current: (c) => keyed(c),
+  // the answer's UPDATE by the primary key (the claim's id, kept in a user variable)
+  byId: (c) =>
+    keyed(c, {
+      claim: (r) => [
+        `${SHORT_WAIT}${CLAIM}; SET @idempotency_key_id = LAST_INSERT_ID()`,
+        claimParams(r),
       ],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as current, without the SELECT before the claim
-  async noSelect(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as current, without the answer's UPDATE (what the claim and the SELECT cost alone)
-  async noUpdate(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(`BEGIN NOT ATOMIC ${OUTBOX}; COMMIT; END`, [now, body]);
-  },
+      answer: (body, r) => [
+        [
+          `UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE id = @idempotency_key_id AND lock_id = ?`,
+          SIGNAL,
+        ],
+        [body, r.lock],
+      ],
+    }),
+  // the claim without SET STATEMENT innodb_lock_wait_timeout
+  noSetStatement: (c) => keyed(c, { claim: (r) => [CLAIM, claimParams(r)] }),
+  // the answer's UPDATE without its IF ROW_COUNT() ... SIGNAL
+  noSignal: (c) => keyed(c, { answer: (body, r) => [[ANSWER], answerParams(r, body)] }),
+  // the UPDATE setting the status alone (the body left NULL): what the body's TEXT costs
+  statusOnly: (c) =>
+    keyed(c, {
+      answer: (body, r) => [
+        [
+          `UPDATE idempotency_keys SET response_status = 201 WHERE ${WHERE_KEY} AND lock_id = ?`,
+          SIGNAL,
+        ],
+        [r.key, r.lock],
+      ],
+    }),
+  // the answer INSERTed into a table of its own (idempotency_answers_bench) instead of the UPDATE
+  answerTable: (c) =>
+    keyed(c, {
+      claim: (r) => [
+        `${SHORT_WAIT}${CLAIM}; SET @idempotency_key_id = LAST_INSERT_ID()`,
+        claimParams(r),
+      ],
+      answer: (body) => [
+        [
+          `INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"')`,
+        ],
+        [body],
+      ],
+    }),
+  // no SELECT; the claim an INSERT ... ON DUPLICATE KEY UPDATE that takes over only a stale key
+  // and SIGNALs on a stored one (0348577)
+  upsertClaim: (c) => keyed(c, { select: null, claim: (r) => upsert(r, { kept: true }) }),
+  // as upsertClaim, without the session variable and its IF
+  upsertOnly: (c) => keyed(c, { select: null, claim: (r) => upsert(r, { kept: false }) }),
+  // as noSelect, with upsertClaim's session variable and IF ... SIGNAL around a plain INSERT
+  insertSignal: (c) =>
+    keyed(c, {
+      select: null,
+      claim: (r) => [
+        `SET @idempotency_key_kept = 0; ${SHORT_WAIT}${CLAIM};
+         IF @idempotency_key_kept THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'idempotency key stored'; END IF`,
+        claimParams(r),
+      ],
+    }),
+  // the service's keyed request (6adafc4): no SELECT; the claim a plain INSERT with the BEGIN,
+  // whose duplicate (1062) runs a handler that takes over a stale key, or SIGNALs that the key
+  // is stored (IdempotencyKeysRepository.claimInTransaction)
+  claimHandler: (c) => keyed(c, { select: null, claim: claimHandler }),
+  // as claimHandler, without the answer's UPDATE (what the claim costs alone)
+  claimNoAnswer: (c) => keyed(c, { select: null, claim: claimHandler, answer: () => [[], []] }),
+  // without the SELECT before the claim, and without a handler
+  noSelect: (c) => keyed(c, { select: null }),
+  // without the answer's UPDATE (what the claim and the SELECT cost alone)
+  noUpdate: (c) => keyed(c, { answer: () => [[], []] }),
   // the SELECT, then the key inserted with its answer by one INSERT with the COMMIT
   async insertAtCommit(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
+    const r = request();
+    await selectKey(c, r);
     await c.query('START TRANSACTION');
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `BEGIN NOT ATOMIC SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 201, ?, '"1"'); ${OUTBOX}; COMMIT; END`,
-      [key, 'h'.repeat(64), lock, now, now, body, now, body],
+    const id = await effect(c, r.now);
+    const body = answerOf(id, r.now);
+    await commitWith(
+      c,
+      r,
+      body,
+      [
+        `${SHORT_WAIT}INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 201, ?, '"1"')`,
+      ],
+      [...claimParams(r), body],
     );
   },
-  // as current, the claim inserting a placeholder answer as long as the answer (an in-place UPDATE)
-  async sized(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    const placeholder = answerOf(0, now).replace(/./g, ' ').slice(0, answerOf(1000, now).length);
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 0, ?, '"0"'); END`,
-      [key, 'h'.repeat(64), lock, now, now, placeholder],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now).padEnd(placeholder.length, ' ');
-    await c.query(
-      `BEGIN NOT ATOMIC UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?; ${SIGNAL}; ${OUTBOX}; COMMIT; END`,
-      [body, key, lock, now, body],
-    );
-  },
-  // as current, the answer's UPDATE sent on its own before the COMMIT block (no SIGNAL in the block)
+  // the claim inserting a placeholder answer as long as the answer (an in-place UPDATE)
+  sized: (c) =>
+    keyed(c, {
+      claim: (r) => [
+        `${SHORT_WAIT}INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 0, ?, '"0"')`,
+        [...claimParams(r), ' '.repeat(answerOf(1000, r.now).length)],
+      ],
+      answer: (body, r) => [
+        [ANSWER, SIGNAL],
+        answerParams(r, body.padEnd(answerOf(1000, r.now).length, ' ')),
+      ],
+    }),
+  // the answer's UPDATE sent on its own before the COMMIT's block (no SIGNAL in the block)
   async updateApart(c) {
-    const now = at();
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    await c.query(
-      `SELECT request_hash, lock_id, locked_at, created_at, response_status, response_body, response_etag FROM idempotency_keys WHERE ${WHERE_KEY}`,
-      [key],
-    );
-    await c.query(
-      `BEGIN NOT ATOMIC START TRANSACTION; SET STATEMENT innodb_lock_wait_timeout = 1 FOR INSERT INTO idempotency_keys (${KEY_COLUMNS}) VALUES (1, 1, ?, ?, ?, ?, ?); END`,
-      [key, 'h'.repeat(64), lock, now, now],
-    );
-    const id = await effect(c, now);
-    const body = answerOf(id, now);
-    await c.query(
-      `UPDATE idempotency_keys SET response_status = 201, response_body = ?, response_etag = '"1"' WHERE ${WHERE_KEY} AND lock_id = ?`,
-      [body, key, lock],
-    );
-    await c.query(`BEGIN NOT ATOMIC ${OUTBOX}; COMMIT; END`, [now, body]);
+    const r = request();
+    await selectKey(c, r);
+    await beginWith(c, `${SHORT_WAIT}${CLAIM}`, claimParams(r));
+    const id = await effect(c, r.now);
+    const body = answerOf(id, r.now);
+    await c.query(ANSWER, answerParams(r, body));
+    await commitWith(c, r, body);
   },
 };
 
@@ -426,6 +328,14 @@ async function round(url, pid, name) {
   }
   let done = 0;
   let failed = 0;
+  // IS_PERF: perf samples the connections' own server threads (their call graphs) meanwhile
+  const perf = PERF_DIR
+    ? spawn(
+        'perf',
+        ['record', '-q', '-g', '-t', tids.join(','), '-o', join(PERF_DIR, `${name}.data`)],
+        { stdio: 'ignore' },
+      )
+    : undefined;
   const until = Date.now() + SECONDS * 1000;
   const threads0 = threadCpuMs(pid, tids);
   const process0 = processCpuMs(pid);
@@ -443,6 +353,11 @@ async function round(url, pid, name) {
       }
     }),
   );
+  if (perf) {
+    const exited = new Promise((resolve) => perf.once('exit', resolve));
+    perf.kill('SIGINT');
+    await exited;
+  }
   const threads = threadCpuMs(pid, tids) - threads0;
   const whole = processCpuMs(pid) - process0;
   await Promise.all(connections.map((c) => c.end()));
@@ -456,6 +371,7 @@ async function round(url, pid, name) {
 
 async function main() {
   const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(VARIANTS);
+  if (PERF_DIR) mkdirSync(PERF_DIR, { recursive: true });
   const { admin, url } = await createDatabase(SERVER, DATABASE);
   try {
     const { MIGRATIONS } = require(join(__dirname, '..', 'dist', 'migrations', 'index.js'));

@@ -12,14 +12,14 @@
 //   AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/profile.js
 //
 // PROFILE_SCRIPT (default dist/src/main.js) profiles another build; PROFILE_KEEP=<file> keeps the
-// .cpuprofile (open it in Chrome's DevTools). AB_PATH, AB_METHOD, AB_BODY and BENCH_MARIADB_URL
-// as in bench/ab.js, whose database seeding this shares. BENCH_DB=sqlite profiles the service on
-// an SQLite file instead (DATABASE_URL=sqlite:<file> in a fresh temporary directory); the
-// better-sqlite3 calls are then the driver's share.
+// .cpuprofile (open it in Chrome's DevTools). AB_PATH, AB_METHOD, AB_BODY, AB_IDEMPOTENCY and
+// BENCH_MARIADB_URL as in bench/ab.js, whose database seeding this shares. BENCH_DB=sqlite
+// profiles the service on an SQLite file instead (DATABASE_URL=sqlite:<file> in a fresh
+// temporary directory); the better-sqlite3 calls are then the driver's share.
 const { readFileSync, rmSync, copyFileSync, mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
 const {
@@ -37,6 +37,7 @@ const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
 const METHOD = process.env.AB_METHOD || 'GET';
 const BODY = process.env.AB_BODY;
+const IDEMPOTENCY = process.env.AB_IDEMPOTENCY === '1';
 const SECONDS = Number(process.env.PROFILE_SECONDS || 10);
 const SCRIPT = resolve(ROOT, process.env.PROFILE_SCRIPT || 'dist/src/main.js');
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
@@ -209,6 +210,18 @@ async function main() {
           ...(BODY ? { 'content-type': 'application/json' } : {}),
         },
         ...(BODY ? { body: BODY } : {}),
+        ...(IDEMPOTENCY
+          ? {
+              requests: [
+                {
+                  setupRequest: (r) => ({
+                    ...r,
+                    headers: { ...r.headers, 'idempotency-key': randomUUID() },
+                  }),
+                },
+              ],
+            }
+          : {}),
       };
       await autocannon({ ...load, duration: 3 });
       server.child.kill('SIGUSR2');

@@ -4,11 +4,12 @@
 // seeded with set-based SQL (10,000 workflows, 100,000 interviews, 100,000 todos); every server
 // below runs on a fresh copy of it, so that one measurement's writes do not reach the next.
 //
-// Three parts: each route alone; a mixed load (readers and writers at once, two autocannon
+// Four parts: each route alone; what the optional features cost on the service (Idempotency-Key
+// on POST /todos, If-Match on PATCH /todos/:id, as bench/run.js on MariaDB); a mixed load (readers and writers at once, two autocannon
 // instances, so that reads queued behind writes would show in the readers' latency); and the
 // SQLite settings (journal mode, synchronous, mmap and page cache) on the write route and the
 // mixed load: the service with SQLITE_SYNCHRONOUS=full, the baseline with each setting.
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
@@ -167,6 +168,79 @@ const WRITES = {
   },
 };
 
+/** The seeded todos (ids 1..100,000, each at version 1). */
+const SEEDED_TODOS = 100_000;
+
+/**
+ * What an optional feature costs on the routes it touches, as bench/run.js's features() on
+ * MariaDB: the same route on the service without it and with it, in alternating rounds.
+ */
+function features() {
+  const post = () => ({
+    method: 'POST',
+    path: '/todos',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ title: 'Bench todo', ownerId: 7, workflowId: 20 + randomId(9980) }),
+  });
+  // each side PATCHes seeded todos no other request of the run touches, in blocks of 4
+  // neighbouring ids taken in turn (as bench/run.js); SQLite answers more PATCHes than there are
+  // todos, so a side comes back to its first todo, and If-Match is then the ETag that the last
+  // PATCH of it answered (kept by onResponse)
+  const versions = new Map();
+  const interleaved = (side) => {
+    let next = 0;
+    return () => {
+      const n = next++ % (SEEDED_TODOS / 2);
+      return 8 * Math.floor(n / 4) + 4 * side + (n % 4) + 1;
+    };
+  };
+  const plainTodo = interleaved(0);
+  const matchedTodo = interleaved(1);
+  const patch = (id) => ({
+    method: 'PATCH',
+    path: `/todos/${id}`,
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ status: 'in_progress' }),
+  });
+  const each = (make) => [{ setupRequest: (r) => ({ ...r, ...make() }) }];
+  return [
+    {
+      feature: 'Idempotency-Key (a new key a request)',
+      plain: ['POST /todos', each(post)],
+      featured: [
+        'POST /todos, Idempotency-Key',
+        each(() => {
+          const request = post();
+          request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
+          return request;
+        }),
+      ],
+    },
+    {
+      feature: 'If-Match (ETag checked under the row lock)',
+      plain: ['PATCH /todos/:id', each(() => patch(plainTodo()))],
+      featured: [
+        'PATCH /todos/:id, If-Match',
+        [
+          {
+            setupRequest: (r, context) => {
+              const id = matchedTodo();
+              context.todo = id;
+              const request = patch(id);
+              request.headers = { ...request.headers, 'if-match': versions.get(id) ?? '"1"' };
+              return { ...r, ...request };
+            },
+            onResponse: (status, body, context, headers) => {
+              const tag = headers.etag ?? headers.ETag;
+              if (status === 200 && tag) versions.set(context.todo, tag);
+            },
+          },
+        ],
+      ],
+    },
+  ];
+}
+
 function routes(deepCursor) {
   return [
     ...Object.entries(READS).map(([route, request]) => [
@@ -307,6 +381,7 @@ async function main() {
     await compareAnswers(service.port, baseline.port, deepCursor);
 
     const rows = [];
+    const costs = [];
     await whileRunning([service.server, baseline.server], async () => {
       for (const [route, requests] of routes(deepCursor)) {
         // ROUNDS alternations, the median of each figure kept: a burst of other work on the
@@ -319,6 +394,30 @@ async function main() {
           rounds.a.push(await measure(service, requests));
         }
         rows.push({ route, a: medians(rounds.a), b: medians(rounds.b) });
+      }
+      // the features on the service alone, without and with in turn, which first rotating from
+      // round to round (as bench/run.js)
+      for (const { feature, plain, featured } of features()) {
+        const sides = [
+          ['without', plain],
+          ['withIt', featured],
+        ];
+        const rounds = { without: [], withIt: [] };
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [key, [label, requests]] of sides.map((_, i) => sides[(i + round) % 2])) {
+            log(`${feature}: ${label} (round ${round + 1} of ${ROUNDS})`);
+            rounds[key].push(await measure(service, requests));
+          }
+        }
+        costs.push({
+          feature,
+          plain: plain[0],
+          without: medians(rounds.without),
+          withIt: medians(rounds.withIt),
+          failed: [rounds.without, rounds.withIt].map((rs) =>
+            rs.reduce((sum, r) => sum + r.failed, 0),
+          ),
+        });
       }
     });
     await stop(service.server);
@@ -373,6 +472,13 @@ async function main() {
       ),
       '',
       `Peak RSS: service ${rss.service} MiB, baseline ${rss.baseline} MiB`,
+      '',
+      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | CPU µs/request without / with | CPU ratio without / with | non-2xx without / with |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...costs.map(
+        (c) =>
+          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${c.failed[0]} / ${c.failed[1]} |`,
+      ),
       '',
       `Mixed load: ${CONNECTIONS - WRITERS} connections reading (the four GET routes in turn) and ${WRITERS} writing (POST /todos, PATCH /interviews/:id in turn) at once, fresh copies, both at their defaults.`,
       '',

@@ -8,8 +8,8 @@ const FEW = 2;
 /**
  * What an Idempotency-Key adds to a write. On SQLite and MySQL: the INSERT of the claim (one
  * statement, committed on its own), and the UPDATE that stores the answer in the effect's own
- * transaction. On MariaDB: none; the claim (an INSERT whose duplicate-key handler meets a stored
- * key there, with no read of it before the route) goes with the BEGIN of the effect's
+ * transaction. On MariaDB: none for a new key; the claim (an INSERT, with no read of the key
+ * before the route; a take-over after its duplicate only) goes with the BEGIN of the effect's
  * transaction and the UPDATE with its COMMIT, each in one compound statement (as the outbox
  * INSERT does). It was 4 (BEGIN, INSERT, COMMIT; UPDATE), then 1 (a SELECT of the key before the
  * route), before that.

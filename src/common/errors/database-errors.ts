@@ -90,7 +90,7 @@ export function isDuplicateKey(err: unknown): boolean {
 /**
  * True when err (or the driver error it wraps) is a row lock not granted in time (1205). For the
  * Idempotency-Key's claim in its effect's transaction, which waits at most a second for a row
- * lock (SqlDialect.noLockWait): another transaction holds the same key, uncommitted.
+ * lock (SqlDialect.shortLockWait): another transaction holds the same key, uncommitted.
  */
 export function isLockWaitTimeout(err: unknown): boolean {
   return someInErrorChain(

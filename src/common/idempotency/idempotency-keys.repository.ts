@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { isDuplicateKey, isLockWaitTimeout, someInErrorChain } from '../errors/database-errors';
+import { isDuplicateKey, isLockWaitTimeout } from '../errors/database-errors';
 import { Database, type OpeningWrite, type Transaction } from '../persistence/database.service';
 import type { Scope } from '../persistence/scope';
 import { timestampFromDb, timestampToDb } from '../persistence/sql-values';
 
 const TABLE = 'idempotency_keys';
-/** The SIGNAL's message of claimInTransaction when its claim met a stored key and kept it. */
-const STORED = 'idempotency key stored';
 
 /** Whose key it is: the caller's organization (the Scope) and user id (the token's `sub`). */
 export interface KeyOwner {
@@ -58,30 +56,31 @@ export class IdempotencyKeysRepository {
   }
 
   /**
-   * Where a key can be claimed inside its effect's transaction (SqlDialect.noLockWait: MariaDB):
+   * Where a key can be claimed inside its effect's transaction (SqlDialect.shortLockWait: MariaDB):
    * see claimInTransaction.
    */
   get claimsInTransaction(): boolean {
-    return this.db.dialect.noLockWait !== undefined;
+    return this.db.dialect.shortLockWait !== undefined;
   }
 
   /**
    * The claim of the key as the first statement of its effect's transaction
    * (RequestContext.openingWrite), with no read of the key before it: it commits with the effect,
    * or vanishes with its rollback. The INSERT of the key as in progress, waiting at most a second
-   * for a row lock, with a handler of its duplicate (1062), in the BEGIN's compound statement
-   * (Database.transaction; MariaDB only):
-   * - a new key is inserted (the handler does not run: a fresh key costs the INSERT alone);
-   * - a stored key that is stale (stored before `stale.expiredBefore`, or the same request's,
-   *   unanswered, locked before `stale.abandonedBefore`: its replica died) is taken over by the
-   *   handler's UPDATE (which waits at most a second too), made this request's as a new key
-   *   would be;
-   * - any other stored key is left as it is, and the handler's SIGNAL fails the transaction with
-   *   `stored()` (its answer, 422 or 409 is decided after the route: IdempotencyKeys.settle);
+   * for a row lock, in the BEGIN's compound statement (Database.transaction; MariaDB only):
+   * - a new key is inserted: a fresh key costs this one INSERT, whose text is all the server
+   *   parses (the take-over below is sent only after a duplicate);
+   * - on its duplicate (1062), the transaction, open, runs the take-over instead
+   *   (OpeningWrite.instead): a stored key that is stale (stored before `stale.expiredBefore`,
+   *   or the same request's, unanswered, locked before `stale.abandonedBefore`: its replica died)
+   *   is made this request's as a new key would be, by an UPDATE that waits at most a second too;
+   * - any other stored key is left as it is (the take-over changes no row), and the transaction
+   *   fails with `notClaimed()` (its answer, 422 or 409 is decided after the route:
+   *   IdempotencyKeys.settle);
    * - a key held uncommitted by another transaction (its request is running) fails with
-   *   `held()`: 1205 within a second (not after innodb_lock_wait_timeout); on Galera, a copy
-   *   committed on another node first fails this one's certification, and its rerun meets the key
-   *   stored.
+   *   `notClaimed()` too: 1205 within a second (not after innodb_lock_wait_timeout); on Galera, a
+   *   copy committed on another node first fails this one's certification, and its rerun meets
+   *   the key stored.
    */
   claimInTransaction(
     owner: KeyOwner,
@@ -89,39 +88,35 @@ export class IdempotencyKeysRepository {
     lockId: string,
     now: Date,
     stale: { expiredBefore: Date; abandonedBefore: Date },
-    errors: { held: () => Error; stored: () => Error },
+    /** The error of a claim that met the key held by another request, or stored. */
+    notClaimed: () => Error,
   ): OpeningWrite {
     const { sql, params } = insertion(owner, requestHash, lockId, now);
-    const at = timestampToDb(now);
-    const { where, params: keyParams } = whereKey(owner);
-    const wait = this.db.dialect.noLockWait ?? '';
-    // a block of its own, nested in the BEGIN's, where the handler's DECLARE may open it
+    const wait = this.db.dialect.shortLockWait ?? '';
     return {
-      sql: `BEGIN
-         DECLARE EXIT HANDLER FOR 1062 BEGIN
-           ${wait}UPDATE ${TABLE} SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?,
+      sql: `${wait}${sql}`,
+      params,
+      instead: (err) => {
+        if (!isDuplicateKey(err)) return undefined;
+        const at = timestampToDb(now);
+        const { where, params: keyParams } = whereKey(owner);
+        return {
+          sql: `${wait}UPDATE ${TABLE} SET request_hash = ?, lock_id = ?, locked_at = ?, created_at = ?,
                   response_status = NULL, response_body = NULL, response_etag = NULL
-            WHERE ${where} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?));
-           IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${STORED}'; END IF;
-         END;
-         ${wait}${sql};
-       END`,
-      params: [
-        requestHash,
-        lockId,
-        at,
-        at,
-        ...keyParams,
-        timestampToDb(stale.expiredBefore),
-        requestHash,
-        timestampToDb(stale.abandonedBefore),
-        ...params,
-      ],
-      failed: (err) => {
-        if (isLockWaitTimeout(err)) return errors.held();
-        if (isDuplicateKey(err) || isStoredSignal(err)) return errors.stored();
-        return err;
+            WHERE ${where} AND (created_at < ? OR (request_hash = ? AND response_status IS NULL AND locked_at < ?))`,
+          params: [
+            requestHash,
+            lockId,
+            at,
+            at,
+            ...keyParams,
+            timestampToDb(stale.expiredBefore),
+            requestHash,
+            timestampToDb(stale.abandonedBefore),
+          ],
+        };
       },
+      failed: (err) => (isLockWaitTimeout(err) || isDuplicateKey(err) ? notClaimed() : err),
     };
   }
 
@@ -322,10 +317,4 @@ function whereKey(owner: KeyOwner): { where: string; params: unknown[] } {
     where: 'organization_id = ? AND subject_id = ? AND idempotency_key = ?',
     params: [organizationOf(owner.scope), owner.subjectId, owner.key],
   };
-}
-
-/** The SIGNAL of claimInTransaction's block: the key is stored, and was kept. */
-function isStoredSignal(err: unknown): boolean {
-  // 1644: ER_SIGNAL_EXCEPTION, an unhandled SIGNAL
-  return someInErrorChain(err, (e) => e.errno === 1644 && e.message === STORED);
 }

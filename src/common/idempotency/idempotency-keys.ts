@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import {
   DomainError,
   IdempotencyKeyReusedError,
@@ -99,11 +99,13 @@ export class IdempotencyKeys {
       subjectId: caller.id,
       key: header,
     };
-    const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n`)
-      .update(JSON.stringify(request.body ?? null))
-      .digest('hex');
-    const lockId = randomBytes(16).toString('hex');
+    // one-shot: the same digest as a Hash object updated with the two parts, without the object
+    const requestHash = hash(
+      'sha256',
+      `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`,
+      'hex',
+    );
+    const lockId = newLockId();
     const inTransaction = effectInTransaction && this.keys.claimsInTransaction;
     // claimed by the effect's transaction, which meets a stored key there: nothing to read first
     if (inTransaction) return this.held(owner, requestHash, lockId, status, false);
@@ -227,11 +229,9 @@ export class IdempotencyKeys {
                 expiredBefore: new Date(now.getTime() - this.ttlMs),
                 abandonedBefore: new Date(now.getTime() - IN_PROGRESS_LEASE_MS),
               },
-              {
-                held: () => new IdempotentRequestInProgressError(IN_PROGRESS),
-                // the transaction rolls back: settle answers from the stored key
-                stored: () => new IdempotentRequestInProgressError(IN_PROGRESS),
-              },
+              // held by a running copy: 409; stored: the transaction rolls back, and settle
+              // answers from the stored key instead
+              () => new IdempotentRequestInProgressError(IN_PROGRESS),
             );
           },
       beforeCommit: (tx, result) => {
@@ -253,6 +253,17 @@ export class IdempotencyKeys {
     };
     return held;
   }
+}
+
+/**
+ * 32 random hex digits (lock_id): a random UUID without its dashes, which Node.js takes from a
+ * cached batch of random bytes, where randomBytes(16) asks OpenSSL for them on every call.
+ */
+function newLockId(): string {
+  const uuid = randomUUID();
+  return (
+    uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
+  );
 }
 
 const NOT_STORED = Symbol('not stored');

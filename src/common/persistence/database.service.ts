@@ -115,6 +115,13 @@ export interface OpeningWrite {
   params: unknown[];
   /** The error the transaction fails with when the write fails with err (err, or another). */
   failed: (err: unknown) => unknown;
+  /**
+   * When the write fails with err: a write to run next instead, in the same transaction (the
+   * take-over of a stale Idempotency-Key after its claim's duplicate), or undefined. It must
+   * change a row: if it changes none, the transaction fails with `failed(err)`, and if it fails,
+   * with `failed` of its own error (see openingWriteFailed).
+   */
+  instead?: (err: unknown) => { sql: string; params: unknown[] } | undefined;
 }
 
 /** Runs one piece of work at a time, in call order. */
@@ -240,7 +247,7 @@ export class Database implements Reader, OnModuleDestroy {
         try {
           writer.run(opening.sql, opening.params);
         } catch (err) {
-          throw opening.failed(err);
+          await openingWriteFailed(writer, opening, err);
         }
       }
       const tx = new Transaction(writer, this.dialect);
@@ -303,15 +310,13 @@ export class Database implements Reader, OnModuleDestroy {
         // the transaction, open, is rolled back below
         await statements
           .query(`BEGIN NOT ATOMIC START TRANSACTION; ${opening.sql}; END`, opening.params)
-          .catch((err: unknown) => {
-            throw opening.failed(err);
-          });
+          .catch((err: unknown) => openingWriteFailed(statements, opening, err));
       } else {
         await statements.query('START TRANSACTION');
         if (opening) {
-          await statements.query(opening.sql, opening.params).catch((err: unknown) => {
-            throw opening.failed(err);
-          });
+          await statements
+            .query(opening.sql, opening.params)
+            .catch((err: unknown) => openingWriteFailed(statements, opening, err));
         }
       }
       const tx = new Transaction(statements, this.dialect);
@@ -499,6 +504,27 @@ class SqliteWriter implements StatementRunner {
     this.dataSource.logger.logQueryError(err as Error, sql, params);
     return new QueryFailedError(sql, params, err as Error);
   }
+}
+
+/**
+ * After a transaction's opening write failed with err (its BEGIN ran: the transaction is open):
+ * the write to run instead (OpeningWrite.instead), which must change a row; otherwise throws
+ * what `failed` makes of the error.
+ */
+async function openingWriteFailed(
+  statements: StatementRunner,
+  opening: OpeningWrite,
+  err: unknown,
+): Promise<void> {
+  const instead = opening.instead?.(err);
+  if (!instead) throw opening.failed(err);
+  let affected: number;
+  try {
+    ({ affected } = await statements.execute(instead.sql, instead.params));
+  } catch (insteadErr) {
+    throw opening.failed(insteadErr);
+  }
+  if (affected === 0) throw opening.failed(err);
 }
 
 /**

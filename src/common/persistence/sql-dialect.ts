@@ -29,12 +29,12 @@ export class SqlDialect {
    * Idempotency-Key is claimed inside its effect's transaction only where it is defined
    * (IdempotencyKeys); SQLite has no row locks, and MySQL no compound statement to send it in.
    */
-  readonly noLockWait: string | undefined;
+  readonly shortLockWait: string | undefined;
 
   constructor(readonly kind: DatabaseKind) {
     this.serializesAccess = kind === 'sqlite';
     this.compoundStatements = kind === 'mariadb';
-    this.noLockWait =
+    this.shortLockWait =
       kind === 'mariadb' ? 'SET STATEMENT innodb_lock_wait_timeout = 1 FOR ' : undefined;
     this.forUpdate = this.serializesAccess ? '' : ' FOR UPDATE';
   }
