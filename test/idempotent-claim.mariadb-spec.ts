@@ -113,7 +113,7 @@ describe('Idempotency-Key claimed in the effect transaction on MariaDB (e2e)', (
     const first = post(key, body).then((res) => res);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const [sleeping] = await t.db.query(
-      "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND command = 'Query' AND id <> CONNECTION_ID()",
+      "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND command IN ('Query', 'Execute') AND id <> CONNECTION_ID()",
     );
     expect(sleeping).toBeDefined();
     await t.db.query(`KILL CONNECTION ${Number(sleeping.id)}`);

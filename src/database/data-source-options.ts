@@ -68,6 +68,14 @@ export function buildDataSourceOptions(
     bigNumberStrings: false,
     connectTimeout: tuning.connectTimeoutMs ?? 2000,
     poolSize: tuning.poolSize ?? 10,
-    extra: { connectionLimit: tuning.poolSize ?? 10, enableKeepAlive: true },
+    extra: {
+      connectionLimit: tuning.poolSize ?? 10,
+      enableKeepAlive: true,
+      // the prepared statements a connection keeps (Database.transaction prepares its statements:
+      // MysqlStatements); the least recently used one is closed on the server past this, which
+      // bounds the server's count (max_prepared_stmt_count, 16,382 by default, is server-wide)
+      // to this times the pool's connections. mysql2's default is 16,000.
+      maxPreparedStatements: 128,
+    },
   };
 }

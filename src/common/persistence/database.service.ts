@@ -584,6 +584,11 @@ interface MysqlConnection {
     params: unknown[] | undefined,
     callback: (err: Error | null, rows: unknown) => void,
   ): void;
+  execute(
+    sql: string,
+    params: unknown[],
+    callback: (err: Error | null, rows: unknown) => void,
+  ): void;
   release(): void;
   listenerCount(event: string): number;
   on(event: 'error', listener: (err: Error) => void): void;
@@ -626,6 +631,15 @@ function mysqlConnection(dataSource: DataSource): Promise<MysqlConnection> {
  * TypeORM's query runner logs it, with the logger the DataSource has at that moment) and sent;
  * a failed one logged as an error and rejected with TypeORM's QueryFailedError, as on the
  * runner, so that errors are mapped (a deadlock retried, an unreachable server 503) the same.
+ *
+ * A statement with values is a server-side prepared statement (mysql2's execute(), which
+ * prepares it once a connection and keeps it in the connection's cache): the server parses its
+ * text once instead of on every request, and the values travel apart from it, never written into
+ * the SQL. The compound statements (the opening write's and the commit's blocks) are prepared
+ * too: MariaDB prepares `BEGIN NOT ATOMIC ... END` with its `?`s. Statements without values
+ * (START TRANSACTION, COMMIT, ROLLBACK) and those with long lists of values
+ * (MAX_PREPARED_PARAMS) go as text. docs/performance.md, "Prepared statements on MariaDB's
+ * transaction path", has the figures.
  */
 class MysqlStatements implements StatementRunner {
   constructor(
@@ -644,13 +658,16 @@ class MysqlStatements implements StatementRunner {
 
   query<R = unknown>(sql: string, params?: unknown[]): Promise<R> {
     this.dataSource.logger.logQuery(sql, params);
-    return new Promise((resolve, reject) =>
-      this.connection.query(sql, params, (err, raw) => {
+    return new Promise((resolve, reject) => {
+      const done = (err: Error | null, raw: unknown) => {
         if (!err) return resolve(raw as R);
         this.dataSource.logger.logQueryError(err, sql, params);
         reject(new QueryFailedError(sql, params, err));
-      }),
-    );
+      };
+      if (params !== undefined && params.length > 0 && params.length <= MAX_PREPARED_PARAMS)
+        this.connection.execute(sql, params.map(nullForUndefined), done);
+      else this.connection.query(sql, params, done);
+    });
   }
 }
 
@@ -667,6 +684,18 @@ function queryOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]):
     pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R))),
   );
 }
+
+/**
+ * A transaction's statements with more values than this are sent as text, not prepared: their
+ * text changes with the length of a list (`id IN (?, ?, ...)`, the outbox INSERT of many events),
+ * so a bulk operation's statement is seldom sent twice, and as text it costs no PREPARE round trip
+ * and takes no place in the connection's statement cache (`maxPreparedStatements`:
+ * data-source-options.ts).
+ */
+const MAX_PREPARED_PARAMS = 32;
+
+/** As mysql2's query() sends `undefined` (NULL); its execute() refuses it. */
+const nullForUndefined = (value: unknown) => (value === undefined ? null : value);
 
 /** mysql2 answers a ResultSetHeader, better-sqlite3 the last row id. */
 function insertIdOf(raw: unknown): number {
