@@ -18,7 +18,9 @@
 // falls while V8 still optimizes the hot code, slowly under valgrind). All threads' count, with
 // V8's compiler and GC helper threads, is shown too: it varies from window to window with when
 // the compiler ran. IR_ROUNDS (default 1) runs every variant again in a fresh process. IR_KEEP=1 keeps
-// the dumps (for callgrind_annotate); IR_START_S (default 300) bounds a variant's start. Needs valgrind.
+// the dumps (for callgrind_annotate); IR_START_S (default 300) bounds a variant's start;
+// IR_VALGRIND_ARGS adds options to valgrind's (e.g. `--cache-sim=yes --branch-sim=yes`: the
+// dumps then hold cache misses and mispredicted branches too, for callgrind_annotate). Needs valgrind.
 //
 // BENCH_DB=sqlite runs every variant on one SQLite file instead (DATABASE_URL=sqlite:<file> in a
 // fresh temporary directory), migrated and seeded first by the build at dist/src/main.js run
@@ -198,6 +200,7 @@ async function main() {
             `--callgrind-out-file=${OUT}/cg.%p`,
             `--vgdb-prefix=${OUT}/vgdb`,
             '--separate-threads=yes',
+            ...(process.env.IR_VALGRIND_ARGS ?? '').split(' ').filter(Boolean),
             variant.node,
             ...variant.startArgs,
             variant.script,

@@ -407,7 +407,7 @@ class SqliteReader {
   all<R>(sql: string, params: unknown[]): R[] {
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.connection.prepare(sql);
+      statement = this.connection.prepare(withStablePlan(sql));
       if (this.statements.size >= 500) this.statements.clear();
       this.statements.set(sql, statement);
     }
@@ -418,6 +418,26 @@ class SqliteReader {
     this.statements.clear();
     this.connection.close();
   }
+}
+
+/**
+ * The text SQLite's read connection prepares for a read: each `= ?` and `LIMIT ?` written
+ * `= +?` and `LIMIT +?` (SQLite's unary plus returns its operand unchanged, and the comparison
+ * takes the column's affinity as before). With a plain `?` there, SQLite's planner looks at the
+ * bound value (a `LIMIT`, an equality on a table with an ORDER BY, an equality against ANALYZE's
+ * samples) and marks the statement to be planned again whenever that parameter is bound anew;
+ * better-sqlite3 clears a statement's parameters after every run, so every list page and every
+ * `include=` kind was compiled again on every request (sqlite3Reprepare: about a fifth of the
+ * instructions of `GET /workflows/:id?include=`, docs/performance.md, "Reads: the row mapping,
+ * the include ETag, and what SQLite re-prepares"). An operand the planner cannot read gives a
+ * plan made once per statement, as a server's prepared statement has. Range bounds (`id > ?`)
+ * are left as they are: there ANALYZE's samples of the value can choose a better index. A
+ * statement with a quoted string or identifier is left as it is, so that no `?` inside quotes
+ * changes; the statement log shows the text the repositories wrote.
+ */
+export function withStablePlan(sql: string): string {
+  if (/['"`]/.test(sql)) return sql;
+  return sql.replace(/(?<=\s)(=|LIMIT) \?/gi, '$1 +?');
 }
 
 /**
