@@ -34,6 +34,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     password: decodeURIComponent(url.password),
     database: url.pathname.slice(1),
     connectionLimit: 10,
+    maxPreparedStatements: 128, // as the service (src/database/data-source-options.ts)
     dateStrings: true,
     charset: 'utf8mb4_unicode_ci',
   });
@@ -73,6 +74,10 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     conn[OUTBOX] = [principal.org, type, principal.sub, toDb(at), JSON.stringify(data)];
   };
 
+  // A transaction's statements with values are server-side prepared statements (mysql2's
+  // execute(), cached per connection), as the service sends them (MysqlStatements in
+  // src/common/persistence/database.service.ts); START TRANSACTION, COMMIT, ROLLBACK and the
+  // reads on the pool go as text, as there.
   async function inTransaction(work) {
     const conn = await pool.getConnection();
     try {
@@ -81,7 +86,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       const event = conn[OUTBOX];
       conn[OUTBOX] = undefined;
       if (event) {
-        await conn.query(
+        await conn.execute(
           'BEGIN NOT ATOMIC INSERT INTO outbox_events (organization_id, type, actor_id, occurred_at, data) VALUES (?, ?, ?, ?, ?); COMMIT; END',
           event,
         );
@@ -211,13 +216,13 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       const created = await inTransaction(async (conn) => {
         if (row.workflowId !== null) {
           // as the service: the link writes (and so locks) the workflow row
-          const [w] = await conn.query(
+          const [w] = await conn.execute(
             'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE organization_id = ? AND id = ? AND is_deleted = 0',
             [org, row.workflowId],
           );
           if (w.affectedRows === 0) return null;
         }
-        const [result] = await conn.query(
+        const [result] = await conn.execute(
           'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, deleted_by, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?)',
           [
             row.workflowId,
@@ -257,7 +262,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       const b = await readBody(req);
       const now = new Date();
       const updated = await inTransaction(async (conn) => {
-        const [rows] = await conn.query(
+        const [rows] = await conn.execute(
           `SELECT ${I} FROM interviews WHERE organization_id = ? AND id = ? AND is_deleted = 0 FOR UPDATE`,
           [org, id],
         );
@@ -272,7 +277,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
         }
         sets.push('updated_at = ?', 'version = version + 1');
         params.push(toDb(now), org, id);
-        await conn.query(
+        await conn.execute(
           `UPDATE interviews SET ${sets.join(', ')} WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
           params,
         );
