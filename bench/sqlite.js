@@ -27,6 +27,7 @@ const {
   withTimeout,
   benchServiceEnv,
 } = require('./processes');
+const { seedRows } = require('./sqlite-seed');
 const { isStale } = require('../scripts/build-if-stale');
 
 const ROOT = join(__dirname, '..');
@@ -62,24 +63,7 @@ function seed(file) {
   log('seeding 10,000 workflows, 100,000 interviews, 100,000 todos');
   const started = Date.now();
   const db = new Database(file, { fileMustExist: true });
-  const now = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-  const seq = (n) =>
-    `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${n})`;
-  const pick = (...values) =>
-    `CASE n % 4 ${values.map((v, i) => `WHEN ${i} THEN '${v}'`).join(' ')} END`;
-  const workflowOf = 'CASE WHEN n <= 20000 THEN 1 + (n - 1) / 1000 ELSE 21 + n % 9980 END';
-  db.transaction(() => {
-    db.exec(
-      `${seq(10000)} INSERT INTO recruitment_processes (name, description, status, created_by, created_at, updated_at) SELECT 'Workflow ' || n, 'Seeded', ${pick('draft', 'active', 'closed', 'archived')}, 1 + n % 50, ${now}, ${now} FROM seq`,
-    );
-    db.exec(
-      `${seq(100000)} INSERT INTO interviews (title, candidate_id, recruiter_id, status, workflow_id, created_at, updated_at) SELECT 'Interview ' || n, n, 1 + n % 100, ${pick('scheduled', 'completed', 'cancelled', 'no_show')}, ${workflowOf}, ${now}, ${now} FROM seq`,
-    );
-    db.exec(
-      `${seq(100000)} INSERT INTO todos (title, owner_id, status, workflow_id, created_at, updated_at) SELECT 'Todo ' || n, 1 + n % 500, ${pick('pending', 'in_progress', 'completed', 'cancelled')}, ${workflowOf}, ${now}, ${now} FROM seq`,
-    );
-  })();
-  db.exec('ANALYZE');
+  seedRows(db);
   const version = db.prepare('SELECT sqlite_version() AS v').get().v;
   log(`seeded in ${Date.now() - started} ms`);
   return { db, version };
