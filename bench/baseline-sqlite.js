@@ -45,26 +45,25 @@ function openDatabase(file, env) {
 
 function createBaseline(file, env = process.env) {
   const db = openDatabase(file, env);
-  // A read as the service's read connection prepares it (withStablePlan in
-  // src/common/persistence/database.service.ts): `= ?` and `LIMIT ?` as `= +?` and `LIMIT +?`, so
-  // that SQLite plans it once rather than on every run.
-  const read = (sql) => db.prepare(sql.replace(/(?<=\s)(=|LIMIT) \?/gi, '$1 +?'));
-  // prepared once: the statements the service issues for these routes, word for word
+  // prepared once: the statements the service issues for these routes, word for word; the five
+  // reads as the service's read connection prepares them (withStablePlan in
+  // src/common/persistence/database.service.ts), with `= +?` and `LIMIT +?`, so that SQLite plans
+  // each once rather than on every run (a plain `?` there is a value the planner reads)
   const sql = {
-    workflow: read(
-      `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
+    workflow: db.prepare(
+      `SELECT ${W} FROM recruitment_processes WHERE organization_id = +? AND id = +? AND is_deleted = 0`,
     ),
-    firstPage: read(
-      `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND is_deleted = 0 ORDER BY id LIMIT ?`,
+    firstPage: db.prepare(
+      `SELECT ${W} FROM recruitment_processes WHERE organization_id = +? AND is_deleted = 0 ORDER BY id LIMIT +?`,
     ),
-    nextPage: read(
-      `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND is_deleted = 0 AND id > ? ORDER BY id LIMIT ?`,
+    nextPage: db.prepare(
+      `SELECT ${W} FROM recruitment_processes WHERE organization_id = +? AND is_deleted = 0 AND id > ? ORDER BY id LIMIT +?`,
     ),
-    interviews: read(
-      `SELECT ${I} FROM interviews WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id LIMIT ?`,
+    interviews: db.prepare(
+      `SELECT ${I} FROM interviews WHERE organization_id = +? AND is_deleted = 0 AND workflow_id = +? ORDER BY id LIMIT +?`,
     ),
-    todos: read(
-      `SELECT ${T} FROM todos WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id LIMIT ?`,
+    todos: db.prepare(
+      `SELECT ${T} FROM todos WHERE organization_id = +? AND is_deleted = 0 AND workflow_id = +? ORDER BY id LIMIT +?`,
     ),
     link: db.prepare(
       'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE organization_id = ? AND id = ? AND is_deleted = 0',
