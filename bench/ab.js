@@ -23,6 +23,7 @@
 //   AB_METHOD=PATCH AB_PATH=/interviews/1 AB_BODY='{"title":"renamed"}' node bench/ab.js ...
 //   AB_IDEMPOTENCY=1 AB_METHOD=POST AB_PATH=/todos AB_BODY='{"title":"ab","ownerId":1,"workflowId":1}' node bench/ab.js ...
 const {
+  abLoad,
   createDatabase,
   dropDatabase,
   freePort,
@@ -37,14 +38,13 @@ const {
   databaseServerPid,
 } = require('./processes');
 const { join } = require('node:path');
-const { randomBytes, randomUUID } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
 
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
 const METHOD = process.env.AB_METHOD || 'GET';
-const BODY = process.env.AB_BODY;
 const ROUNDS = Number(process.env.AB_ROUNDS || 3);
 const SECONDS = Number(process.env.AB_SECONDS || 5);
 const IDEMPOTENCY = process.env.AB_IDEMPOTENCY === '1';
@@ -118,28 +118,7 @@ async function main() {
             } else if (variant.env.WRITE_FIRST) {
               await post('/workflows', { name: 'ab' });
             }
-            const load = {
-              url: `http://127.0.0.1:${PORT}${PATH}`,
-              method: METHOD,
-              connections: 50,
-              headers: {
-                authorization: AUTHORIZATION,
-                ...(BODY ? { 'content-type': 'application/json' } : {}),
-              },
-              ...(BODY ? { body: BODY } : {}),
-              ...(IDEMPOTENCY
-                ? {
-                    requests: [
-                      {
-                        setupRequest: (r) => ({
-                          ...r,
-                          headers: { ...r.headers, 'idempotency-key': randomUUID() },
-                        }),
-                      },
-                    ],
-                  }
-                : {}),
-            };
+            const load = abLoad(PORT, AUTHORIZATION);
             await autocannon({ ...load, duration: 2 });
             const fsyncsBefore = await innodbFsyncs(admin);
             const before = processCpuMs(child.pid);

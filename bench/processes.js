@@ -5,6 +5,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
+const { randomUUID } = require('node:crypto');
 
 /** A TCP port nothing listens on right now (other runs may share the machine). */
 function freePort() {
@@ -224,7 +225,36 @@ function benchServiceEnv({ databaseUrl, port, jwtSecret }, extra = {}) {
   };
 }
 
+/**
+ * The autocannon load of bench/ab.js and bench/profile.js on one server: AB_METHOD (default GET)
+ * on AB_PATH (default /workflows/1) with AB_BODY as JSON, 50 connections, and with
+ * AB_IDEMPOTENCY=1 a new Idempotency-Key on every request.
+ */
+function abLoad(port, authorization, env = process.env) {
+  const body = env.AB_BODY;
+  return {
+    url: `http://127.0.0.1:${port}${env.AB_PATH || '/workflows/1'}`,
+    method: env.AB_METHOD || 'GET',
+    connections: 50,
+    headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body } : {}),
+    ...(env.AB_IDEMPOTENCY === '1'
+      ? {
+          requests: [
+            {
+              setupRequest: (r) => ({
+                ...r,
+                headers: { ...r.headers, 'idempotency-key': randomUUID() },
+              }),
+            },
+          ],
+        }
+      : {}),
+  };
+}
+
 module.exports = {
+  abLoad,
   SERVICE_NODE_ARGS,
   benchServiceEnv,
   startArgsOf,

@@ -19,10 +19,11 @@
 const { readFileSync, rmSync, copyFileSync, mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
-const { randomBytes, randomUUID } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
 const {
+  abLoad,
   createDatabase,
   dropDatabase,
   freePort,
@@ -36,8 +37,6 @@ const {
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows/1';
 const METHOD = process.env.AB_METHOD || 'GET';
-const BODY = process.env.AB_BODY;
-const IDEMPOTENCY = process.env.AB_IDEMPOTENCY === '1';
 const SECONDS = Number(process.env.PROFILE_SECONDS || 10);
 const SCRIPT = resolve(ROOT, process.env.PROFILE_SCRIPT || 'dist/src/main.js');
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
@@ -201,28 +200,7 @@ async function main() {
         recruiterId: 1,
         workflowId: 1,
       });
-      const load = {
-        url: `http://127.0.0.1:${port}${PATH}`,
-        method: METHOD,
-        connections: 50,
-        headers: {
-          authorization: AUTHORIZATION,
-          ...(BODY ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(BODY ? { body: BODY } : {}),
-        ...(IDEMPOTENCY
-          ? {
-              requests: [
-                {
-                  setupRequest: (r) => ({
-                    ...r,
-                    headers: { ...r.headers, 'idempotency-key': randomUUID() },
-                  }),
-                },
-              ],
-            }
-          : {}),
-      };
+      const load = abLoad(port, AUTHORIZATION);
       await autocannon({ ...load, duration: 3 });
       server.child.kill('SIGUSR2');
       await new Promise((r) => setTimeout(r, 200));
