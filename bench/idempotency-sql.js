@@ -3,7 +3,7 @@
 // the statements the service sends for the request (as MariaDB's general log shows them), sent
 // by N connections in turn, in variants that change only the Idempotency-Key's part. For each
 // variant it reports the CPU time of the connections' own server threads a transaction
-// (`/proc/<mariadbd>/task/<TID>/stat`, TID from information_schema.PROCESSLIST: other clients of
+// (`/proc/<mariadbd>/task/<TID>/schedstat`, TID from information_schema.PROCESSLIST: other clients of
 // the server do not count) and of the whole mariadbd process a transaction (its background
 // threads too: purge, log writer; but also anything else the server runs meanwhile).
 //
@@ -17,17 +17,20 @@
 // created by the service's migrations (dist/migrations: run `npx nest build` first) in a
 // database of their own, dropped at the end. Medians of the rounds.
 const { spawn } = require('node:child_process');
-const { mkdirSync, readFileSync } = require('node:fs');
+const { mkdirSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const mysql = require('mysql2/promise');
-const { DataSource } = require('typeorm');
 const {
   createDatabase,
   dropDatabase,
   median,
   uniqueDatabaseName,
   databaseServerPid,
+  migrateDatabase,
+  processCpuMs,
+  serverThreadIds,
+  threadsCpuMs,
 } = require('./processes');
 
 const CONNECTIONS = Number(process.env.IS_CONNECTIONS || 20);
@@ -36,7 +39,6 @@ const ROUNDS = Number(process.env.IS_ROUNDS || 3);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 const DATABASE = uniqueDatabaseName('bench_idsql');
 const PERF_DIR = process.env.IS_PERF;
-const CLOCK_TICKS = 100;
 
 const KEY_COLUMNS =
   'organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at';
@@ -300,32 +302,12 @@ const VARIANTS = {
   },
 };
 
-function threadCpuMs(pid, tids) {
-  let ms = 0;
-  for (const tid of tids) {
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  }
-  return ms;
-}
-
-function processCpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
 async function round(url, pid, name) {
   const run = VARIANTS[name];
   const connections = await Promise.all(
     Array.from({ length: CONNECTIONS }, () => mysql.createConnection({ uri: String(url) })),
   );
-  const tids = [];
-  for (const c of connections) {
-    const [[{ tid }]] = await c.query(
-      'SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()',
-    );
-    tids.push(tid);
-  }
+  const tids = await serverThreadIds(connections);
   let done = 0;
   let failed = 0;
   // IS_PERF: perf samples the connections' own server threads (their call graphs) meanwhile
@@ -337,7 +319,7 @@ async function round(url, pid, name) {
       )
     : undefined;
   const until = Date.now() + SECONDS * 1000;
-  const threads0 = threadCpuMs(pid, tids);
+  const threads0 = threadsCpuMs(pid, tids);
   const process0 = processCpuMs(pid);
   await Promise.all(
     connections.map(async (c) => {
@@ -358,7 +340,7 @@ async function round(url, pid, name) {
     perf.kill('SIGINT');
     await exited;
   }
-  const threads = threadCpuMs(pid, tids) - threads0;
+  const threads = threadsCpuMs(pid, tids) - threads0;
   const whole = processCpuMs(pid) - process0;
   await Promise.all(connections.map((c) => c.end()));
   return {
@@ -374,11 +356,7 @@ async function main() {
   if (PERF_DIR) mkdirSync(PERF_DIR, { recursive: true });
   const { admin, url } = await createDatabase(SERVER, DATABASE);
   try {
-    const { MIGRATIONS } = require(join(__dirname, '..', 'dist', 'migrations', 'index.js'));
-    const ds = new DataSource({ type: 'mariadb', url: String(url), migrations: MIGRATIONS });
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
+    await migrateDatabase(url);
     const seed = await mysql.createConnection({ uri: String(url) });
     const now = at();
     await seed.query(

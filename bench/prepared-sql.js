@@ -18,16 +18,16 @@
 // after round (their order alternating), on tables created by the service's migrations
 // (dist/migrations: run `npx nest build` first) in a database of their own, dropped at the end.
 // Medians of the rounds.
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
 const mysql = require('mysql2/promise');
-const { DataSource } = require('typeorm');
 const {
   createDatabase,
   dropDatabase,
   median,
   uniqueDatabaseName,
   databaseServerPid,
+  migrateDatabase,
+  serverThreadIds,
+  threadsCpuMs,
 } = require('./processes');
 
 const CONNECTIONS = Number(process.env.PS_CONNECTIONS || 4);
@@ -94,21 +94,12 @@ async function transaction(conn, prepared, n) {
   );
 }
 
-/** CPU time a thread of pid has run, in ns. */
-function threadNs(pid, tid) {
-  return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-}
-
 async function main() {
   const { admin, url } = await createDatabase(SERVER, DATABASE);
   const serverPid = await databaseServerPid(admin);
   if (!serverPid) throw new Error('the MariaDB server must run on this machine (its pid file)');
   try {
-    const { MIGRATIONS } = require(join(__dirname, '..', 'dist', 'migrations', 'index.js'));
-    const ds = new DataSource({ type: 'mariadb', url: String(url), migrations: MIGRATIONS });
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
+    await migrateDatabase(url);
     await admin.query(
       `INSERT INTO ${DATABASE}.recruitment_processes (name, organization_id) VALUES ('w', 1)`,
     );
@@ -132,13 +123,7 @@ async function main() {
         }),
       ),
     );
-    const tids = [];
-    for (const conn of connections) {
-      const [[row]] = await conn.query(
-        'SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()',
-      );
-      tids.push(row.TID);
-    }
+    const tids = await serverThreadIds(connections);
     const each = (prepared, count) =>
       Promise.all(
         connections.map(async (conn) => {
@@ -151,11 +136,11 @@ async function main() {
     const results = { text: { server: [], client: [] }, prepared: { server: [], client: [] } };
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of round % 2 ? ['prepared', 'text'] : ['text', 'prepared']) {
-        const serverBefore = tids.reduce((sum, tid) => sum + threadNs(serverPid, tid), 0);
+        const serverBefore = threadsCpuMs(serverPid, tids) * 1e6;
         const clientBefore = process.cpuUsage();
         await each(variant === 'prepared', TRANSACTIONS);
         const client = process.cpuUsage(clientBefore);
-        const server = tids.reduce((sum, tid) => sum + threadNs(serverPid, tid), 0) - serverBefore;
+        const server = threadsCpuMs(serverPid, tids) * 1e6 - serverBefore;
         const transactions = TRANSACTIONS * CONNECTIONS;
         results[variant].server.push(server / 1000 / transactions);
         results[variant].client.push((client.user + client.system) / transactions);

@@ -5,6 +5,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
+const { join } = require('node:path');
 const { randomUUID } = require('node:crypto');
 
 /** A TCP port nothing listens on right now (other runs may share the machine). */
@@ -253,7 +254,40 @@ function abLoad(port, authorization, env = process.env) {
   };
 }
 
+/** Runs the service's migrations (dist/migrations: `npx nest build` first) on a MariaDB database. */
+async function migrateDatabase(url) {
+  const { DataSource } = require('typeorm');
+  const { MIGRATIONS } = require(join(__dirname, '..', 'dist', 'migrations', 'index.js'));
+  const ds = new DataSource({ type: 'mariadb', url: String(url), migrations: MIGRATIONS });
+  await ds.initialize();
+  await ds.runMigrations();
+  await ds.destroy();
+}
+
+/** The MariaDB server's thread ids (TID) of mysql2 promise connections, in their order. */
+async function serverThreadIds(connections) {
+  const tids = [];
+  for (const conn of connections) {
+    const [[row]] = await conn.query(
+      'SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()',
+    );
+    tids.push(row.tid);
+  }
+  return tids;
+}
+
+/** CPU time the threads tids of process pid have run, in ms (/proc/<pid>/task/<tid>/schedstat). */
+function threadsCpuMs(pid, tids) {
+  let ns = 0;
+  for (const tid of tids)
+    ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  return ns / 1e6;
+}
+
 module.exports = {
+  migrateDatabase,
+  serverThreadIds,
+  threadsCpuMs,
   abLoad,
   SERVICE_NODE_ARGS,
   benchServiceEnv,
