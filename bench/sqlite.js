@@ -169,8 +169,11 @@ function features() {
   // each side PATCHes seeded todos no other request of the run touches, in blocks of 4
   // neighbouring ids taken in turn (as bench/run.js); SQLite answers more PATCHes than there are
   // todos, so a side comes back to its first todo, and If-Match is then the ETag that the last
-  // PATCH of it answered (kept by onResponse)
+  // PATCH of it answered (kept by onResponse). A PATCH still in flight when a round stops changes
+  // its todo without its answer being read: such a todo stays in `unanswered` and is not PATCHed
+  // again, since its ETag is no longer known (it would answer 412)
   const versions = new Map();
+  const unanswered = new Set();
   const interleaved = (side) => {
     let next = 0;
     return () => {
@@ -208,7 +211,9 @@ function features() {
         [
           {
             setupRequest: (r, context) => {
-              const id = matchedTodo();
+              let id = matchedTodo();
+              while (unanswered.has(id)) id = matchedTodo();
+              unanswered.add(id);
               context.todo = id;
               const request = patch(id);
               request.headers = { ...request.headers, 'if-match': versions.get(id) ?? '"1"' };
@@ -217,6 +222,7 @@ function features() {
             onResponse: (status, body, context, headers) => {
               const tag = headers.etag ?? headers.ETag;
               if (status === 200 && tag) versions.set(context.todo, tag);
+              unanswered.delete(context.todo);
             },
           },
         ],
