@@ -375,13 +375,18 @@ async function main() {
     await whileRunning([service.server, baseline.server], async () => {
       for (const [route, requests] of routes(deepCursor)) {
         // ROUNDS alternations, the median of each figure kept: a burst of other work on the
-        // machine then spoils one round, not the ratio
+        // machine then spoils one round, not the ratio; which side goes first rotates from round
+        // to round, so that neither always meets the other's leftovers (a WAL checkpoint, GC)
         const rounds = { a: [], b: [] };
-        for (let round = 1; round <= ROUNDS; round++) {
-          log(`${route}: baseline (round ${round} of ${ROUNDS})`);
-          rounds.b.push(await measure(baseline, requests));
-          log(`${route}: service (round ${round} of ${ROUNDS})`);
-          rounds.a.push(await measure(service, requests));
+        const sides = [
+          ['baseline', baseline, rounds.b],
+          ['service', service, rounds.a],
+        ];
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [label, target, into] of sides.map((_, i) => sides[(i + round) % 2])) {
+            log(`${route}: ${label} (round ${round + 1} of ${ROUNDS})`);
+            into.push(await measure(target, requests));
+          }
         }
         rows.push({ route, a: medians(rounds.a), b: medians(rounds.b) });
       }
@@ -452,7 +457,7 @@ async function main() {
       `| ${who}: ${name} | ${fmt(results['POST /todos'].rps)} | ${fmt(results['POST /todos'].rps / reference['POST /todos'].rps, 2)} | ${fmt(results['POST /todos'].cpuUs)} | ${fmt(results.mixed.reads.rps)} / ${fmt(results.mixed.writes.rps)} | ${fmt(results.mixed.reads.rps / reference.mixed.reads.rps, 2)} / ${fmt(results.mixed.writes.rps / reference.mixed.writes.rps, 2)} | ${results.mixed.reads.p99} / ${results.mixed.writes.p99} |`;
     const lines = [
       `Machine: ${machine}`,
-      `Load: autocannon (in the runner's process; service and baseline each in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured; each route ${ROUNDS} rounds of baseline then service, medians shown; each server on its own copy of one seeded file (10,000 workflows, 100,000 interviews, 100,000 todos); the statements are those of test/statement-counts.e2e-spec.ts, the same on both sides (bench/baseline-sqlite.js). CPU µs/request: the server process's user + system time over the measured seconds / its requests.`,
+      `Load: autocannon (in the runner's process; service and baseline each in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured; each route ${ROUNDS} rounds of baseline and service, which goes first rotating from round to round, medians shown; each server on its own copy of one seeded file (10,000 workflows, 100,000 interviews, 100,000 todos); the statements are those of test/statement-counts.e2e-spec.ts, the same on both sides (bench/baseline-sqlite.js). CPU µs/request: the server process's user + system time over the measured seconds / its requests.`,
       '',
       '| route | baseline req/s | service req/s | ratio | CPU µs/request baseline / service | CPU ratio (baseline / service) | service p50 / p99 ms | baseline p50 / p99 ms | non-2xx service / baseline |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
