@@ -13,7 +13,7 @@
 // Env: TIMELINE_CHILDREN (1000), TIMELINE_REPEATS (15 per side and mode), TIMELINE_MODES
 // (back-to-back,idle-service,idle-1s; http-client: back to back, the service's DELETE sent with
 // node:http instead of bench/cascade.js's fetch()), TIMELINE_LOAD_S (seconds of autocannon on the service
-// before, as bench/run.js has, default 0), TIMELINE_PROFILE (a .cpuprofile), CASCADE_BACKGROUND as bench/cascade.js, BENCH_MARIADB_URL.
+// before, as bench/run.js has, default 0), TIMELINE_PROFILE (a .cpuprofile), TIMELINE_SCRIPT, CASCADE_BACKGROUND as bench/cascade.js, BENCH_MARIADB_URL.
 const { execFileSync } = require('node:child_process');
 const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
@@ -47,6 +47,8 @@ const MODES = (process.env.TIMELINE_MODES || 'back-to-back,idle-service,idle-1s'
 const TRACE = join(os.tmpdir(), `cascade-trace-${process.pid}.jsonl`);
 /** TIMELINE_PROFILE=<file>: V8's CPU profile of the service over the deletes (bench/cpu-profile-preload.js). */
 const PROFILE = process.env.TIMELINE_PROFILE;
+/** TIMELINE_SCRIPT: the build to run (default dist/src/main.js; another build's main.js for an A/B). */
+const SCRIPT = process.env.TIMELINE_SCRIPT || 'dist/src/main.js';
 /** TIMELINE_LOAD_S: seconds of autocannon on the service before the deletes (0: none). */
 /** TIMELINE_GETS: GET /workflows/:id sent with each client, alternating (default 300). */
 const GETS = Number(process.env.TIMELINE_GETS ?? 300);
@@ -227,7 +229,7 @@ async function main() {
   try {
     app = startServer({
       label: 'the service',
-      script: 'dist/src/main.js',
+      script: SCRIPT,
       cwd: ROOT,
       nodeArgs: [
         '--require',
@@ -284,9 +286,10 @@ async function main() {
         }
         gets[i % 2 === 0 ? 'fetch' : 'http'].push(Number(process.hrtime.bigint() - started) / 1e6);
       }
-      log(
-        `GET /workflows/:id, ${GETS} each, medians: fetch() ${median(gets.fetch.slice(GETS / 10)).toFixed(2)} ms, node:http ${median(gets.http.slice(GETS / 10)).toFixed(2)} ms`,
-      );
+      if (GETS > 0)
+        log(
+          `GET /workflows/:id, ${GETS} each, medians: fetch() ${median(gets.fetch.slice(GETS / 10)).toFixed(2)} ms, node:http ${median(gets.http.slice(GETS / 10)).toFixed(2)} ms`,
+        );
       if (LOAD_S > 0) {
         // as bench/run.js before its cascades: the service (and this process) under a load first
         log(`${LOAD_S} s of autocannon (50 connections) on GET /workflows?limit=20`);
