@@ -335,7 +335,7 @@ function write({ results, get, deleteCpu, getCpu, cpuRuns }, version) {
   writeFileSync(join(__dirname, 'results', 'cascade.md'), `${report}\n`);
 }
 
-module.exports = { rawDelete };
+module.exports = { JWT_SECRET, rawDelete, seedBackground, seedWorkflows, serviceDelete };
 
 if (require.main === module) {
   main().catch((err) => {

@@ -195,6 +195,15 @@ describe('SQL statements per request (e2e)', () => {
     'POST /deletions/:id/restore': 1,
   };
 
+  /**
+   * Writes that go with the COMMIT on MariaDB, in its compound statement (Transaction.writeAtCommit),
+   * one statement fewer there: the cascade's counts on the deletion record, which nothing in the
+   * transaction reads after them (docs/performance.md, "The cascade's fixed cost, measured").
+   */
+  const AT_COMMIT_ON_MARIADB: Record<string, number> = {
+    'DELETE /workflows/:id (cascade)': 1,
+  };
+
   it(`issues the same statements per route for ${FEW} and for ${MANY} linked rows`, async () => {
     const few = await workflowWith(FEW);
     const many = await workflowWith(MANY);
@@ -211,7 +220,9 @@ describe('SQL statements per request (e2e)', () => {
       expect([route, a]).toEqual([
         route,
         BEFORE_ETAGS_AND_KEYS[route] +
-          (t.database.kind === 'mariadb' ? 0 : (OUTBOX_INSERT[route] ?? 0)),
+          (t.database.kind === 'mariadb'
+            ? -(AT_COMMIT_ON_MARIADB[route] ?? 0)
+            : (OUTBOX_INSERT[route] ?? 0)),
       ]);
     }
     console.log(`statements per request (${FEW} vs ${MANY} linked rows of each kind):`, counts);

@@ -70,7 +70,9 @@ export class DeletionsService {
   /**
    * Soft-deletes active workflows (already locked by the caller) and, through
    * WorkflowSoftDeletedEvent, every active row linked to them, as one deletion: the record's
-   * INSERT, one UPDATE of the workflows, one UPDATE per kind, and the record's counts.
+   * INSERT, one UPDATE of the workflows, one UPDATE per kind, and the record's counts: at once,
+   * or, with `countsAtCommit` (for a transaction that reads the record no more), at the commit,
+   * in its round trip on MariaDB.
    */
   async deleteWorkflowsIn(
     scope: Scope,
@@ -79,6 +81,7 @@ export class DeletionsService {
     by: number,
     reason: string | null,
     at: Date,
+    countsAtCommit = false,
   ): Promise<{ deletionId: number; cascaded: LinkedRowCounts }> {
     const deletion = {
       resource: WORKFLOWS,
@@ -94,7 +97,8 @@ export class DeletionsService {
       await this.events.publish(new WorkflowSoftDeletedEvent(scope, ids, at, by, deletionId), tx),
     );
     const counts = { [WORKFLOWS]: ids.length, ...cascaded };
-    await this.deletions.setCounts(scope, tx, deletionId, counts);
+    if (countsAtCommit) this.deletions.setCountsAtCommit(scope, tx, deletionId, counts);
+    else await this.deletions.setCounts(scope, tx, deletionId, counts);
     // one event for the whole cascade, whatever it reached: its counts, never its rows
     tx.emit(
       { organizationId: scope.organizationId, id: by },
