@@ -6,7 +6,7 @@ import { etagMatches } from '../http/entity-tags';
 import { versionOf, withNextVersion, withVersion } from './row-version';
 import type { Scope } from './scope';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
-import { timestampToDb } from './sql-values';
+import { isoTimestamp, timestampToDb } from './sql-values';
 import type { EntityClass, Row, StoredRow, TableMapping } from './table-mapping';
 
 /** A column filter for lists: rows whose column equals value. */
@@ -107,7 +107,7 @@ export class SoftDeletableRepository<
    * without reading back.
    */
   async insert(scope: Scope, tx: Transaction, values: NewRow<R>, now: Date): Promise<R> {
-    const at = now.toISOString();
+    const at = isoTimestamp(now);
     const row = {
       ...values,
       createdAt: at,
@@ -135,7 +135,7 @@ export class SoftDeletableRepository<
     changes: Partial<R>,
     now: Date,
   ): Promise<R> {
-    const updatedAt = now.toISOString();
+    const updatedAt = isoTimestamp(now);
     const present = stripUndefined({ ...changes, updatedAt });
     const { columns, params } = this.mapping.toColumns(present);
     const scoped = this.scoped(scope, 'id = ? AND is_deleted = 0', current.id);

@@ -2,7 +2,7 @@ import type { EntityMetadata } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { ROW_VERSION } from './row-version';
-import { timestampFromDb, timestampToDb } from './sql-values';
+import { isoTimestampToDb, timestampFromDb, timestampToDb } from './sql-values';
 
 type FieldType = 'int' | 'string' | 'timestamp' | 'boolean';
 
@@ -187,7 +187,7 @@ function toDb(type: FieldType, value: unknown): unknown {
   if (value === null) return null;
   switch (type) {
     case 'timestamp':
-      return timestampToDb(typeof value === 'string' ? new Date(value) : (value as Date));
+      return typeof value === 'string' ? isoTimestampToDb(value) : timestampToDb(value as Date);
     case 'boolean':
       return value ? 1 : 0;
     default:
