@@ -41,22 +41,36 @@ const tableOf = (path: string): string => {
  * joined row's), and an INSERT must write organization_id.
  */
 export function unscoped(statements: readonly Statement[]): Statement[] {
+  return statements.filter(({ sql }) => statementsOf(sql).some(isUnscoped));
+}
+
+/**
+ * The statements one round trip carries: MariaDB's `BEGIN NOT ATOMIC ... END` (the writes that go
+ * with a COMMIT) holds several, each checked on its own; its IF, SIGNAL and COMMIT touch no table.
+ */
+function statementsOf(sql: string): string[] {
+  const compound = /^\s*BEGIN NOT ATOMIC\s+([\s\S]*)\bEND\s*$/i.exec(sql);
+  if (!compound) return [sql];
+  return compound[1]
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => /^(SELECT|INSERT|UPDATE|DELETE)\b/i.test(part));
+}
+
+function isUnscoped(sql: string): boolean {
   const tables = TABLES.join('|');
-  return statements.filter(({ sql }) => {
-    const references = sql.match(
-      new RegExp(`\\b(FROM|JOIN|UPDATE|INTO)\\s+[\`"]?(${tables})\\b`, 'gi'),
-    );
-    if (!references) return false;
-    const conditions = sql.match(/\borganization_id\s*=\s*(\?|\w+\.organization_id)/gi) ?? [];
-    // an INSERT (alone, or before its COMMIT in MariaDB's `BEGIN NOT ATOMIC ... END`) writes
-    // organization_id; an INSERT ... SELECT also scopes what it reads
-    if (/^\s*(BEGIN NOT ATOMIC\s+)?INSERT\b/i.test(sql)) {
-      if (!/\binto\s+\S+\s*\(([^)]*\b)?organization_id\b[^)]*\)/i.test(sql)) return true;
-      if (/\)\s*VALUES\b/i.test(sql)) return false;
-      return conditions.length < references.length - 1;
-    }
-    return conditions.length < references.length;
-  });
+  const references = sql.match(
+    new RegExp(`\\b(FROM|JOIN|UPDATE|INTO)\\s+[\`"]?(${tables})\\b`, 'gi'),
+  );
+  if (!references) return false;
+  const conditions = sql.match(/\borganization_id\s*=\s*(\?|\w+\.organization_id)/gi) ?? [];
+  // an INSERT writes organization_id; an INSERT ... SELECT also scopes what it reads
+  if (/^\s*INSERT\b/i.test(sql)) {
+    if (!/\binto\s+\S+\s*\(([^)]*\b)?organization_id\b[^)]*\)/i.test(sql)) return true;
+    if (/\)\s*VALUES\b/i.test(sql)) return false;
+    return conditions.length < references.length - 1;
+  }
+  return conditions.length < references.length;
 }
 
 /**
@@ -429,6 +443,15 @@ describe('Organizations: every row belongs to one, and no route crosses (e2e)', 
     expect(unscoped(sample('SELECT id FROM todos WHERE organization_id = ? AND id = ?'))).toEqual(
       [],
     );
+    // a commit's compound statement: each statement in it is checked on its own
+    const atCommit = (update: string) =>
+      sample(
+        `BEGIN NOT ATOMIC ${update}; IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'none'; END IF; INSERT INTO outbox_events (organization_id, type) VALUES (?, ?); COMMIT; END`,
+      );
+    expect(
+      unscoped(atCommit('UPDATE deletions SET counts = ? WHERE organization_id = ? AND id = ?')),
+    ).toEqual([]);
+    expect(unscoped(atCommit('UPDATE deletions SET counts = ? WHERE id = ?'))).toHaveLength(1);
   });
 
   it("answers the same 404 for another organization's workflow as for one that never existed, and the other organization still sees it", async () => {
