@@ -45,6 +45,7 @@ const {
 const { isStale } = require('../scripts/build-if-stale');
 const { encodeCursor } = require('./baseline-common');
 const { rawDelete } = require('./cascade');
+const { todoPatches } = require('./todo-patches');
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test';
@@ -190,20 +191,8 @@ const json = (body) => ({
   headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
   body: JSON.stringify(body),
 });
-/**
- * The seeded todos of one side of a pair (0 or 1), rows no other request of the run touches:
- * the two sides take blocks of 4 neighbouring ids in turn (side 0: 1-4, 9-12, ...; side 1: 5-8,
- * 13-16, ...), so that both PATCH rows of the same workflows, pages and seeded statuses (`seq % 4`)
- * and the pair compares like with like. (Two ranges, 1.. and 50,001.., differ: the todos up to
- * 20,000 are the 1,000 of each of workflows 1..20, those after spread over the others.)
- */
-const interleaved = (side) => {
-  let next = 0;
-  return () => {
-    const n = next++;
-    return 8 * Math.floor(n / 4) + 4 * side + (n % 4) + 1;
-  };
-};
+/** Todos the run seeds (ids 1..100,000), which the If-Match pair PATCHes (bench/todo-patches.js). */
+const SEEDED_TODOS = 100_000;
 
 /** The servers of a run: what starts each, and the path that answers once it is ready. */
 const SERVERS = {
@@ -264,15 +253,13 @@ function features() {
     path: '/todos',
     ...json({ title: 'Bench todo', ownerId: 7, workflowId: 20 + randomId(9980) }),
   });
-  // seeded todos are at version 1: each PATCH takes a todo no other one touched, so that
-  // If-Match "1" always holds; without and with take neighbouring todos in turn (interleaved)
-  const plainTodo = interleaved(0);
-  const matchedTodo = interleaved(1);
   const patch = (id) => ({
     method: 'PATCH',
     path: `/todos/${id}`,
     ...json({ status: 'in_progress' }),
   });
+  // the todos PATCHed without and with If-Match (bench/todo-patches.js)
+  const patches = todoPatches(SEEDED_TODOS, patch);
   return [
     {
       feature: 'Idempotency-Key (a new key a request)',
@@ -288,15 +275,8 @@ function features() {
     },
     {
       feature: 'If-Match (ETag checked under the row lock)',
-      plain: ['PATCH /todos/:id', each(() => patch(plainTodo()))],
-      featured: [
-        'PATCH /todos/:id, If-Match',
-        each(() => {
-          const request = patch(matchedTodo());
-          request.headers = { ...request.headers, 'if-match': '"1"' };
-          return request;
-        }),
-      ],
+      plain: ['PATCH /todos/:id', patches.plain],
+      featured: ['PATCH /todos/:id, If-Match', patches.matched],
     },
   ];
 }

@@ -28,6 +28,7 @@ const {
   benchServiceEnv,
 } = require('./processes');
 const { seedRows } = require('./sqlite-seed');
+const { todoPatches } = require('./todo-patches');
 const { isStale } = require('../scripts/build-if-stale');
 
 const ROOT = join(__dirname, '..');
@@ -166,29 +167,14 @@ function features() {
     headers: JSON_HEADERS,
     body: JSON.stringify({ title: 'Bench todo', ownerId: 7, workflowId: 20 + randomId(9980) }),
   });
-  // each side PATCHes seeded todos no other request of the run touches, in blocks of 4
-  // neighbouring ids taken in turn (as bench/run.js); SQLite answers more PATCHes than there are
-  // todos, so a side comes back to its first todo, and If-Match is then the ETag that the last
-  // PATCH of it answered (kept by onResponse). A PATCH still in flight when a round stops changes
-  // its todo without its answer being read: such a todo stays in `unanswered` and is not PATCHed
-  // again, since its ETag is no longer known (it would answer 412)
-  const versions = new Map();
-  const unanswered = new Set();
-  const interleaved = (side) => {
-    let next = 0;
-    return () => {
-      const n = next++ % (SEEDED_TODOS / 2);
-      return 8 * Math.floor(n / 4) + 4 * side + (n % 4) + 1;
-    };
-  };
-  const plainTodo = interleaved(0);
-  const matchedTodo = interleaved(1);
   const patch = (id) => ({
     method: 'PATCH',
     path: `/todos/${id}`,
     headers: JSON_HEADERS,
     body: JSON.stringify({ status: 'in_progress' }),
   });
+  // the todos PATCHed without and with If-Match (bench/todo-patches.js)
+  const patches = todoPatches(SEEDED_TODOS, patch);
   const each = (make) => [{ setupRequest: (r) => ({ ...r, ...make() }) }];
   return [
     {
@@ -205,28 +191,8 @@ function features() {
     },
     {
       feature: 'If-Match (ETag checked under the row lock)',
-      plain: ['PATCH /todos/:id', each(() => patch(plainTodo()))],
-      featured: [
-        'PATCH /todos/:id, If-Match',
-        [
-          {
-            setupRequest: (r, context) => {
-              let id = matchedTodo();
-              while (unanswered.has(id)) id = matchedTodo();
-              unanswered.add(id);
-              context.todo = id;
-              const request = patch(id);
-              request.headers = { ...request.headers, 'if-match': versions.get(id) ?? '"1"' };
-              return { ...r, ...request };
-            },
-            onResponse: (status, body, context, headers) => {
-              const tag = headers.etag ?? headers.ETag;
-              if (status === 200 && tag) versions.set(context.todo, tag);
-              unanswered.delete(context.todo);
-            },
-          },
-        ],
-      ],
+      plain: ['PATCH /todos/:id', patches.plain],
+      featured: ['PATCH /todos/:id, If-Match', patches.matched],
     },
   ];
 }
