@@ -113,7 +113,7 @@ export class WorkflowsService {
         principal.id,
         reason,
         deletedAt,
-        true, // nothing reads the record after: its counts go with the commit
+        { countsAtCommit: true }, // nothing reads the record after: its counts go with the commit
       );
       const at = deletedAt.toISOString();
       const deleted: DeletedWorkflowDto = {

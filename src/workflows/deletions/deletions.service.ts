@@ -81,7 +81,7 @@ export class DeletionsService {
     by: number,
     reason: string | null,
     at: Date,
-    countsAtCommit = false,
+    { countsAtCommit = false }: { countsAtCommit?: boolean } = {},
   ): Promise<{ deletionId: number; cascaded: LinkedRowCounts }> {
     const deletion = {
       resource: WORKFLOWS,
