@@ -21,10 +21,12 @@ const os = require('node:os');
 const http = require('node:http');
 const mysql = require('mysql2/promise');
 const {
+  benchServiceEnv,
   createDatabase,
   dropDatabase,
   freePort,
   median,
+  processCpuMs,
   startServer,
   uniqueDatabaseName,
   waitForServer,
@@ -62,12 +64,6 @@ function quartiles(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return [at(0.25), at(0.75)];
-}
-
-/** CPU time (user + system) the process has used so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function prepares(db) {
@@ -236,18 +232,14 @@ async function main() {
         join(__dirname, 'cascade-trace-hook.js'),
         ...(PROFILE ? ['--require', join(__dirname, 'cpu-profile-preload.js')] : []),
       ],
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        JWT_SECRET,
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_MINUTE: '0',
-        CASCADE_TRACE_FILE: TRACE,
-        ...(PROFILE ? { CPU_PROFILE_OUT: PROFILE } : {}),
-      },
+      env: benchServiceEnv(
+        { databaseUrl: url, port, jwtSecret: JWT_SECRET },
+        {
+          LOG_LEVEL: 'warn',
+          CASCADE_TRACE_FILE: TRACE,
+          ...(PROFILE ? { CPU_PROFILE_OUT: PROFILE } : {}),
+        },
+      ),
     });
     const base = `http://127.0.0.1:${port}`;
     await waitForServer(`${base}/health`, app, 'the service');
@@ -302,7 +294,7 @@ async function main() {
         if (result.non2xx > 0) throw new Error(`${result.non2xx} answers not 2xx`);
       }
       const out = [];
-      const cpuBefore = cpuMs(app.child.pid);
+      const cpuBefore = processCpuMs(app.child.pid);
       if (PROFILE) process.kill(app.child.pid, 'SIGUSR2');
       for (const [round, mode] of MODES.entries()) {
         log(`${mode}: ${REPEATS} deletes of ${CHILDREN} children per side`);
@@ -313,7 +305,7 @@ async function main() {
         await pause(2000);
       }
       log(
-        `the service's CPU (user + system) per DELETE: ${((cpuMs(app.child.pid) - cpuBefore) / (MODES.length * REPEATS)).toFixed(2)} ms`,
+        `the service's CPU (user + system) per DELETE: ${((processCpuMs(app.child.pid) - cpuBefore) / (MODES.length * REPEATS)).toFixed(2)} ms`,
       );
       return out;
     });

@@ -8,17 +8,19 @@
 // medians are compared. The raw side's statements are timed one by one, to show where the time
 // of a delete goes; the service's whole request (HTTP, token, hooks, answer) is timed from here.
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const os = require('node:os');
 const jwt = require('jsonwebtoken');
 const mysql = require('mysql2/promise');
 const {
+  benchServiceEnv,
   createDatabase,
   dropDatabase,
   freePort,
   median,
+  processCpuMs,
   startServer,
   uniqueDatabaseName,
   waitForServer,
@@ -171,16 +173,10 @@ async function main() {
       label: 'the service',
       script: 'dist/src/main.js',
       cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        JWT_SECRET,
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_MINUTE: '0',
-      },
+      env: benchServiceEnv(
+        { databaseUrl: url, port, jwtSecret: JWT_SECRET },
+        { LOG_LEVEL: 'warn' },
+      ),
     });
     const base = `http://127.0.0.1:${port}`;
     await waitForServer(`${base}/health`, app, 'the service');
@@ -202,17 +198,11 @@ async function main() {
   }
 }
 
-/** CPU time (user + system) the process has used so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 /** The service's CPU per request over `n` sequential requests (enough ticks to be precise). */
 async function cpuPerRequest(pid, n, request) {
-  const before = cpuMs(pid);
+  const before = processCpuMs(pid);
   for (let i = 0; i < n; i++) await request(i);
-  return (cpuMs(pid) - before) / n;
+  return (processCpuMs(pid) - before) / n;
 }
 
 /** The organization's other rows, set-based, before the measured workflows (which come last). */
