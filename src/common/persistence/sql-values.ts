@@ -3,7 +3,11 @@
  * with dateStrings, SQLite stores text), and the API speaks ISO 8601 UTC with milliseconds.
  */
 export function timestampToDb(date: Date): string {
-  const iso = isoTimestamp(date);
+  return canonicalIsoToDb(isoTimestamp(date));
+}
+
+/** 'YYYY-MM-DDTHH:MM:SS.sssZ' (as toISOString writes it) to 'YYYY-MM-DD HH:MM:SS.sss'. */
+function canonicalIsoToDb(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
@@ -14,9 +18,7 @@ export function timestampToDb(date: Date): string {
  * (no parse, no formatting); any other text is parsed.
  */
 export function isoTimestampToDb(text: string): string {
-  return isCanonicalIso(text)
-    ? `${text.slice(0, 10)} ${text.slice(11, 23)}`
-    : timestampToDb(new Date(text));
+  return isCanonicalIso(text) ? canonicalIsoToDb(text) : timestampToDb(new Date(text));
 }
 
 const DIGIT_0 = 48;
