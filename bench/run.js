@@ -13,7 +13,7 @@
 // is one more entry: SERVERS and COMPARED (the service and each baseline), routes() (the rows),
 // features() (pairs of routes on the service), DATABASES (BENCH_DB).
 // BENCH_DB=sqlite: the embedded SQLite default against better-sqlite3 (bench/sqlite.js).
-if (process.env.BENCH_DB === 'sqlite') {
+if (process.env.BENCH_DB === 'sqlite' && require.main === module) {
   require('./sqlite')
     .main()
     .catch((err) => {
@@ -746,7 +746,12 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// bench/memory.js loads the same routes on the same seeded rows
+module.exports = { AUTHORIZATION, JWT_SECRET, routes, seed, serverConfig, urlFor };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
