@@ -8,8 +8,10 @@ const scripts = (
 ).scripts;
 
 describe('the start scripts (package.json)', () => {
-  it('start runs the build with the young generation capped (docs/performance.md, Memory)', () => {
-    expect(scripts.start).toBe('node --max-semi-space-size=16 dist/src/main.js');
+  it('start runs the build with the young generation capped and the old generation grown by half (docs/operations.md, Memory)', () => {
+    expect(scripts.start).toBe(
+      'node --max-semi-space-size=16 --heap-growing-percent=50 dist/src/main.js',
+    );
   });
 
   it('start:prod runs exactly what start runs, with NODE_ENV=production', () => {
