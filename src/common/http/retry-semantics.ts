@@ -150,12 +150,19 @@ function hold(request: RequestWithKey, held: HeldKey): void {
   context.beforeCommit = held.beforeCommit;
 }
 
+/** The status of each route's success, by its flags (one object a route): read once. */
+const SUCCESS_STATUS = new WeakMap<RouteFlags, number>();
+
 /** The status of the route's success: its @HttpCode, or 201 for a POST, 200 otherwise. */
 function statusOf(flags: RouteFlags, request: FastifyRequest): number {
-  return (
-    (Reflect.getMetadata(HTTP_CODE_METADATA, flags.handler ?? {}) as number | undefined) ??
-    (request.method === 'POST' ? 201 : 200)
-  );
+  let status = SUCCESS_STATUS.get(flags);
+  if (status === undefined) {
+    status =
+      (Reflect.getMetadata(HTTP_CODE_METADATA, flags.handler ?? {}) as number | undefined) ??
+      (request.method === 'POST' ? 201 : 200);
+    SUCCESS_STATUS.set(flags, status);
+  }
+  return status;
 }
 
 /** Sets the status and headers of a replayed answer on the reply; its body, to send as it is. */
