@@ -13,6 +13,9 @@
 // (mariadb://root@127.0.0.1:3306/test), IS_PERF=<directory> (perf records the connections'
 // server threads with their call graphs over each variant's measured seconds, into
 // <directory>/<variant>.data, the last round's: `perf report -i ... --no-children`).
+// IS_PREPARED=1 sends every statement with values as the service does (mysql2's execute():
+// prepared once a connection, the values apart, binary protocol; MysqlStatements in
+// src/common/persistence/database.service.ts), and the others as text; by default all are text.
 // Variants run in turn, round after round, on tables
 // created by the service's migrations (dist/migrations: run `npx nest build` first) in a
 // database of their own, dropped at the end. Medians of the rounds.
@@ -39,6 +42,11 @@ const ROUNDS = Number(process.env.IS_ROUNDS || 3);
 const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
 const DATABASE = uniqueDatabaseName('bench_idsql');
 const PERF_DIR = process.env.IS_PERF;
+const PREPARED = process.env.IS_PREPARED === '1';
+
+/** A statement on c: prepared where the service prepares it (IS_PREPARED=1), else text. */
+const send = (c, sql, params) =>
+  PREPARED && params?.length ? c.execute(sql, params) : c.query(sql, params);
 
 const KEY_COLUMNS =
   'organization_id, subject_id, idempotency_key, request_hash, lock_id, locked_at, created_at';
@@ -106,22 +114,22 @@ const claimParams = (r) => [r.key, HASH, r.lock, r.now, r.now];
 const answerParams = (r, body) => [body, r.key, r.lock];
 
 /** The read of the key before the route. */
-const selectKey = (c, r) => c.query(SELECT_KEY, [r.key]);
+const selectKey = (c, r) => send(c, SELECT_KEY, [r.key]);
 
 /** The BEGIN and, in its round trip, the claim (one or more statements, and their params). */
 const beginWith = (c, statements, params) =>
-  c.query(`BEGIN NOT ATOMIC START TRANSACTION; ${statements}; END`, params);
+  send(c, `BEGIN NOT ATOMIC START TRANSACTION; ${statements}; END`, params);
 
 /** The route's statements; the todo's id. */
 async function effect(c, now) {
-  await c.query(EFFECT[0]);
-  const [header] = await c.query(EFFECT[1], [now, now]);
+  await send(c, EFFECT[0]);
+  const [header] = await send(c, EFFECT[1], [now, now]);
   return header.insertId;
 }
 
 /** The COMMIT's round trip: `writes` (statements, with their params), the outbox INSERT, COMMIT. */
 const commitWith = (c, r, body, writes = [], params = []) =>
-  c.query(`BEGIN NOT ATOMIC ${[...writes, OUTBOX].join('; ')}; COMMIT; END`, [
+  send(c, `BEGIN NOT ATOMIC ${[...writes, OUTBOX].join('; ')}; COMMIT; END`, [
     ...params,
     r.now,
     body,
@@ -186,7 +194,7 @@ const VARIANTS = {
   // no Idempotency-Key: what the service sends today
   async none(c) {
     const r = request();
-    await c.query('START TRANSACTION');
+    await send(c, 'START TRANSACTION');
     const id = await effect(c, r.now);
     await commitWith(c, r, answerOf(id, r.now));
   },
@@ -259,13 +267,15 @@ const VARIANTS = {
   claimNoAnswer: (c) => keyed(c, { select: null, claim: claimHandler, answer: () => [[], []] }),
   // without the SELECT before the claim, and without a handler
   noSelect: (c) => keyed(c, { select: null }),
+  // the service's keyed request without the answer's UPDATE (what the claim costs alone)
+  claimOnly: (c) => keyed(c, { select: null, answer: () => [[], []] }),
   // without the answer's UPDATE (what the claim and the SELECT cost alone)
   noUpdate: (c) => keyed(c, { answer: () => [[], []] }),
   // the SELECT, then the key inserted with its answer by one INSERT with the COMMIT
   async insertAtCommit(c) {
     const r = request();
     await selectKey(c, r);
-    await c.query('START TRANSACTION');
+    await send(c, 'START TRANSACTION');
     const id = await effect(c, r.now);
     const body = answerOf(id, r.now);
     await commitWith(
@@ -297,7 +307,7 @@ const VARIANTS = {
     await beginWith(c, `${SHORT_WAIT}${CLAIM}`, claimParams(r));
     const id = await effect(c, r.now);
     const body = answerOf(id, r.now);
-    await c.query(ANSWER, answerParams(r, body));
+    await send(c, ANSWER, answerParams(r, body));
     await commitWith(c, r, body);
   },
 };
@@ -329,7 +339,7 @@ async function round(url, pid, name) {
           done++;
         } catch (err) {
           failed++;
-          await c.query('ROLLBACK').catch(() => undefined);
+          await send(c, 'ROLLBACK').catch(() => undefined);
           if (failed === 1) console.error(name, err.message);
         }
       }

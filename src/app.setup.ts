@@ -101,6 +101,7 @@ export function configureApp(
     keys: new IdempotencyKeys(app.get(IdempotencyKeysRepository), config.idempotencyTtlMs),
     requireIfMatch: config.requireIfMatch,
     authenticate: (authorization) => tokens.authenticate(authorization),
+    authenticated: (authorization) => tokens.authenticated(authorization),
   });
   // security headers; the CSP lets Swagger UI's own scripts, styles and images load
   useSecurityHeaders(app.getHttpAdapter().getInstance(), {

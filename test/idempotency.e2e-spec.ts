@@ -35,6 +35,31 @@ describe('Idempotency-Key (e2e)', () => {
     expect(await count('todos', 'title = ?', ['Call the candidate'])).toBe(1);
   });
 
+  it("sends the answer as it stores it: a POST's body, its replay's and its outbox event's data are one JSON text, with a token new to the service and with one it knows", async () => {
+    // a caller whose token the service has not verified yet: its first keyed request verifies
+    // it, its second finds it verified
+    const client = t.as(1, 'editor', 7001);
+    for (const title of ['First of a new token', 'Second of a known token']) {
+      const key = newKey();
+      const body = { title, ownerId: 5 };
+      const first = await client.post('/todos').set('Idempotency-Key', key).send(body).expect(201);
+      expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(first.body).toMatchObject({ title, ownerId: 5 });
+      const again = await client.post('/todos').set('Idempotency-Key', key).send(body).expect(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.headers['content-type']).toBe(first.headers['content-type']);
+      expect(again.text).toBe(first.text);
+      const [event] = await t.db.query(
+        `SELECT data FROM outbox_events WHERE type = 'todo.created' AND actor_id = 7001 ORDER BY id DESC LIMIT 1`,
+      );
+      const data: unknown = event.data;
+      expect(typeof data === 'string' ? data : JSON.stringify(data)).toBe(first.text);
+    }
+    expect(
+      await count('todos', 'title IN (?, ?)', ['First of a new token', 'Second of a known token']),
+    ).toBe(2);
+  });
+
   it('stores the answer in the same transaction as the effect: a rolled-back effect stores nothing and frees the key', async () => {
     const key = newKey();
     // a link to a workflow that does not exist: 422, nothing written

@@ -43,6 +43,16 @@ export class TokenVerifier {
     return this.verify(match[1]);
   }
 
+  /**
+   * The caller of a token verified before and not expired, without a promise; undefined for
+   * any other header (authenticate then verifies it, or answers why not).
+   */
+  authenticated(header: string | undefined): Principal | undefined {
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
+    const cached = match ? this.verified.get(match[1]) : undefined;
+    return cached && cached.expiresAt > Date.now() ? cached.principal : undefined;
+  }
+
   /** Verifies a token and remembers it until it expires (clients send the same one many times). */
   private async verify(token: string): Promise<Principal> {
     let decoded: { header: { crit?: unknown }; payload: Claims };

@@ -22,6 +22,8 @@ export interface RetrySemanticsOptions {
   authenticate: (
     authorization: string | undefined,
   ) => Promise<(Scope & { id: number }) | undefined>;
+  /** The caller of a bearer token verified before, without a promise; else undefined. */
+  authenticated: (authorization: string | undefined) => (Scope & { id: number }) | undefined;
 }
 
 const HELD = Symbol('held idempotency key');
@@ -33,15 +35,17 @@ type RequestWithKey = FastifyRequest & { [HELD]?: HeldKey };
  * as Fastify hooks: a route without the flags, or a request without the headers, costs a
  * property lookup and nothing else (no Nest interceptor: docs/performance.md).
  *
- * - preHandler: with an Idempotency-Key, the key is claimed, or read to be claimed in the
- *   effect's transaction (see IdempotencyKeys), or its stored answer replayed, or 409/422/400
- *   answered; with If-Match, its tags are kept for the transaction, which checks them under the
+ * - preHandler: with an Idempotency-Key, the key is claimed, or held to be claimed in the
+ *   effect's transaction (see IdempotencyKeys: without a promise when the token was verified
+ *   before and the key is well formed, nothing being read before the route), or its stored
+ *   answer replayed, or 409/422/400 answered; with If-Match, its tags are kept for the transaction, which checks them under the
  *   row's lock (412), right away (no promise, no token check: the guard that runs next answers
  *   401 first); without it and REQUIRE_IF_MATCH=true, 428. Both reach the
  *   transaction through the request's Scope (see scopeOfRequest, RequestContext). A request
  *   whose token does not authenticate is left to the routes' guard (401).
  * - preSerialization: a held key gets the answer stored if the effect's transaction did not
- *   store it, or is freed if the request failed.
+ *   store it, or is freed if the request failed; an answer the transaction stored is sent as the
+ *   text it stored (serialized once).
  */
 export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemanticsOptions): void {
   // callback hooks: the common case (no flag, or no header, or If-Match alone) makes no promise
@@ -60,6 +64,17 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
     const requiresIfMatch =
       flags.conditionalWrite === true && ifMatch === undefined && options.requireIfMatch;
     if (key === undefined && !requiresIfMatch) return done();
+    if (key !== undefined && !requiresIfMatch && flags.effectInTransaction === true) {
+      // a key claimed in the effect's transaction reads nothing before the route: with a token
+      // verified before and a well-formed key, held here without a promise (prepare otherwise)
+      const caller = options.authenticated(request.headers.authorization);
+      const held =
+        caller && options.keys.holdInTransaction(caller, key, request, statusOf(flags, request));
+      if (held) {
+        hold(request, held);
+        return done();
+      }
+    }
     prepare(request, reply, flags, key, requiresIfMatch).then(
       () => {
         if (!reply.sent) done();
@@ -72,6 +87,12 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
     const held = request[HELD];
     if (!held) return done(null, payload);
     request[HELD] = undefined;
+    const stored = options.keys.storedBodyFor(held, reply.statusCode, payload);
+    if (stored !== undefined) {
+      // stored with the effect: nothing to settle, and the stored text goes out as the body
+      void reply.serializer(() => stored);
+      return done(null, payload);
+    }
     // the answer goes out whatever happens here: a key that could not be freed or completed stays
     // in progress until its lease ends (IN_PROGRESS_LEASE_MS), then a retry takes it over. A key
     // claimed in the effect's transaction and met stored there answers instead what it stores.
@@ -97,24 +118,18 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
         );
       }
       if (key !== undefined) {
-        const status =
-          (Reflect.getMetadata(HTTP_CODE_METADATA, flags.handler ?? {}) as number | undefined) ??
-          (request.method === 'POST' ? 201 : 200);
         const acquired = await options.keys.acquire(
           caller,
           key,
           request,
-          status,
+          statusOf(flags, request),
           flags.effectInTransaction === true,
         );
         if (isStoredAnswer(acquired)) {
           await reply.send(replay(reply, acquired));
           return;
         }
-        request[HELD] = acquired;
-        const context = requestContextOf(request);
-        context.openingWrite = acquired.openingWrite;
-        context.beforeCommit = acquired.beforeCommit;
+        hold(request, acquired);
       }
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
@@ -125,6 +140,29 @@ export function useRetrySemantics(fastify: FastifyInstance, options: RetrySemant
       await reply.status(status).send(errorBody(status, err.message));
     }
   }
+}
+
+/** The request holds its key: the transaction that acts for it claims it, or stores its answer. */
+function hold(request: RequestWithKey, held: HeldKey): void {
+  request[HELD] = held;
+  const context = requestContextOf(request);
+  context.openingWrite = held.openingWrite;
+  context.beforeCommit = held.beforeCommit;
+}
+
+/** The status of each route's success, by its flags (one object a route): read once. */
+const SUCCESS_STATUS = new WeakMap<RouteFlags, number>();
+
+/** The status of the route's success: its @HttpCode, or 201 for a POST, 200 otherwise. */
+function statusOf(flags: RouteFlags, request: FastifyRequest): number {
+  let status = SUCCESS_STATUS.get(flags);
+  if (status === undefined) {
+    status =
+      (Reflect.getMetadata(HTTP_CODE_METADATA, flags.handler ?? {}) as number | undefined) ??
+      (request.method === 'POST' ? 201 : 200);
+    SUCCESS_STATUS.set(flags, status);
+  }
+  return status;
 }
 
 /** Sets the status and headers of a replayed answer on the reply; its body, to send as it is. */

@@ -41,6 +41,11 @@ export interface HeldKey {
   /** The answer stored in the effect's transaction, if one was (compared by identity). */
   stored: unknown;
   /**
+   * The JSON of `stored` as stored with the key: the response's body when the route answers
+   * `stored` (serialized once, for the key and the response alike).
+   */
+  storedBody?: string;
+  /**
    * The claim of the key, as the first statement of the effect's transaction
    * (RequestContext.openingWrite), when it is claimed there.
    */
@@ -94,21 +99,11 @@ export class IdempotencyKeys {
         'Idempotency-Key must be one header of 1 to 255 printable ASCII characters',
       );
     }
-    const owner: KeyOwner = {
-      scope: { organizationId: caller.organizationId },
-      subjectId: caller.id,
-      key: header,
-    };
-    // one-shot: the same digest as a Hash object updated with the two parts, without the object
-    const requestHash = hash(
-      'sha256',
-      `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`,
-      'hex',
-    );
-    const lockId = newLockId();
-    const inTransaction = effectInTransaction && this.keys.claimsInTransaction;
     // claimed by the effect's transaction, which meets a stored key there: nothing to read first
-    if (inTransaction) return this.held(owner, requestHash, lockId, status, false);
+    const { owner, requestHash, lockId } = this.identify(caller, header, request);
+    if (effectInTransaction && this.keys.claimsInTransaction) {
+      return this.held(owner, requestHash, lockId, status, false);
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = new Date();
       if (await this.keys.claim(owner, requestHash, lockId, now))
@@ -123,6 +118,45 @@ export class IdempotencyKeys {
       }
     }
     throw new IdempotentRequestInProgressError(IN_PROGRESS);
+  }
+
+  /**
+   * acquire's answer on a route whose effect is at most one transaction run with the request's
+   * Scope, where the key is claimed in that transaction (MariaDB): the HeldKey, made without a
+   * promise, since nothing is read before the route. Undefined where acquire must run instead:
+   * on the other databases, and for a malformed key (which acquire answers 400).
+   */
+  holdInTransaction(
+    caller: Scope & { id: number },
+    header: string | string[],
+    request: { method: string; url: string; body: unknown },
+    status: number,
+  ): HeldKey | undefined {
+    if (!this.keys.claimsInTransaction || typeof header !== 'string' || !KEY_FORMAT.test(header)) {
+      return undefined;
+    }
+    const { owner, requestHash, lockId } = this.identify(caller, header, request);
+    return this.held(owner, requestHash, lockId, status, false);
+  }
+
+  /** Whose key it is, the digest of its request, and the lock id this request holds it by. */
+  private identify(
+    caller: Scope & { id: number },
+    header: string,
+    request: { method: string; url: string; body: unknown },
+  ): { owner: KeyOwner; requestHash: string; lockId: string } {
+    const owner: KeyOwner = {
+      scope: { organizationId: caller.organizationId },
+      subjectId: caller.id,
+      key: header,
+    };
+    // one-shot: the same digest as a Hash object updated with the two parts, without the object
+    const requestHash = hash(
+      'sha256',
+      `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`,
+      'hex',
+    );
+    return { owner, requestHash, lockId: newLockId() };
   }
 
   /**
@@ -162,6 +196,15 @@ export class IdempotencyKeys {
       if (err instanceof DomainError) return err;
       throw err;
     }
+  }
+
+  /**
+   * Where settle has nothing to do (a success whose answer the effect's transaction stored, the
+   * route's own `payload`): the JSON stored with the key, to send as the response's body (the
+   * same text, serialized once); undefined where settle must run.
+   */
+  storedBodyFor(held: HeldKey, status: number, payload: unknown): string | undefined {
+    return status < 400 && held.stored === payload ? held.storedBody : undefined;
   }
 
   /**
@@ -235,11 +278,13 @@ export class IdempotencyKeys {
             );
           },
       beforeCommit: (tx, result) => {
+        // serialized by the transaction, once for the key and the outbox event of the same row
+        const answer = answerOf(status, result, (value) => tx.json(value));
         this.keys.completeAtCommit(
           tx,
           owner,
           lockId,
-          answerOf(status, result),
+          answer,
           () =>
             new IdempotentRequestInProgressError(
               'This Idempotency-Key was taken over by a retry of this request; nothing was changed',
@@ -248,6 +293,7 @@ export class IdempotencyKeys {
         // if the transaction fails instead, so does the request: its key is freed (settle), or
         // vanishes with the rollback when the transaction claimed it
         held.stored = result;
+        held.storedBody = answer.body;
         held.inserted = true;
       },
     };
@@ -271,10 +317,14 @@ export function isStoredAnswer(value: HeldKey | StoredAnswer): value is StoredAn
   return 'status' in value;
 }
 
-function answerOf(status: number, result: unknown): StoredAnswer {
+function answerOf(
+  status: number,
+  result: unknown,
+  json: (value: unknown) => string = JSON.stringify,
+): StoredAnswer {
   return {
     status,
-    body: result === undefined ? '' : JSON.stringify(result),
+    body: result === undefined ? '' : json(result),
     etag: etagOf(result) ?? null,
   };
 }

@@ -41,15 +41,18 @@ export class OutboxBuffer {
     return this.events.length;
   }
 
-  /** The INSERT of every pending event, in the order they were recorded. */
-  insert(): { sql: string; params: unknown[] } {
+  /**
+   * The INSERT of every pending event, in the order they were recorded; `json` serializes their
+   * data (JSON.stringify, or the transaction's Transaction.json).
+   */
+  insert(json: (data: unknown) => string = JSON.stringify): { sql: string; params: unknown[] } {
     const rows = this.events.map(() => '(?, ?, ?, ?, ?)').join(', ');
     const params = this.events.flatMap((e) => [
       e.organizationId,
       e.type,
       e.actor,
       timestampToDb(e.occurredAt),
-      JSON.stringify(e.data),
+      json(e.data),
     ]);
     return {
       sql: `INSERT INTO ${OUTBOX_TABLE} (organization_id, type, actor_id, occurred_at, data) VALUES ${rows}`,

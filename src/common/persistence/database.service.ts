@@ -44,6 +44,8 @@ export class Transaction implements Reader {
   readonly outbox = new OutboxBuffer();
   /** The writes that must change a row for it to commit (see writeAtCommit), in call order. */
   readonly commitWrites: CommitWrite[] = [];
+  /** The last object json serialized, and its text. */
+  private serialized?: { value: object; text: string };
 
   constructor(
     private readonly statements: StatementRunner,
@@ -65,6 +67,20 @@ export class Transaction implements Reader {
    */
   writeAtCommit(sql: string, params: unknown[], unchanged: () => Error): void {
     this.commitWrites.push({ sql, params, unchanged });
+  }
+
+  /**
+   * JSON.stringify(value), at the commit: the last object serialized is serialized once, so
+   * that the answer stored with an Idempotency-Key (RequestContext.beforeCommit) and the outbox
+   * event of the same row, which are serialized one after the other with nothing run between
+   * them, share one text.
+   */
+  json(value: unknown): string {
+    if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+    if (this.serialized?.value === value) return this.serialized.text;
+    const text = JSON.stringify(value);
+    this.serialized = { value, text };
+    return text;
   }
 
   /**
@@ -258,7 +274,7 @@ export class Database implements Reader, OnModuleDestroy {
       const wroteEvents = tx.outbox.size > 0;
       if (wroteEvents) {
         // last, so that an event's id is taken as late as possible before the commit
-        const { sql, params } = tx.outbox.insert();
+        const { sql, params } = tx.outbox.insert((data) => tx.json(data));
         writer.run(sql, params);
       }
       writer.run('COMMIT', []);
@@ -329,7 +345,7 @@ export class Database implements Reader, OnModuleDestroy {
       }
       // the outbox INSERT last, so that an event's id is taken as late as possible before the
       // commit
-      const events = tx.outbox.size > 0 ? tx.outbox.insert() : undefined;
+      const events = tx.outbox.size > 0 ? tx.outbox.insert((data) => tx.json(data)) : undefined;
       if (this.dialect.compoundStatements) {
         // the writes and the COMMIT in one round trip (docs/performance.md, "The outbox's
         // cost"): should a write fail, or a commit write change no row (its SIGNAL), the block
