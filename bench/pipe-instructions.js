@@ -10,7 +10,9 @@
 //     node bench/pipe-instructions.js <root> post|patch
 //
 // <root> holds the build's dist/ (this checkout: .), post is CreateTodoDto with
-// {"title":"ab","ownerId":1,"workflowId":1}, patch UpdateInterviewDto with {"status":"completed"}.
+// {"title":"ab","ownerId":1,"workflowId":1}, patch UpdateInterviewDto with {"status":"completed"};
+// the read routes' @Query(): list is ListWorkflowsQueryDto with ?limit=20, include
+// GetWorkflowQueryDto with ?include=interviews,todos.
 require('reflect-metadata');
 const { execFile } = require('node:child_process');
 const { resolve } = require('node:path');
@@ -21,6 +23,9 @@ const root = resolve(process.argv[2] ?? '.');
 const CALLS = Number(process.env.PIPE_CALLS || 5000);
 const { CreateTodoDto } = require(`${root}/dist/src/todos/dto/create-todo.dto`);
 const { UpdateInterviewDto } = require(`${root}/dist/src/interviews/dto/update-interview.dto`);
+const { ListWorkflowsQueryDto, GetWorkflowQueryDto } = require(
+  `${root}/dist/src/workflows/dto/workflow-queries.dto`,
+);
 // every DTO loaded, as in the server (class-validator walks them all for inherited rules)
 require(`${root}/dist/src/app.module`);
 const { StrictValidationPipe } = require(
@@ -36,6 +41,12 @@ const bodies = {
     ),
   patch: () =>
     pipe.transform({ status: 'completed' }, { type: 'body', metatype: UpdateInterviewDto }),
+  list: () => pipe.transform({ limit: '20' }, { type: 'query', metatype: ListWorkflowsQueryDto }),
+  include: () =>
+    pipe.transform(
+      { include: 'interviews,todos' },
+      { type: 'query', metatype: GetWorkflowQueryDto },
+    ),
 };
 /** Sends a command to this process's callgrind; throws unless it answered OK (not under valgrind). */
 async function control(command) {
@@ -49,7 +60,8 @@ async function control(command) {
 
 async function main() {
   const call = bodies[process.argv[3]];
-  if (!call) throw new Error('usage: node bench/pipe-instructions.js <root> post|patch');
+  if (!call)
+    throw new Error('usage: node bench/pipe-instructions.js <root> post|patch|list|include');
   for (let i = 0; i < 20000; i++) await call();
   await control('-z');
   for (let i = 0; i < CALLS; i++) await call();

@@ -152,8 +152,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The mapping of a table's row, as one function that builds the row with an object literal:
- * `{ id: int(row.id), name: string(row.name), ..., createdAt: timestamp(row.created_at) }`, then
- * its version. A loop over the fields (`result[field.property] = ...`) stores and loads by
+ * `{ id: int(row.id), name: string(row.name), ..., createdAt: timestamp(row.created_at),
+ * [ROW_VERSION]: Number(row.version) }`. A loop over the fields (`result[field.property] = ...`) stores and loads by
  * computed keys, which V8 handles through its megamorphic caches: about 4,000 instructions a row
  * of ten columns, most of a list's cost beyond SQLite's and JSON's (docs/performance.md, "Reads:
  * the row mapping, the include ETag, and what SQLite re-prepares"). The literal gives every row
@@ -167,8 +167,10 @@ function compileFromRow<R>(
   for (const name of [...fields.flatMap((f) => [f.property, f.column]), versionColumn ?? 'version'])
     if (!IDENTIFIER.test(name) || name === '__proto__')
       throw new Error(`not an identifier, cannot map: ${name}`);
-  const properties = fields.map((f) => `${f.property}: ${f.type}(row.${f.column})`).join(', ');
-  const version = versionColumn ? `result[ROW_VERSION] = Number(row.${versionColumn}); ` : '';
+  const properties = fields.map((f) => `${f.property}: ${f.type}(row.${f.column})`);
+  // the version in the literal too, last: stored after it, the symbol would add a property to a
+  // literal that has room for none (a map transition and a property array, every row)
+  if (versionColumn) properties.push(`[ROW_VERSION]: Number(row.${versionColumn})`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- source from entity metadata only (above)
   const factory = new Function(
     'timestamp',
@@ -176,7 +178,7 @@ function compileFromRow<R>(
     'int',
     'string',
     'ROW_VERSION',
-    `return function fromRow(row) { const result = { ${properties} }; ${version}return result; };`,
+    `return function fromRow(row) { return { ${properties.join(', ')} }; };`,
   ) as (
     ...args: [...Array<(value: unknown) => unknown>, typeof ROW_VERSION]
   ) => (row: Record<string, unknown>) => R;

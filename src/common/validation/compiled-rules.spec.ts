@@ -27,7 +27,7 @@ import {
   SoftDeleteQueryDto,
 } from '../../workflows/deletions/dto/deletion-queries.dto';
 import { compiledRulesOf, passes } from './compiled-rules';
-import { copiedAsTheyAre, plainInstance } from './plain-instance';
+import { copiedAsTheyAre, plainInstance, transformsOf } from './plain-instance';
 import { MAX_ERROR_MESSAGES_LENGTH, StrictValidationPipe } from './strict-validation.pipe';
 
 type Class = new () => object;
@@ -247,5 +247,67 @@ describe('compiled rules: the fast path of StrictValidationPipe', () => {
       copiedAsTheyAre(ListTodosQueryDto, compiledRulesOf(ListTodosQueryDto)?.known ?? []),
     ).toBe(false);
     expect(copiedAsTheyAre(CreateTodoDto, compiledRulesOf(CreateTodoDto)!.known)).toBe(true);
+  });
+
+  it('builds a flat query as plainToInstance does, through its @Transform functions', () => {
+    let transformed = 0;
+    for (const target of QUERIES) {
+      const transforms = transformsOf(target, fieldsOf(target));
+      if (transforms === null || copiedAsTheyAre(target, fieldsOf(target))) continue;
+      transformed++;
+      for (const sample of samples(target, QUERY_VALUES, 5)) {
+        expect(plainInstance(target, sample, transforms)).toStrictEqual(
+          plainToInstance(target, sample, { enableImplicitConversion: false }),
+        );
+      }
+    }
+    // the list queries (ToInteger, ToBoolean) and include= (ToList) at least
+    expect(transformed).toBeGreaterThanOrEqual(3);
+  });
+
+  it('agrees with class-validator on which instances pass, for the queries (include= checks each name)', () => {
+    let compiledQueries = 0;
+    for (const target of QUERIES) {
+      const compiled = compiledRulesOf(target);
+      if (compiled === null) continue;
+      compiledQueries++;
+      for (const sample of samples(target, QUERY_VALUES, 11)) {
+        const instance = plainToInstance(target, sample, { enableImplicitConversion: false });
+        expect({ target: target.name, sample, passes: passes(compiled, instance) }).toEqual({
+          target: target.name,
+          sample,
+          passes: validateSync(instance, OPTIONS).length === 0,
+        });
+      }
+    }
+    expect(compiledQueries).toBe(QUERIES.length);
+  });
+
+  it('answers a valid list or include= query without ValidationPipe', async () => {
+    const spy = jest.spyOn(ValidationPipe.prototype, 'transform');
+    try {
+      const page = await pipe.transform(
+        { limit: '20', status: 'active' },
+        { type: 'query', metatype: ListWorkflowsQueryDto },
+      );
+      expect(page).toEqual(
+        Object.assign(new ListWorkflowsQueryDto(), { limit: 20, status: 'active' }),
+      );
+      const get = await pipe.transform(
+        { include: 'interviews, todos' },
+        { type: 'query', metatype: GetWorkflowQueryDto },
+      );
+      expect(get).toEqual(
+        Object.assign(new GetWorkflowQueryDto(), { include: ['interviews', 'todos'] }),
+      );
+      expect(spy).not.toHaveBeenCalled();
+      // a wrong one still goes to ValidationPipe, which words the 400
+      await expect(
+        pipe.transform({ limit: '0' }, { type: 'query', metatype: ListWorkflowsQueryDto }),
+      ).rejects.toThrow(BadRequestException);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

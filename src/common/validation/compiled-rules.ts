@@ -5,6 +5,8 @@ type ValidationMetadata = ReturnType<Storage['getTargetValidationMetadatas']>[nu
 
 interface Rule {
   readonly metadata: ValidationMetadata;
+  /** `{ each: true }`: an array's, Set's or Map's every element is validated instead. */
+  readonly each: boolean;
   readonly validate: (value: unknown, args: ValidationArguments) => unknown;
 }
 
@@ -25,7 +27,7 @@ export interface CompiledRules {
 /**
  * The rules of a class in the subset of class-validator that a predicate can reproduce exactly:
  * custom and `isDefined` rules (every class-validator decorator but the nested, promise and
- * whitelist ones), not `each`, not async, and conditions. Anything else answers null, and the
+ * whitelist ones), with or without `each`, not async, and conditions. Anything else answers null, and the
  * caller leaves the class to class-validator's own validation. The rules are those that
  * ValidationExecutor.execute looks up (no groups, no schema, not `always`, as Nest's
  * ValidationPipe asks), with the constraint instances it would take from its container.
@@ -43,7 +45,6 @@ function compile(rules: readonly ValidationMetadata[], storage: Storage): Compil
       entry = { conditions: [], rules: [] };
       byProperty.set(metadata.propertyName, entry);
     }
-    if (metadata.each) return null;
     if (metadata.type === ValidationTypes.CONDITIONAL_VALIDATION) {
       entry.conditions.push(metadata.constraints[0] as (object: object, value: unknown) => boolean);
     } else if (
@@ -56,7 +57,11 @@ function compile(rules: readonly ValidationMetadata[], storage: Storage): Compil
         const instance = constraint.instance as {
           validate: (value: unknown, args: ValidationArguments) => unknown;
         };
-        entry.rules.push({ metadata, validate: instance.validate.bind(instance) });
+        entry.rules.push({
+          metadata,
+          each: metadata.each === true,
+          validate: instance.validate.bind(instance),
+        });
       }
     } else {
       return null;
@@ -124,21 +129,33 @@ export function passes(compiled: CompiledRules, object: object): boolean {
     }
     if (!applies) continue;
     for (let r = 0; r < rules.length; r++) {
-      const { metadata, validate } = rules[r];
-      const valid = validate(value, {
+      const { metadata, each, validate } = rules[r];
+      const args: ValidationArguments = {
         targetName,
         property: metadata.propertyName,
         object,
         value,
         constraints: metadata.constraints,
-      });
-      if (
-        !valid ||
-        (typeof valid === 'object' && typeof (valid as { then?: unknown }).then === 'function')
-      ) {
+      };
+      if (each && (Array.isArray(value) || value instanceof Set || value instanceof Map)) {
+        // as ValidationExecutor.customValidations: every element (a Map's values) must pass
+        const elements: unknown[] =
+          value instanceof Map ? [...value.values()] : Array.isArray(value) ? value : [...value];
+        for (let e = 0; e < elements.length; e++) {
+          if (!passed(validate(elements[e], args))) return false;
+        }
+      } else if (!passed(validate(value, args))) {
         return false;
       }
     }
   }
   return true;
+}
+
+/** A rule's answer that is a pass: truthy and not a promise (a promise is class-validator's to await). */
+function passed(valid: unknown): boolean {
+  return (
+    !!valid &&
+    !(typeof valid === 'object' && typeof (valid as { then?: unknown }).then === 'function')
+  );
 }

@@ -7,7 +7,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { MAX_JSON_DEPTH } from '../http/json-body-parser';
 import { compiledRulesOf, passes } from './compiled-rules';
-import { copiedAsTheyAre, plainInstance } from './plain-instance';
+import { plainInstance, transformsOf } from './plain-instance';
 import { rememberValidationMetadata } from './metadata-cache';
 
 /**
@@ -100,8 +100,8 @@ export class StrictValidationPipe implements PipeTransform {
  * primitives (so ValidationPipe's steps for arrays, nested objects and binary values do nothing,
  * and refuseInheritedNames has already turned down the names its prototype stripping deletes),
  * the class's rules are ones compiled-rules.ts reproduces, and the instance, built as
- * class-transformer builds it for ValidationPipe (by a plain copy where class-transformer's
- * decorators play no part: plain-instance.ts), passes them all. Any error at all, or any doubt,
+ * class-transformer builds it for ValidationPipe (by a plain copy, through the fields' @Transform
+ * functions, where no other class-transformer decorator plays a part: plain-instance.ts), passes them all. Any error at all, or any doubt,
  * goes to ValidationPipe, which validates the value again and words the 400 as always: the
  * answer to an invalid request does not change, only a valid one is answered sooner.
  */
@@ -123,9 +123,11 @@ function validFlatValue(value: unknown, metadata: ArgumentMetadata): object | un
   }
   const compiled = compiledRulesOf(metatype);
   if (compiled === null) return undefined;
-  const instance: unknown = copiedAsTheyAre(metatype, compiled.known)
-    ? plainInstance(metatype as new () => object, value as Record<string, unknown>)
-    : plainToInstance(metatype as new () => object, value, TRANSFORM_OPTIONS);
+  const transforms = transformsOf(metatype, compiled.known);
+  const instance: unknown =
+    transforms !== null
+      ? plainInstance(metatype as new () => object, value as Record<string, unknown>, transforms)
+      : plainToInstance(metatype as new () => object, value, TRANSFORM_OPTIONS);
   if (instance === null || typeof instance !== 'object' || instance.constructor !== metatype) {
     return undefined;
   }
