@@ -29,11 +29,10 @@ const {
   freePort,
   median,
   parseVariant: parseBenchVariant,
-  startServer,
+  startVariant,
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
-  benchServiceEnv,
   processCpuMs,
   databaseServerPid,
 } = require('./processes');
@@ -95,18 +94,11 @@ async function main() {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of variants) {
-        const server = startServer({
-          label: variant.label,
-          script: variant.script,
-          nodeBin: variant.node,
-          startArgs: variant.startArgs,
+        const server = startVariant(variant, {
+          databaseUrl: url.toString(),
+          port: PORT,
+          jwtSecret: SECRET,
           cwd: ROOT,
-          env: benchServiceEnv(
-            { databaseUrl: url.toString(), port: PORT, jwtSecret: SECRET },
-            {
-              ...variant.env,
-            },
-          ),
         });
         const child = server.child;
         try {

@@ -29,11 +29,10 @@ const {
   dropDatabase,
   freePort,
   parseVariant,
-  startServer,
+  startVariant,
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
-  benchServiceEnv,
 } = require('./processes');
 const { AUTHORIZATION, JWT_SECRET, routes, seed, serverConfig } = require('./run');
 const { encodeCursor } = require('./baseline-common');
@@ -138,17 +137,13 @@ async function main() {
       const groups = FRESH ? chosen.map((route) => [route]) : [chosen];
       for (const group of groups) {
         const port = await freePort();
-        const server = startServer({
-          label: variant.label,
-          script: variant.script,
-          nodeBin: variant.node,
-          startArgs: variant.startArgs,
-          nodeArgs: ['-r', join(__dirname, 'memory-probe-preload.js')],
+        const server = startVariant(variant, {
+          databaseUrl: url.toString(),
+          port,
+          jwtSecret: JWT_SECRET,
           cwd: ROOT,
-          env: benchServiceEnv(
-            { databaseUrl: url.toString(), port, jwtSecret: JWT_SECRET },
-            { MEMORY_PROBE_OUT: OUT, ...variant.env },
-          ),
+          env: { MEMORY_PROBE_OUT: OUT },
+          nodeArgs: ['-r', join(__dirname, 'memory-probe-preload.js')],
         });
         try {
           // /health on the service; a baseline answers it 404, which is ready too

@@ -213,6 +213,23 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
  * its database, port and token secret, and no rate limit (the load comes from one address: the
  * limit would measure itself); `extra` last, so that a variant may change any of it.
  */
+/**
+ * Starts a variant (parseVariant's) of a server on `port` against `databaseUrl`, with
+ * benchServiceEnv's environment, the variant's own on top of `env`, and `nodeArgs` (e.g. a
+ * preload) after the variant's start arguments.
+ */
+function startVariant(variant, { databaseUrl, port, jwtSecret, cwd, env = {}, nodeArgs = [] }) {
+  return startServer({
+    label: variant.label,
+    script: variant.script,
+    nodeBin: variant.node,
+    startArgs: variant.startArgs,
+    nodeArgs,
+    cwd,
+    env: benchServiceEnv({ databaseUrl, port, jwtSecret }, { ...env, ...variant.env }),
+  });
+}
+
 function benchServiceEnv({ databaseUrl, port, jwtSecret }, extra = {}) {
   return {
     ...process.env,
@@ -301,6 +318,7 @@ module.exports = {
   freePort,
   uniqueDatabaseName,
   startServer,
+  startVariant,
   waitForServer,
   whileRunning,
   withTimeout,

@@ -16,12 +16,11 @@ const autocannon = require('autocannon');
 const jwt = require('jsonwebtoken');
 const {
   abLoad,
-  benchServiceEnv,
   createDatabase,
   dropDatabase,
   freePort,
   parseVariant,
-  startServer,
+  startVariant,
   uniqueDatabaseName,
   waitForServer,
   whileRunning,
@@ -75,13 +74,11 @@ async function main() {
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   try {
     for (const variant of variants) {
-      const server = startServer({
-        label: variant.label,
-        script: variant.script,
-        nodeBin: variant.node,
-        startArgs: variant.startArgs,
+      const server = startVariant(variant, {
+        databaseUrl: url.toString(),
+        port,
+        jwtSecret: SECRET,
         cwd: ROOT,
-        env: benchServiceEnv({ databaseUrl: url.toString(), port, jwtSecret: SECRET }, variant.env),
       });
       try {
         await waitForServer(`http://127.0.0.1:${port}/health`, server, variant.label);
