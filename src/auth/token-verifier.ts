@@ -36,11 +36,9 @@ export class TokenVerifier {
   }
 
   async authenticate(header: string | undefined): Promise<Principal> {
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
-    if (!match) throw new UnauthorizedException('Send Authorization: Bearer <token>');
-    const cached = this.verified.get(match[1]);
-    if (cached && cached.expiresAt > Date.now()) return cached.principal;
-    return this.verify(match[1]);
+    const token = bearerToken(header);
+    if (token === undefined) throw new UnauthorizedException('Send Authorization: Bearer <token>');
+    return this.cachedPrincipal(token) ?? this.verify(token);
   }
 
   /**
@@ -48,8 +46,13 @@ export class TokenVerifier {
    * any other header (authenticate then verifies it, or answers why not).
    */
   authenticated(header: string | undefined): Principal | undefined {
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '');
-    const cached = match ? this.verified.get(match[1]) : undefined;
+    const token = bearerToken(header);
+    return token === undefined ? undefined : this.cachedPrincipal(token);
+  }
+
+  /** The caller of a token verified before, while it has not expired. */
+  private cachedPrincipal(token: string): Principal | undefined {
+    const cached = this.verified.get(token);
     return cached && cached.expiresAt > Date.now() ? cached.principal : undefined;
   }
 
@@ -141,4 +144,9 @@ interface Claims {
   org?: unknown;
   exp?: unknown;
   iat?: unknown;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '')?.[1];
 }
