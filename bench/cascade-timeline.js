@@ -27,6 +27,7 @@ const {
   freePort,
   median,
   processCpuMs,
+  quartiles,
   startServer,
   uniqueDatabaseName,
   waitForServer,
@@ -58,13 +59,6 @@ const LOAD_S = Number(process.env.TIMELINE_LOAD_S ?? 0);
 const AUTHORIZATION = `Bearer ${require('jsonwebtoken').sign({ sub: '1', role: 'admin', org: 1 }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
 const log = (...args) => console.error('[timeline]', ...args);
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The first and third quartiles of `values`. */
-function quartiles(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return [at(0.25), at(0.75)];
-}
 
 async function prepares(db) {
   const [[row]] = await db.query("SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'");

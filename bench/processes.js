@@ -208,6 +208,13 @@ async function databaseServerPid(db) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** The first and third quartiles of `values`. */
+function quartiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return [at(0.25), at(0.75)];
+}
+
 /**
  * The environment of the service (or a baseline) under a benchmark: production mode on loopback,
  * its database, port and token secret, and no rate limit (the load comes from one address: the
@@ -302,6 +309,7 @@ function threadsCpuMs(pid, tids) {
 }
 
 module.exports = {
+  quartiles,
   migrateDatabase,
   serverThreadIds,
   threadsCpuMs,
