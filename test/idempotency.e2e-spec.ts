@@ -35,6 +35,29 @@ describe('Idempotency-Key (e2e)', () => {
     expect(await count('todos', 'title = ?', ['Call the candidate'])).toBe(1);
   });
 
+  it('ten copies of one keyed POST sent at once create one row: one answer ran, every other one replays it (SQLite) or replays it or answers 409 with Retry-After (MariaDB)', async () => {
+    const key = newKey();
+    const body = { title: 'Copies at once', ownerId: 5 };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.http.post('/todos').set('Idempotency-Key', key).send(body),
+      ),
+    );
+    const ran = answers.filter((a) => a.status === 201 && !a.headers['idempotent-replayed']);
+    expect(ran).toHaveLength(1);
+    for (const answer of answers) {
+      if (answer.status === 409) expect(answer.headers['retry-after']).toBe('1');
+      else expect([answer.status, answer.body]).toEqual([201, ran[0].body]);
+    }
+    // SQLite's one writer runs the copies' transactions after the first one's: each meets the key
+    // stored, and answers what the first answered
+    if (t.database.kind === 'sqlite') {
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+    }
+    expect(await count('todos', 'title = ?', ['Copies at once'])).toBe(1);
+    expect(await count('idempotency_keys', 'idempotency_key = ?', [key])).toBe(1);
+  });
+
   it("sends the answer as it stores it: a POST's body, its replay's and its outbox event's data are one JSON text, with a token new to the service and with one it knows", async () => {
     // a caller whose token the service has not verified yet: its first keyed request verifies
     // it, its second finds it verified

@@ -6,9 +6,9 @@ import { startTestApp, type TestApp } from './setup/test-app';
 
 const FEW = 2;
 /**
- * What an Idempotency-Key adds to a write. On SQLite and MySQL: the INSERT of the claim (one
- * statement, committed on its own), and the UPDATE that stores the answer in the effect's own
- * transaction. On MariaDB: none for a new key; the claim (an INSERT, with no read of the key
+ * What an Idempotency-Key adds to a write. On SQLite: the INSERT of the claim, the first
+ * statement of the effect's transaction, and the UPDATE that stores the answer before its COMMIT.
+ * On MySQL: the same two, the claim committed on its own before the route. On MariaDB: none for a new key; the claim (an INSERT, with no read of the key
  * before the route; a take-over after its duplicate only) goes with the BEGIN of the effect's
  * transaction and the UPDATE with its COMMIT, each in one compound statement (as the outbox
  * INSERT does). It was 4 (BEGIN, INSERT, COMMIT; UPDATE), then 1 (a SELECT of the key before the

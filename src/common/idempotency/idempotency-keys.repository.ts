@@ -56,18 +56,21 @@ export class IdempotencyKeysRepository {
   }
 
   /**
-   * Where a key can be claimed inside its effect's transaction (SqlDialect.shortLockWait: MariaDB):
-   * see claimInTransaction.
+   * Where a key can be claimed inside its effect's transaction
+   * (SqlDialect.claimsKeysInTransaction: MariaDB and SQLite): see claimInTransaction.
    */
   get claimsInTransaction(): boolean {
-    return this.db.dialect.shortLockWait !== undefined;
+    return this.db.dialect.claimsKeysInTransaction;
   }
 
   /**
    * The claim of the key as the first statement of its effect's transaction
    * (RequestContext.openingWrite), with no read of the key before it: it commits with the effect,
-   * or vanishes with its rollback. The INSERT of the key as in progress, waiting at most a second
-   * for a row lock, in the BEGIN's compound statement (Database.transaction; MariaDB only):
+   * or vanishes with its rollback. The INSERT of the key as in progress: on MariaDB waiting at
+   * most a second for a row lock, in the BEGIN's compound statement (Database.transaction); on
+   * SQLite the first statement after the BEGIN, on the one writer, where no copy's transaction
+   * runs at the same time (a copy that arrives while the first runs waits for it, then meets the
+   * key stored):
    * - a new key is inserted: a fresh key costs this one INSERT, whose text is all the server
    *   parses (the take-over below is sent only after a duplicate);
    * - on its duplicate (1062), the transaction, open, runs the take-over instead

@@ -61,19 +61,22 @@ export interface HeldKey {
  * nothing and frees its key. See README, "How a client retries safely".
  *
  * Where the key is claimed:
- * - In the effect's transaction (MariaDB, on a route whose effect is at most one transaction run
- *   with the request's Scope: @Idempotent({ effectInTransaction: true })): nothing is read
- *   before the route; the first statement of the effect's transaction claims the key, waiting at
- *   most a second for a row lock (IdempotencyKeysRepository.claimInTransaction), so that a request
- *   is one commit (one log sync) and a failed one leaves no key behind. A new key, or a stale one
+ * - In the effect's transaction (MariaDB and SQLite, on a route whose effect is at most one
+ *   transaction run with the request's Scope: @Idempotent({ effectInTransaction: true })):
+ *   nothing is read before the route; the first statement of the effect's transaction claims the
+ *   key, on MariaDB waiting at most a second for a row lock
+ *   (IdempotencyKeysRepository.claimInTransaction), so that a request is one commit (one log
+ *   sync) and a failed one leaves no key behind. On SQLite, whose one writer runs transactions one
+ *   at a time, a copy's transaction starts after the first one's has ended: it meets the key
+ *   stored, and its request answers the first one's answer replayed. A new key, or a stale one
  *   (expired, or abandoned by its request), becomes the request's. A copy that meets the key
  *   uncommitted (its request is running) gets 1205 within a second, and 409; one that meets it
  *   stored (or, on Galera, whose commit lost certification to the other copy's and whose rerun
  *   meets it) rolls back before its work ran, and settle answers what acquire would have: the
  *   stored answer replayed, 422 for another request, 409 while it runs. So does a request whose
  *   route failed, or succeeded without the transaction, with a key stored meanwhile.
- * - Committed on its own, before the route runs (SQLite, MySQL, the other routes, and the
- *   take-over of an expired or abandoned key): copies meet it at once.
+ * - Committed on its own, before the route runs (MySQL, the other routes, and the take-over of
+ *   an expired or abandoned key where the key is read first): copies meet it at once.
  */
 export class IdempotencyKeys {
   constructor(

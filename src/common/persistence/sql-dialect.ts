@@ -25,17 +25,26 @@ export class SqlDialect {
    * default), or undefined: MariaDB's `SET STATEMENT` with innodb_lock_wait_timeout=1. Not 0:
    * under concurrent inserts, InnoDB makes an INSERT of a new key wait for a few milliseconds now
    * and then (the locks of neighbouring keys being inserted), and with 0 such a new key failed
-   * (about once in 17,000 keyed requests at 50 connections: docs/performance.md). An
-   * Idempotency-Key is claimed inside its effect's transaction only where it is defined
-   * (IdempotencyKeys); SQLite has no row locks, and MySQL no compound statement to send it in.
+   * (about once in 17,000 keyed requests at 50 connections: docs/performance.md). SQLite has
+   * no row locks (its transactions run one at a time), and MySQL no compound statement to send
+   * it in.
    */
   readonly shortLockWait: string | undefined;
+  /**
+   * Whether an Idempotency-Key is claimed by the first statement of its effect's transaction
+   * (IdempotencyKeys): on MariaDB, where a copy still running holds the key's row lock
+   * (shortLockWait); on SQLite, whose one writer runs transactions one at a time, so that a
+   * copy's transaction starts after the first one's has ended. Not on MySQL: without a compound
+   * statement, its claim would wait innodb_lock_wait_timeout for a copy still running.
+   */
+  readonly claimsKeysInTransaction: boolean;
 
   constructor(readonly kind: DatabaseKind) {
     this.serializesAccess = kind === 'sqlite';
     this.compoundStatements = kind === 'mariadb';
     this.shortLockWait =
       kind === 'mariadb' ? 'SET STATEMENT innodb_lock_wait_timeout = 1 FOR ' : undefined;
+    this.claimsKeysInTransaction = kind === 'mariadb' || kind === 'sqlite';
     this.forUpdate = this.serializesAccess ? '' : ' FOR UPDATE';
   }
 }
