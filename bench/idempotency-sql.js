@@ -244,6 +244,21 @@ const VARIANTS = {
         [body],
       ],
     }),
+  // as answerTable, without the SELECT before the claim (against noSelect: the service's claim)
+  answerTableNoSelect: (c) =>
+    keyed(c, {
+      select: null,
+      claim: (r) => [
+        `${SHORT_WAIT}${CLAIM}; SET @idempotency_key_id = LAST_INSERT_ID()`,
+        claimParams(r),
+      ],
+      answer: (body) => [
+        [
+          `INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"')`,
+        ],
+        [body],
+      ],
+    }),
   // no SELECT; the claim an INSERT ... ON DUPLICATE KEY UPDATE that takes over only a stale key
   // and SIGNALs on a stored one (0348577)
   upsertClaim: (c) => keyed(c, { select: null, claim: (r) => upsert(r, { kept: true }) }),
