@@ -190,6 +190,22 @@ function upsert(r, { kept }) {
 }
 
 /** One keyed request, by variant: each sends the statements its placement of the key would. */
+/** The claim keeping its row's id, and the answer INSERTed into a table of its own by it. */
+function answerInTable() {
+  return {
+    claim: (r) => [
+      `${SHORT_WAIT}${CLAIM}; SET @idempotency_key_id = LAST_INSERT_ID()`,
+      claimParams(r),
+    ],
+    answer: (body) => [
+      [
+        `INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"')`,
+      ],
+      [body],
+    ],
+  };
+}
+
 const VARIANTS = {
   // no Idempotency-Key: what the service sends today
   async none(c) {
@@ -231,34 +247,9 @@ const VARIANTS = {
       ],
     }),
   // the answer INSERTed into a table of its own (idempotency_answers_bench) instead of the UPDATE
-  answerTable: (c) =>
-    keyed(c, {
-      claim: (r) => [
-        `${SHORT_WAIT}${CLAIM}; SET @idempotency_key_id = LAST_INSERT_ID()`,
-        claimParams(r),
-      ],
-      answer: (body) => [
-        [
-          `INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"')`,
-        ],
-        [body],
-      ],
-    }),
+  answerTable: (c) => keyed(c, answerInTable()),
   // as answerTable, without the SELECT before the claim (against noSelect: the service's claim)
-  answerTableNoSelect: (c) =>
-    keyed(c, {
-      select: null,
-      claim: (r) => [
-        `${SHORT_WAIT}${CLAIM}; SET @idempotency_key_id = LAST_INSERT_ID()`,
-        claimParams(r),
-      ],
-      answer: (body) => [
-        [
-          `INSERT INTO idempotency_answers_bench (key_id, response_status, response_body, response_etag) VALUES (@idempotency_key_id, 201, ?, '"1"')`,
-        ],
-        [body],
-      ],
-    }),
+  answerTableNoSelect: (c) => keyed(c, { select: null, ...answerInTable() }),
   // no SELECT; the claim an INSERT ... ON DUPLICATE KEY UPDATE that takes over only a stale key
   // and SIGNALs on a stored one (0348577)
   upsertClaim: (c) => keyed(c, { select: null, claim: (r) => upsert(r, { kept: true }) }),
