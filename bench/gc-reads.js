@@ -11,7 +11,10 @@
 //   node bench/gc-reads.js base=/work/base/dist/src/main.js now=dist/src/main.js matched=bench/baseline-server.js
 //
 // GC_PRELOAD=<file> preloads another script instead of gc-stats-preload.js (one that writes
-// HEAP_SAMPLE_OUT on the second SIGUSR2, e.g. a sampling heap profile), and prints where it went.
+// HEAP_SAMPLE_OUT on the second SIGUSR2, e.g. bench/heap-sample-preload.js's sampling heap
+// profile, which bench/heap-sample-summary.js sums by function), and prints where it went. With
+// BENCH_SERVER_STDOUT=<prefix> (bench/processes.js) and a variant's NODE_ARGS=--trace-gc-nvp, V8's
+// line for every collection (bytes promoted, survived, the pause) goes to <prefix><label>.
 const autocannon = require('autocannon');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');

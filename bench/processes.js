@@ -3,7 +3,7 @@
 // for the server to answer that fails at once when the server exits instead, and a failure as
 // soon as a server exits while it is being measured.
 const { execFileSync, spawn } = require('node:child_process');
-const { readFileSync } = require('node:fs');
+const { openSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { randomUUID } = require('node:crypto');
@@ -63,7 +63,15 @@ function startServer({
   const child = spawn(nodeBin, [...startArgs, ...nodeArgs, script], {
     cwd,
     env,
-    stdio: stdio ?? ['ignore', 'ignore', 'inherit'],
+    // BENCH_SERVER_STDOUT=<prefix>: a server's stdout (its log lines, V8's --trace-gc output) to
+    // the file <prefix><label> instead of nowhere
+    stdio: stdio ?? [
+      'ignore',
+      process.env.BENCH_SERVER_STDOUT
+        ? openSync(`${process.env.BENCH_SERVER_STDOUT}${label}`, 'w')
+        : 'ignore',
+      'inherit',
+    ],
   });
   let stopping = false;
   const exited = new Promise((resolve) =>

@@ -44,17 +44,28 @@ const PLAIN_NAME = /^[\w.[\]-]{1,40}$/;
 export function withoutQueryValues(url: string): string {
   const start = url.indexOf('?');
   if (start < 0) return url;
-  const query = url
-    .slice(start + 1)
-    .split('&')
-    .filter((pair) => pair !== '')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      const name = equals < 0 ? pair : pair.slice(0, equals);
-      const shown = PLAIN_NAME.test(name) ? name : '***';
-      return equals < 0 ? shown : `${shown}=***`;
-    });
-  return `${url.slice(0, start)}?${query.join('&')}`;
+  // one pass over the pairs, appending to the logged text (no arrays of pairs)
+  let logged = url.slice(0, start + 1);
+  let separator = '';
+  let from = start + 1;
+  // the first '=' at or after `from`, searched again only once passed: one scan of the URL in all
+  let equals = -1;
+  while (from <= url.length) {
+    let end = url.indexOf('&', from);
+    if (end < 0) end = url.length;
+    if (end > from) {
+      if (equals < from) {
+        equals = url.indexOf('=', from);
+        if (equals < 0) equals = url.length;
+      }
+      const hasValue = equals < end;
+      const name = url.slice(from, hasValue ? equals : end);
+      logged += separator + (PLAIN_NAME.test(name) ? name : '***') + (hasValue ? '=***' : '');
+      separator = '&';
+    }
+    from = end + 1;
+  }
+  return logged;
 }
 
 /** The root logger of each Fastify instance, for its clientErrorHandler (which Fastify binds to it). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors/domain-errors';
 import { MAX_ID } from '../validation/limits';
 import { cursorTag, decodeCursor, encodeCursor, FOREIGN_CURSOR, tryDecodeCursor } from './cursor';
@@ -34,6 +35,26 @@ describe('page cursors', () => {
     expect(cursorTag(a)).toBe(cursorTag(b));
     expect(decodeCursor(encodeCursor(5, a), b)).toBe(5);
   });
+
+  it.each([
+    { list: 'todos', filter: {} },
+    { list: 'todos', filter: { status: undefined } },
+    { list: 'recruitment_processes', filter: { status: 'active' } },
+    { list: 'todos', filter: { workflowId: 7, status: undefined, ownerId: 3 } },
+    { list: 'todos', filter: { z: 'a"b', a: 1, m: true, '10': 'x', '9': null } },
+    { list: 'todos of a deletion', filter: { deletionId: 12 } },
+  ])(
+    'digests the list and its sorted filter as JSON, as cursors already issued were: %j',
+    (scope) => {
+      const entries = Object.entries(scope.filter)
+        .filter(([, value]) => value !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const digest = createHash('sha256')
+        .update(JSON.stringify([scope.list, entries]))
+        .digest('base64url');
+      expect(cursorTag(scope)).toBe(digest.slice(0, 8));
+    },
+  );
 
   const tag = cursorTag(TODOS);
   it.each([

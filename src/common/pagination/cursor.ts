@@ -34,10 +34,7 @@ const tags = new Map<string, string>();
  * list the same one: each is digested once, then kept.
  */
 export function cursorTag({ list, filter }: CursorScope): string {
-  const entries = Object.entries(filter)
-    .filter(([, value]) => value !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const binding = JSON.stringify([list, entries]);
+  const binding = bindingText(list, filter);
   let tag = tags.get(binding);
   if (tag === undefined) {
     tag = createHash('sha256').update(binding).digest('base64url').slice(0, TAG_LENGTH);
@@ -45,6 +42,31 @@ export function cursorTag({ list, filter }: CursorScope): string {
     tags.set(binding, tag);
   }
   return tag;
+}
+
+/**
+ * `JSON.stringify([list, entries])`, the entries being the filter's `[name, value]` pairs with a
+ * value, in name order: the text a tag digests. Written out for the common filters of one or no
+ * name, without the arrays of pairs (a list request builds it once or twice).
+ */
+function bindingText(list: string, filter: Record<string, unknown>): string {
+  let names: string[] | undefined;
+  let only: string | undefined;
+  for (const name in filter) {
+    if (!Object.hasOwn(filter, name) || filter[name] === undefined) continue;
+    if (names !== undefined) names.push(name);
+    else if (only !== undefined) names = [only, name];
+    else only = name;
+  }
+  let entries = '';
+  if (names !== undefined) {
+    for (const name of names.sort()) {
+      entries += (entries === '' ? '' : ',') + JSON.stringify([name, filter[name]]);
+    }
+  } else if (only !== undefined) {
+    entries = JSON.stringify([only, filter[only]]);
+  }
+  return `[${JSON.stringify(list)},[${entries}]]`;
 }
 
 /** The cursor of the page after the one that ended with lastId, for this list and filter. */

@@ -16,7 +16,10 @@ export function pageOf<Row, T extends { id: number }>(
   toItem: (row: Row) => T,
   binding: CursorScope,
 ): Page<T> {
-  const items = rows.slice(0, limit).map(toItem);
-  const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id, binding) : null;
+  // one array of the page's items, filled in place (no copy of the rows, then a mapped one)
+  const count = Math.min(rows.length, limit);
+  const items = new Array<T>(count);
+  for (let i = 0; i < count; i++) items[i] = toItem(rows[i]);
+  const nextCursor = rows.length > limit ? encodeCursor(items[count - 1].id, binding) : null;
   return { items, nextCursor };
 }

@@ -257,7 +257,7 @@ export class SoftDeletableRepository<
       `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`,
       [...params, limit + 1],
     );
-    return pageOf(rows, limit, (row) => this.fromRow(row), binding);
+    return pageOf(rows, limit, this.mapping.fromRow, binding);
   }
 
   /**
