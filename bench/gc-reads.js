@@ -10,9 +10,14 @@
 //
 //   node bench/gc-reads.js base=/work/base/dist/src/main.js now=dist/src/main.js matched=bench/baseline-server.js
 //
+// AB_METHOD and AB_BODY send a write instead (AB_METHOD=POST AB_PATH=/todos AB_BODY='{...}').
+//
 // GC_PRELOAD=<file> preloads another script instead of gc-stats-preload.js (one that writes
 // HEAP_SAMPLE_OUT on the second SIGUSR2, e.g. bench/heap-sample-preload.js's sampling heap
-// profile, which bench/heap-sample-summary.js sums by function), and prints where it went. With
+// profile, which bench/heap-sample-summary.js sums by function), and prints where it went and
+// over how many requests: bench/promise-count-preload.js (the promises a request creates, by the
+// code that creates them), bench/gc-survival-preload.js (what the scavenges kept and promoted),
+// bench/survivors-preload.js (what survived a scavenge, by where it was allocated). With
 // BENCH_SERVER_STDOUT=<prefix> (bench/processes.js) and a variant's NODE_ARGS=--trace-gc-nvp, V8's
 // line for every collection (bytes promoted, survived, the pause) goes to <prefix><label>.
 const autocannon = require('autocannon');
@@ -23,6 +28,9 @@ const jwt = require('jsonwebtoken');
 const P = require('./processes');
 const ROOT = join(__dirname, '..');
 const PATH = process.env.AB_PATH || '/workflows?limit=20';
+// AB_METHOD and AB_BODY (JSON) as in bench/ab.js: a write, e.g. AB_METHOD=POST AB_PATH=/todos
+const METHOD = process.env.AB_METHOD || 'GET';
+const BODY = process.env.AB_BODY;
 const N = Number(process.env.GC_REQUESTS || 20000);
 const CONN = Number(process.env.GC_CONNECTIONS || 10);
 const WORKFLOWS = Number(process.env.IR_WORKFLOWS || 30);
@@ -47,7 +55,12 @@ const run = (port, amount) =>
         url: `http://127.0.0.1:${port}${PATH}`,
         connections: CONN,
         amount,
-        headers: { authorization: AUTH },
+        method: METHOD,
+        headers: {
+          authorization: AUTH,
+          ...(BODY === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(BODY === undefined ? {} : { body: BODY }),
       },
       (e, r) => (e ? rej(e) : res(r)),
     ),
@@ -106,7 +119,14 @@ const run = (port, amount) =>
           else other += us - (t0[t] ?? 0);
         }
         if (process.env.GC_PRELOAD) {
-          console.log(v.label, 'heap sample in', out + '.heap');
+          console.log(
+            v.label,
+            'heap sample in',
+            out + '.heap',
+            'over',
+            r.requests.total,
+            'requests',
+          );
           continue;
         }
         const st = JSON.parse(readFileSync(out, 'utf8'));

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { WorkflowNotActiveError } from '../common/errors/domain-errors';
 import type { Transaction } from '../common/persistence/database.service';
 import type { Scope } from '../common/persistence/scope';
 import { WorkflowsRepository } from './workflows.repository';
@@ -11,7 +10,7 @@ export class WorkflowLinks {
 
   /**
    * Inside the caller's transaction tx, writes the workflow row (link_version + 1) if it is active
-   * and of the scope's organization.
+   * and of the scope's organization; fails with WorkflowNotActiveError (422) otherwise.
    * On a single server the UPDATE locks the row, so a concurrent soft delete either runs after
    * this transaction commits, and then cascades to the new link, or has committed before, and
    * the link fails with 422. On a multi-primary cluster, where row locks are local to a node,
@@ -19,10 +18,8 @@ export class WorkflowLinks {
    * aborts the other, which Database.transaction then re-runs. (SQLite runs one transaction at
    * a time.)
    */
-  async lockForLinking(scope: Scope, tx: Transaction, workflowId: number): Promise<void> {
-    // another organization's workflow answers as a deleted one does (422), telling nothing
-    if (!(await this.workflows.bumpLinkVersion(scope, tx, workflowId))) {
-      throw new WorkflowNotActiveError(workflowId);
-    }
+  lockForLinking(scope: Scope, tx: Transaction, workflowId: number): Promise<unknown> {
+    // no async function of its own: the repository's write fails with the 422 itself
+    return this.workflows.bumpLinkVersion(scope, tx, workflowId);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { WorkflowNotActiveError } from '../common/errors/domain-errors';
 import { Database, type Transaction } from '../common/persistence/database.service';
 import type { Scope } from '../common/persistence/scope';
 import { SoftDeletableRepository } from '../common/persistence/soft-deletable.repository';
@@ -7,22 +8,23 @@ import { WorkflowEntity } from './entities/workflow.entity';
 
 @Injectable()
 export class WorkflowsRepository extends SoftDeletableRepository<WorkflowEntity> {
+  /** bumpLinkVersion's statement, made once. */
+  private bumpText: string | undefined;
+
   constructor(db: Database) {
     super(db, WorkflowEntity);
   }
 
   /**
    * Writes (and so locks) an active workflow's row of the scope's organization for a link;
-   * answers false when there is none (deleted, missing, or another organization's).
+   * fails with WorkflowNotActiveError when there is none (deleted, missing, or another
+   * organization's: that answers as a deleted one does, 422, telling nothing).
    */
-  async bumpLinkVersion(scope: Scope, tx: Transaction, id: number): Promise<boolean> {
+  bumpLinkVersion(scope: Scope, tx: Transaction, id: number): Promise<unknown> {
     const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
-    const { affected } = await tx.execute(
-      // updated_at = updated_at: linking a child does not change the workflow as clients see it
-      `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE ${where}`,
-      params,
-    );
-    return affected > 0;
+    // updated_at = updated_at: linking a child does not change the workflow as clients see it
+    this.bumpText ??= `UPDATE ${this.table} SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE ${where}`;
+    return tx.change(this.bumpText, params, () => new WorkflowNotActiveError(id));
   }
 
   /**

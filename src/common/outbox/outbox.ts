@@ -46,17 +46,22 @@ export class OutboxBuffer {
    * data (JSON.stringify, or the transaction's Transaction.json).
    */
   insert(json: (data: unknown) => string = JSON.stringify): { sql: string; params: unknown[] } {
-    const rows = this.events.map(() => '(?, ?, ?, ?, ?)').join(', ');
-    const params = this.events.flatMap((e) => [
-      e.organizationId,
-      e.type,
-      e.actor,
-      timestampToDb(e.occurredAt),
-      json(e.data),
-    ]);
-    return {
-      sql: `INSERT INTO ${OUTBOX_TABLE} (organization_id, type, actor_id, occurred_at, data) VALUES ${rows}`,
-      params,
-    };
+    const params: unknown[] = [];
+    for (const e of this.events) {
+      params.push(e.organizationId, e.type, e.actor, timestampToDb(e.occurredAt), json(e.data));
+    }
+    return { sql: insertOf(this.events.length), params };
   }
+}
+
+/** The outbox INSERT of 1 to 8 rows, made once each (a write records one or two events). */
+const INSERTS: string[] = [];
+
+function insertOf(rows: number): string {
+  const cached = INSERTS[rows];
+  if (cached !== undefined) return cached;
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ');
+  const sql = `INSERT INTO ${OUTBOX_TABLE} (organization_id, type, actor_id, occurred_at, data) VALUES ${values}`;
+  if (rows <= 8) INSERTS[rows] = sql;
+  return sql;
 }

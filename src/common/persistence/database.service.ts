@@ -28,6 +28,7 @@ export interface Reader {
 interface StatementRunner {
   select<R>(sql: string, params: unknown[]): Promise<R[]>;
   execute(sql: string, params: unknown[]): Promise<WriteResult>;
+  change(sql: string, params: unknown[], unchanged: () => Error): Promise<WriteResult>;
 }
 
 /**
@@ -58,6 +59,15 @@ export class Transaction implements Reader {
 
   execute(sql: string, params: unknown[] = []): Promise<WriteResult> {
     return this.statements.execute(sql, params);
+  }
+
+  /**
+   * A write that must change a row: as execute, but fails with `unchanged()` when it changes
+   * none (the transaction then rolls back, unless the caller catches it). Checked as the driver
+   * answers, without an async function and await of the caller's around it.
+   */
+  change(sql: string, params: unknown[], unchanged: () => Error): Promise<WriteResult> {
+    return this.statements.change(sql, params, unchanged);
   }
 
   /**
@@ -190,19 +200,11 @@ export class Database implements Reader, OnModuleDestroy {
    * rerun runs them again with work.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>, scope?: RequestScope): Promise<T> {
-    const openingWrite = scope?.request?.openingWrite;
-    const beforeCommit = scope?.request?.beforeCommit;
-    const whole = beforeCommit
-      ? async (tx: Transaction) => {
-          const result = await work(tx);
-          beforeCommit(tx, result);
-          return result;
-        }
-      : work;
+    const request = scope?.request;
     // SQLite has no conflicts to retry: its transactions run one at a time
     if (this.dialect.serializesAccess)
-      return this.queue.run(() => this.runSqliteTransaction(whole, openingWrite?.()));
-    return this.withConflictRetries(() => this.runTransaction(whole, openingWrite?.()));
+      return this.queue.run(() => this.runSqliteTransaction(work, request));
+    return this.runTransaction(work, request);
   }
 
   /**
@@ -254,8 +256,9 @@ export class Database implements Reader, OnModuleDestroy {
    */
   private async runSqliteTransaction<T>(
     work: (tx: Transaction) => Promise<T>,
-    opening: OpeningWrite | undefined,
+    request: RequestScope['request'],
   ): Promise<T> {
+    const opening = request?.openingWrite?.();
     const writer = this.openSqliteWriter();
     writer.run('BEGIN TRANSACTION', []);
     try {
@@ -268,6 +271,7 @@ export class Database implements Reader, OnModuleDestroy {
       }
       const tx = new Transaction(writer, this.dialect);
       const result = await work(tx);
+      request?.beforeCommit?.(tx, result);
       for (const write of tx.commitWrites) {
         if (writer.run(write.sql, write.params).affected === 0) throw write.unchanged();
       }
@@ -311,86 +315,124 @@ export class Database implements Reader, OnModuleDestroy {
    * and an await on its connection, and four broadcasts to every transaction: docs/performance.md,
    * "Writes on MariaDB without TypeORM's query runner"). The same statements as on the runner,
    * logged through the same logger and failing with the same QueryFailedError (MysqlStatements).
+   * A deadlock or a certification conflict rolls the attempt back, gives its connection back and
+   * runs it all again (retryAfter), in this one async function: a layer of its own for the
+   * retries would be one more async function and await on every write
+   * (docs/performance.md, "Writes: the transaction's async layers").
    */
   private async runTransaction<T>(
     work: (tx: Transaction) => Promise<T>,
-    opening: OpeningWrite | undefined,
+    request: RequestScope['request'],
   ): Promise<T> {
-    const connection = await mysqlConnection(this.dataSource);
-    const statements = new MysqlStatements(connection, this.dataSource);
-    // from the BEGIN on, until the COMMIT has succeeded: a failure rolls the transaction back
-    let open = true;
-    try {
-      if (opening && this.dialect.compoundStatements) {
-        // on MariaDB, the BEGIN and the opening write in one round trip: should the write fail,
-        // the transaction, open, is rolled back below
-        await statements
-          .query(`BEGIN NOT ATOMIC START TRANSACTION; ${opening.sql}; END`, opening.params)
-          .catch((err: unknown) => openingWriteFailed(statements, opening, err));
-      } else {
-        await statements.query('START TRANSACTION');
-        if (opening) {
-          await statements
-            .query(opening.sql, opening.params)
-            .catch((err: unknown) => openingWriteFailed(statements, opening, err));
+    for (let tries = 1; ; tries++) {
+      let failure: unknown;
+      try {
+        // made again for each attempt, as the work runs again
+        const opening = request?.openingWrite?.();
+        const connection = await mysqlConnection(this.dataSource);
+        const statements = new MysqlStatements(connection, this.dataSource);
+        // from the BEGIN on, until the COMMIT has succeeded: a failure rolls the transaction back
+        let open = true;
+        try {
+          if (opening && this.dialect.compoundStatements) {
+            // on MariaDB, the BEGIN and the opening write in one round trip: should the write
+            // fail, the transaction, open, is rolled back below
+            try {
+              await statements.query(
+                `BEGIN NOT ATOMIC START TRANSACTION; ${opening.sql}; END`,
+                opening.params,
+              );
+            } catch (err) {
+              await openingWriteFailed(statements, opening, err);
+            }
+          } else {
+            await statements.query('START TRANSACTION');
+            if (opening) {
+              try {
+                await statements.query(opening.sql, opening.params);
+              } catch (err) {
+                await openingWriteFailed(statements, opening, err);
+              }
+            }
+          }
+          const tx = new Transaction(statements, this.dialect);
+          const result = await work(tx);
+          // the request's hook (the record of its answer), in the work's attempt
+          request?.beforeCommit?.(tx, result);
+          const writes = tx.commitWrites;
+          if (writes.length === 0 && tx.outbox.size === 0) {
+            await statements.query('COMMIT');
+            open = false;
+            return result;
+          }
+          // the outbox INSERT last, so that an event's id is taken as late as possible before
+          // the commit
+          const events = tx.outbox.size > 0 ? tx.outbox.insert((data) => tx.json(data)) : undefined;
+          if (this.dialect.compoundStatements) {
+            // the writes and the COMMIT in one round trip (docs/performance.md, "The outbox's
+            // cost"): should a write fail, or a commit write change no row (its SIGNAL), the
+            // block stops there, before its COMMIT, and the transaction, still open, is rolled
+            // back below
+            const block = commitBlock(writes, events);
+            try {
+              await statements.query(block.sql, block.params);
+            } catch (err) {
+              throw writes[unchangedWriteOf(err) ?? -1]?.unchanged() ?? err;
+            }
+          } else {
+            for (const write of writes) {
+              if ((await statements.execute(write.sql, write.params)).affected === 0)
+                throw write.unchanged();
+            }
+            if (events) await statements.execute(events.sql, events.params);
+            await statements.query('COMMIT');
+          }
+          open = false;
+          if (events) this.eventsCommitted?.();
+          return result;
+        } catch (err) {
+          // a rollback on a broken connection fails too; the first error is the one that matters
+          // (after a failed COMMIT, or one that did commit, a ROLLBACK changes nothing)
+          if (open) await statements.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        } finally {
+          connection.release();
         }
+      } catch (err) {
+        failure = err;
       }
-      const tx = new Transaction(statements, this.dialect);
-      const result = await work(tx);
-      const writes = tx.commitWrites;
-      if (writes.length === 0 && tx.outbox.size === 0) {
-        await statements.query('COMMIT');
-        open = false;
-        return result;
-      }
-      // the outbox INSERT last, so that an event's id is taken as late as possible before the
-      // commit
-      const events = tx.outbox.size > 0 ? tx.outbox.insert((data) => tx.json(data)) : undefined;
-      if (this.dialect.compoundStatements) {
-        // the writes and the COMMIT in one round trip (docs/performance.md, "The outbox's
-        // cost"): should a write fail, or a commit write change no row (its SIGNAL), the block
-        // stops there, before its COMMIT, and the transaction, still open, is rolled back below
-        const block = commitBlock(writes, events);
-        await statements.query(block.sql, block.params).catch((err: unknown) => {
-          throw writes[unchangedWriteOf(err) ?? -1]?.unchanged() ?? err;
-        });
-      } else {
-        for (const write of writes) {
-          if ((await tx.execute(write.sql, write.params)).affected === 0) throw write.unchanged();
-        }
-        if (events) await tx.execute(events.sql, events.params);
-        await statements.query('COMMIT');
-      }
-      open = false;
-      if (events) this.eventsCommitted?.();
-      return result;
-    } catch (err) {
-      // a rollback on a broken connection fails too; the first error is the one that matters
-      // (after a failed COMMIT, or one that did commit, a ROLLBACK changes nothing)
-      if (open) await statements.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      connection.release();
+      // only after a failed attempt, its connection given back: the try above returns otherwise
+      await this.retryAfter(failure, tries);
     }
   }
 
+  /** Conflict retries for a single statement (autocommit): as runTransaction's. */
   private async withConflictRetries<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       try {
         return await attempt();
       } catch (err) {
-        if (!isRetryableConflict(err)) throw err;
-        if (tries === MAX_ATTEMPTS) {
-          this.logger.warn(`transaction conflict: gave up after ${tries} attempts`);
-          throw new ConflictRetriesExhaustedError(
-            'The request kept conflicting with concurrent changes and was not applied; retry it',
-          );
-        }
-        this.logger.warn(`transaction conflict, attempt ${tries} rolled back; running it again`);
-        // full jitter: 0..(10 ms * 2^tries), so that the two sides of a conflict drift apart
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** tries));
+        await this.retryAfter(err, tries);
       }
     }
+  }
+
+  /**
+   * After the failure err of attempt number `tries`: throws err unless it is a deadlock or a
+   * certification conflict, throws ConflictRetriesExhaustedError after MAX_ATTEMPTS, and
+   * otherwise resolves after a short jittered pause, when the next attempt may run.
+   */
+  private async retryAfter(err: unknown, tries: number): Promise<void> {
+    if (!isRetryableConflict(err)) throw err;
+    if (tries === MAX_ATTEMPTS) {
+      this.logger.warn(`transaction conflict: gave up after ${tries} attempts`);
+      throw new ConflictRetriesExhaustedError(
+        'The request kept conflicting with concurrent changes and was not applied; retry it',
+      );
+    }
+    this.logger.warn(`transaction conflict, attempt ${tries} rolled back; running it again`);
+    // full jitter: 0..(10 ms * 2^tries), so that the two sides of a conflict drift apart
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** tries));
   }
 
   private readSqlite<R>(sql: string, params: unknown[]): Promise<R[]> {
@@ -497,6 +539,16 @@ class SqliteWriter implements StatementRunner {
     }
   }
 
+  change(sql: string, params: unknown[], unchanged: () => Error): Promise<WriteResult> {
+    try {
+      const result = this.run(sql, params);
+      return result.affected === 0 ? Promise.reject(unchanged()) : Promise.resolve(result);
+    } catch (err) {
+      // run() throws only QueryFailedError, made here
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   /** Runs a statement that returns no rows; throws QueryFailedError. */
   run(sql: string, params: unknown[]): WriteResult {
     this.dataSource.logger.logQuery(sql, params);
@@ -572,6 +624,7 @@ function commitBlock(
   writes: readonly CommitWrite[],
   events: { sql: string; params: unknown[] } | undefined,
 ): { sql: string; params: unknown[] } {
+  if (writes.length === 0 && events) return { sql: commitOnly(events.sql), params: events.params };
   const statements: string[] = [];
   const params: unknown[] = [];
   writes.forEach((write, index) => {
@@ -586,6 +639,22 @@ function commitBlock(
     params.push(...events.params);
   }
   return { sql: `BEGIN NOT ATOMIC ${statements.join('; ')}; COMMIT; END`, params };
+}
+
+/** The commit blocks of the outbox INSERT alone (no commit writes), by the INSERT's text. */
+const COMMIT_ONLY = new Map<string, string>();
+
+/**
+ * `BEGIN NOT ATOMIC <insert>; COMMIT; END`, made once for each of the few INSERT texts a write
+ * sends (OutboxBuffer.insert) rather than on every request.
+ */
+function commitOnly(insert: string): string {
+  let sql = COMMIT_ONLY.get(insert);
+  if (sql === undefined) {
+    sql = `BEGIN NOT ATOMIC ${insert}; COMMIT; END`;
+    if (COMMIT_ONLY.size < 16) COMMIT_ONLY.set(insert, sql);
+  }
+  return sql;
 }
 
 const UNCHANGED = 'commit write changed no row:';
@@ -684,27 +753,70 @@ class MysqlStatements implements StatementRunner {
   ) {}
 
   select<R>(sql: string, params: unknown[]): Promise<R[]> {
-    return this.query<R[]>(sql, params);
+    return this.send(sql, params, rowsOf<R[]>);
   }
 
-  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
-    const header = await this.query<{ affectedRows?: number }>(sql, params);
-    return { affected: Number(header.affectedRows ?? 0), insertId: insertIdOf(header) };
+  execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    return this.send(sql, params, writeResultOf);
+  }
+
+  change(sql: string, params: unknown[], unchanged: () => Error): Promise<WriteResult> {
+    return this.send(sql, params, (raw) => {
+      const result = writeResultOf(raw);
+      if (result.affected === 0) throw unchanged();
+      return result;
+    });
   }
 
   query<R = unknown>(sql: string, params?: unknown[]): Promise<R> {
+    return this.send(sql, params, rowsOf<R>);
+  }
+
+  /**
+   * Sends one statement; resolves with what `answer` makes of the driver's answer, in the
+   * driver's callback (a write's WriteResult: no async function and await a statement around
+   * it), or rejects with what it throws.
+   */
+  private send<R>(
+    sql: string,
+    params: unknown[] | undefined,
+    answer: (raw: unknown) => R,
+  ): Promise<R> {
     this.dataSource.logger.logQuery(sql, params);
     return new Promise((resolve, reject) => {
       const done = (err: Error | null, raw: unknown) => {
-        if (!err) return resolve(raw as R);
+        if (!err) {
+          try {
+            resolve(answer(raw));
+          } catch (unanswered) {
+            // what `change` throws: its caller's unchanged()
+            reject(unanswered instanceof Error ? unanswered : new Error(String(unanswered)));
+          }
+          return;
+        }
         this.dataSource.logger.logQueryError(err, sql, params);
         reject(new QueryFailedError(sql, params, err));
       };
       if (params !== undefined && params.length > 0 && params.length <= MAX_PREPARED_PARAMS)
-        this.connection.execute(sql, params.map(nullForUndefined), done);
+        this.connection.execute(
+          sql,
+          params.includes(undefined) ? params.map(nullForUndefined) : params,
+          done,
+        );
       else this.connection.query(sql, params, done);
     });
   }
+}
+
+/** The driver's answer as it is: rows, or a ResultSetHeader. */
+function rowsOf<R>(raw: unknown): R {
+  return raw as R;
+}
+
+/** A write's ResultSetHeader as a WriteResult. */
+function writeResultOf(raw: unknown): WriteResult {
+  const header = raw as { affectedRows?: number };
+  return { affected: Number(header.affectedRows ?? 0), insertId: insertIdOf(header) };
 }
 
 /**

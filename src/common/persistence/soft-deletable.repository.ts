@@ -29,6 +29,13 @@ export class SoftDeletableRepository<
   R extends StoredRow<E> = StoredRow<E>,
 > {
   protected readonly mapping: TableMapping<R>;
+  /**
+   * The texts of the writes' statements, made once per repository (and set of columns) rather
+   * than on every request: lockActive's SELECT, and insert's and update's by their columns.
+   */
+  private lockActiveText: string | undefined;
+  private readonly insertTexts = new Map<string, string>();
+  private readonly updateTexts = new Map<string, string>();
 
   constructor(
     protected readonly db: Database,
@@ -50,14 +57,19 @@ export class SoftDeletableRepository<
     return rows.length === 0 ? null : this.fromRow(rows[0]);
   }
 
-  /** Reads an active row and locks it until the transaction ends. */
-  async lockActive(scope: Scope, tx: Transaction, id: number): Promise<R | null> {
+  /**
+   * Reads an active row and locks it until the transaction ends. (Here and in insert and update,
+   * the answer is made in a `then` of the statement's promise rather than after an await: no
+   * async function of its own on the writes' path.)
+   */
+  lockActive(scope: Scope, tx: Transaction, id: number): Promise<R | null> {
     const { where, params } = this.scoped(scope, 'id = ? AND is_deleted = 0', id);
-    const rows = await tx.select(
-      `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`,
-      params,
-    );
-    return rows.length === 0 ? null : this.checkedIfMatch(scope, this.fromRow(rows[0]));
+    this.lockActiveText ??= `SELECT ${this.mapping.selectList} FROM ${this.mapping.table} WHERE ${where}${tx.dialect.forUpdate}`;
+    return tx
+      .select(this.lockActiveText, params)
+      .then((rows) =>
+        rows.length === 0 ? null : this.checkedIfMatch(scope, this.fromRow(rows[0])),
+      );
   }
 
   /**
@@ -106,7 +118,7 @@ export class SoftDeletableRepository<
    * Inserts a row into the scope's organization; the answer is built from the values written,
    * without reading back.
    */
-  async insert(scope: Scope, tx: Transaction, values: NewRow<R>, now: Date): Promise<R> {
+  insert(scope: Scope, tx: Transaction, values: NewRow<R>, now: Date): Promise<R> {
     const at = isoTimestamp(now);
     const row = {
       ...values,
@@ -119,31 +131,39 @@ export class SoftDeletableRepository<
     const { columns, params } = this.mapping.toColumns(row);
     columns.push('organization_id');
     params.push(scope.organizationId);
-    const { insertId } = await tx.execute(
-      `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-      params,
-    );
-    // the column's default: a new row is at version 1
-    return withVersion(this.mapping.ordered({ id: insertId, ...row } as R), 1);
+    return tx
+      .execute(
+        textOf(
+          this.insertTexts,
+          columns,
+          () =>
+            `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        ),
+        params,
+      )
+      .then(({ insertId }) =>
+        // the column's default: a new row is at version 1
+        withVersion(this.mapping.ordered({ id: insertId, ...row } as R), 1),
+      );
   }
 
   /** Writes changes to an active row already read (and locked) as current; answers the merged row. */
-  async update(
-    scope: Scope,
-    tx: Transaction,
-    current: R,
-    changes: Partial<R>,
-    now: Date,
-  ): Promise<R> {
+  update(scope: Scope, tx: Transaction, current: R, changes: Partial<R>, now: Date): Promise<R> {
     const updatedAt = isoTimestamp(now);
     const present = stripUndefined({ ...changes, updatedAt });
     const { columns, params } = this.mapping.toColumns(present);
     const scoped = this.scoped(scope, 'id = ? AND is_deleted = 0', current.id);
-    await tx.execute(
-      `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE ${scoped.where}`,
-      [...params, ...scoped.params],
-    );
-    return withNextVersion({ ...current, ...present });
+    return tx
+      .execute(
+        textOf(
+          this.updateTexts,
+          columns,
+          () =>
+            `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE ${scoped.where}`,
+        ),
+        [...params, ...scoped.params],
+      )
+      .then(() => withNextVersion({ ...current, ...present }));
   }
 
   /**
@@ -373,6 +393,24 @@ export class SoftDeletableRepository<
     }
     return { where, params };
   }
+}
+
+/**
+ * The text of a statement over `columns`, from `texts` (made by `make` the first time; at most
+ * 64 kept, as a table has only so many sets of columns a route writes).
+ */
+function textOf(
+  texts: Map<string, string>,
+  columns: readonly string[],
+  make: () => string,
+): string {
+  const key = columns.join(',');
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = make();
+    if (texts.size < 64) texts.set(key, text);
+  }
+  return text;
 }
 
 function stripUndefined<T extends object>(values: T): Partial<T> {

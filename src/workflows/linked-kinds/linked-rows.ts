@@ -102,7 +102,8 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
           throw err;
         }
       }
-      const current = await this.lockOrFail(scope, tx, id);
+      const current = await this.rows.lockActive(scope, tx, id);
+      if (!current) throw new NotFoundError(this.kind.label, id);
       const present = Object.entries(changes).filter(([, value]) => value !== undefined);
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
