@@ -102,8 +102,7 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
           throw err;
         }
       }
-      const current = await this.rows.lockActive(scope, tx, id);
-      if (!current) throw new NotFoundError(this.kind.label, id);
+      const current = await this.lockOrFail(scope, tx, id);
       const present = Object.entries(changes).filter(([, value]) => value !== undefined);
       if (present.length === 0) return current;
       check?.({ ...current, ...Object.fromEntries(present) });
@@ -246,9 +245,11 @@ export class LinkedRows<E extends WorkflowLinkedEntity = WorkflowLinkedEntity> {
     return this.rows.organizationIds();
   }
 
-  private async lockOrFail(scope: Scope, tx: Transaction, id: number): Promise<LinkedRow<E>> {
-    const row = await this.rows.lockActive(scope, tx, id);
-    if (!row) throw new NotFoundError(this.kind.label, id);
-    return row;
+  /** The active row, locked; 404 when there is none (in a `then`: no async function of its own). */
+  private lockOrFail(scope: Scope, tx: Transaction, id: number): Promise<LinkedRow<E>> {
+    return this.rows.lockActive(scope, tx, id).then((row) => {
+      if (!row) throw new NotFoundError(this.kind.label, id);
+      return row;
+    });
   }
 }
