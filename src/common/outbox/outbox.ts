@@ -1,4 +1,5 @@
 import { timestampToDb } from '../persistence/sql-values';
+import { StatementTexts } from '../persistence/statement-texts';
 
 /** The table of the transactional outbox (docs/schema.md). */
 export const OUTBOX_TABLE = 'outbox_events';
@@ -54,14 +55,14 @@ export class OutboxBuffer {
   }
 }
 
-/** The outbox INSERT of 1 to 8 rows, made once each (a write records one or two events). */
-const INSERTS: string[] = [];
+/** The outbox INSERTs of 1 to 8 rows, made once each (a write records one or two events). */
+const INSERTS = new StatementTexts<number>(8);
 
 function insertOf(rows: number): string {
-  const cached = INSERTS[rows];
-  if (cached !== undefined) return cached;
+  return rows <= 8 ? INSERTS.of(rows, outboxInsert) : outboxInsert(rows);
+}
+
+function outboxInsert(rows: number): string {
   const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ');
-  const sql = `INSERT INTO ${OUTBOX_TABLE} (organization_id, type, actor_id, occurred_at, data) VALUES ${values}`;
-  if (rows <= 8) INSERTS[rows] = sql;
-  return sql;
+  return `INSERT INTO ${OUTBOX_TABLE} (organization_id, type, actor_id, occurred_at, data) VALUES ${values}`;
 }

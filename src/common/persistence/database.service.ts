@@ -5,6 +5,7 @@ import { isRetryableConflict } from '../errors/database-errors';
 import { ConflictRetriesExhaustedError, DatabaseUnavailableError } from '../errors/domain-errors';
 import { OutboxBuffer } from '../outbox/outbox';
 import { SQL_DIALECT, SqlDialect } from './sql-dialect';
+import { StatementTexts } from './statement-texts';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { TableMapping, type EntityClass, type StoredRow } from './table-mapping';
 
@@ -641,20 +642,19 @@ function commitBlock(
   return { sql: `BEGIN NOT ATOMIC ${statements.join('; ')}; COMMIT; END`, params };
 }
 
-/** The commit blocks of the outbox INSERT alone (no commit writes), by the INSERT's text. */
-const COMMIT_ONLY = new Map<string, string>();
-
 /**
- * `BEGIN NOT ATOMIC <insert>; COMMIT; END`, made once for each of the few INSERT texts a write
- * sends (OutboxBuffer.insert) rather than on every request.
+ * The commit blocks of the outbox INSERT alone (no commit writes), `BEGIN NOT ATOMIC <insert>;
+ * COMMIT; END`, made once for each of the few INSERT texts a write sends (OutboxBuffer.insert)
+ * rather than on every request.
  */
+const COMMIT_ONLY = new StatementTexts<string>(16);
+
 function commitOnly(insert: string): string {
-  let sql = COMMIT_ONLY.get(insert);
-  if (sql === undefined) {
-    sql = `BEGIN NOT ATOMIC ${insert}; COMMIT; END`;
-    if (COMMIT_ONLY.size < 16) COMMIT_ONLY.set(insert, sql);
-  }
-  return sql;
+  return COMMIT_ONLY.of(insert, commitOnlyBlock);
+}
+
+function commitOnlyBlock(insert: string): string {
+  return `BEGIN NOT ATOMIC ${insert}; COMMIT; END`;
 }
 
 const UNCHANGED = 'commit write changed no row:';

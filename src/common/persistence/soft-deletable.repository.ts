@@ -7,6 +7,7 @@ import { versionOf, withNextVersion, withVersion } from './row-version';
 import type { Scope } from './scope';
 import type { SoftDeletableEntity } from './soft-deletable.entity';
 import { isoTimestamp, timestampToDb } from './sql-values';
+import { StatementTexts } from './statement-texts';
 import type { EntityClass, Row, StoredRow, TableMapping } from './table-mapping';
 
 /** A column filter for lists: rows whose column equals value. */
@@ -34,8 +35,8 @@ export class SoftDeletableRepository<
    * than on every request: lockActive's SELECT, and insert's and update's by their columns.
    */
   private lockActiveText: string | undefined;
-  private readonly insertTexts = new Map<string, string>();
-  private readonly updateTexts = new Map<string, string>();
+  private readonly insertTexts = new StatementTexts<string>(64);
+  private readonly updateTexts = new StatementTexts<string>(64);
 
   constructor(
     protected readonly db: Database,
@@ -133,9 +134,8 @@ export class SoftDeletableRepository<
     params.push(scope.organizationId);
     return tx
       .execute(
-        textOf(
-          this.insertTexts,
-          columns,
+        this.insertTexts.of(
+          columns.join(','),
           () =>
             `INSERT INTO ${this.mapping.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
         ),
@@ -155,9 +155,8 @@ export class SoftDeletableRepository<
     const scoped = this.scoped(scope, 'id = ? AND is_deleted = 0', current.id);
     return tx
       .execute(
-        textOf(
-          this.updateTexts,
-          columns,
+        this.updateTexts.of(
+          columns.join(','),
           () =>
             `UPDATE ${this.mapping.table} SET ${columns.map((c) => `${c} = ?`).join(', ')}, version = version + 1 WHERE ${scoped.where}`,
         ),
@@ -393,24 +392,6 @@ export class SoftDeletableRepository<
     }
     return { where, params };
   }
-}
-
-/**
- * The text of a statement over `columns`, from `texts` (made by `make` the first time; at most
- * 64 kept, as a table has only so many sets of columns a route writes).
- */
-function textOf(
-  texts: Map<string, string>,
-  columns: readonly string[],
-  make: () => string,
-): string {
-  const key = columns.join(',');
-  let text = texts.get(key);
-  if (text === undefined) {
-    text = make();
-    if (texts.size < 64) texts.set(key, text);
-  }
-  return text;
 }
 
 function stripUndefined<T extends object>(values: T): Partial<T> {
