@@ -224,6 +224,17 @@ function quartiles(values) {
 }
 
 /**
+ * `a`'s req/s over `b`'s round by round (`a[i]` and `b[i]` measured in the same round, one after
+ * the other), as `median (lowest to highest)`: less moved by a drift of a shared machine's speed
+ * over the minutes of a route than the ratio of the two medians.
+ */
+function perRoundRatio(a, b) {
+  const ratios = a.map((r, i) => r.rps / b[i].rps);
+  const two = (n) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+  return `${two(median(ratios))} (${two(Math.min(...ratios))} to ${two(Math.max(...ratios))})`;
+}
+
+/**
  * The environment of the service (or a baseline) under a benchmark: production mode on loopback,
  * its database, port and token secret, and no rate limit (the load comes from one address: the
  * limit would measure itself); `extra` last, so that a variant may change any of it.
@@ -318,6 +329,7 @@ function threadsCpuMs(pid, tids) {
 
 module.exports = {
   quartiles,
+  perRoundRatio,
   migrateDatabase,
   serverThreadIds,
   threadsCpuMs,

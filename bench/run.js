@@ -33,6 +33,7 @@ const mysql = require('mysql2/promise');
 const {
   freePort,
   median,
+  perRoundRatio,
   quartiles,
   processCpuMs,
   databaseServerPid,
@@ -579,6 +580,7 @@ async function main() {
           dbCpuUs: median(results.map((r) => r.dbCpuUs)),
           statements: median(results.map((r) => r.statements)),
           non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+          rounds: results,
         },
       ]),
     );
@@ -712,20 +714,20 @@ async function main() {
       `Machine: ${machine}`,
       `Load: autocannon (in the runner's process; each server in its own), ${CONNECTIONS} connections; per route and server ${ROUNDS} rounds of ${WARMUP} s warm-up and ${DURATION} s measured, the servers' order rotating from round to round; medians shown. CPU µs/request: the server process's user + system time over the measured seconds / its requests; the database server's, when it runs on this machine, is the next column (on 2 cores shared by both, req/s is about the CPU there is over the two together). Statements = the database's statement counter delta / requests (MariaDB 'Questions', server-wide: other clients of a shared server add to it).`,
       '',
-      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | service / bare | CPU µs/request service / feature-matched / bare | CPU ratio feature-matched / service | database server CPU µs/request service / feature-matched / bare | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| route | bare floor req/s | feature-matched req/s | service req/s | service / feature-matched | the same, round by round: median (lowest to highest) | service / bare | CPU µs/request service / feature-matched / bare | CPU ratio feature-matched / service | database server CPU µs/request service / feature-matched / bare | service p50 / p99 ms | feature-matched p50 / p99 ms | bare p50 / p99 ms | statements/request service (feature-matched) | non-2xx service / matched / bare |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         ({ route, service: a, matched: b, bare: f }) =>
-          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(a.rps / f.rps, 2)} | ${fmt(a.cpuUs)} / ${fmt(b.cpuUs)} / ${fmt(f.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${fmt(a.dbCpuUs)} / ${fmt(b.dbCpuUs)} / ${fmt(f.dbCpuUs)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
+          `| ${route} | ${fmt(f.rps)} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${perRoundRatio(a.rounds, b.rounds)} | ${fmt(a.rps / f.rps, 2)} | ${fmt(a.cpuUs)} / ${fmt(b.cpuUs)} / ${fmt(f.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${fmt(a.dbCpuUs)} / ${fmt(b.dbCpuUs)} / ${fmt(f.dbCpuUs)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${f.p50} / ${f.p99} | ${fmt(a.statements, 2)} (${fmt(b.statements, 2)}) | ${a.non2xx} / ${b.non2xx} / ${f.non2xx} |`,
       ),
       '',
       `RSS, idle after start / peak under the load (MiB): service ${memory('service')}, feature-matched baseline ${memory('matched')}, bare floor ${memory('bare')}; service peak / feature-matched peak ${fmt(peaks.service / peaks.matched, 2)}; service peak over the whole run, cascades of 100,000 rows included, ${servers.service.peakRssMb()} MiB`,
       '',
-      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | CPU µs/request without / with | CPU ratio without / with | database server CPU µs/request without / with | statements/request without / with | non-2xx |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | the same, round by round: median (lowest to highest) | CPU µs/request without / with | CPU ratio without / with | database server CPU µs/request without / with | statements/request without / with | non-2xx |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...costs.map(
         (c) =>
-          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${fmt(c.without.dbCpuUs)} / ${fmt(c.withIt.dbCpuUs)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
+          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${perRoundRatio(c.withIt.rounds, c.without.rounds)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${fmt(c.without.dbCpuUs)} / ${fmt(c.withIt.dbCpuUs)} | ${fmt(c.without.statements, 2)} / ${fmt(c.withIt.statements, 2)} | ${c.without.non2xx} / ${c.withIt.non2xx} |`,
       ),
       '',
       `Cascades and restores: medians of the deletes of each size, and the median of the pairs' ratios with its quartiles (per side: ${CASCADE_SIZES.map(([n, r]) => `${r} of ${n.toLocaleString('en')} children`).join(', ')}), each on a workflow of its own, the service and the raw transaction alternating which goes first, each after one second of idleness. The feature-matched raw transaction is bench/cascade.js's: the service's statements one for one (the lock, the record, the UPDATEs with their version bumps, the counts, the two outbox events). The plain one (bench/run.js) leaves out the lock, the version bumps and the outbox, and runs with and without the deletion's record.`,

@@ -20,6 +20,7 @@ const jwt = require('jsonwebtoken');
 const {
   freePort,
   median,
+  perRoundRatio,
   processCpuMs,
   startServer,
   waitForServer,
@@ -354,7 +355,12 @@ async function main() {
             into.push(await measure(target, requests));
           }
         }
-        rows.push({ route, a: medians(rounds.a), b: medians(rounds.b) });
+        rows.push({
+          route,
+          a: medians(rounds.a),
+          b: medians(rounds.b),
+          perRound: perRoundRatio(rounds.a, rounds.b),
+        });
       }
       // the features on the service alone, without and with in turn, which first rotating from
       // round to round (as bench/run.js)
@@ -375,6 +381,7 @@ async function main() {
           plain: plain[0],
           without: medians(rounds.without),
           withIt: medians(rounds.withIt),
+          perRound: perRoundRatio(rounds.withIt, rounds.without),
           failed: [rounds.without, rounds.withIt].map((rs) =>
             rs.reduce((sum, r) => sum + r.failed, 0),
           ),
@@ -425,20 +432,20 @@ async function main() {
       `Machine: ${machine}`,
       `Load: autocannon (in the runner's process; service and baseline each in its own), ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured; each route ${ROUNDS} rounds of baseline and service, which goes first rotating from round to round, medians shown; each server on its own copy of one seeded file (10,000 workflows, 100,000 interviews, 100,000 todos); the statements are those of test/statement-counts.e2e-spec.ts, the same on both sides (bench/baseline-sqlite.js). CPU µs/request: the server process's user + system time over the measured seconds / its requests.`,
       '',
-      '| route | baseline req/s | service req/s | ratio | CPU µs/request baseline / service | CPU ratio (baseline / service) | service p50 / p99 ms | baseline p50 / p99 ms | non-2xx service / baseline |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| route | baseline req/s | service req/s | ratio | the same, round by round: median (lowest to highest) | CPU µs/request baseline / service | CPU ratio (baseline / service) | service p50 / p99 ms | baseline p50 / p99 ms | non-2xx service / baseline |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
-        ({ route, a, b }) =>
-          `| ${route} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${fmt(b.cpuUs)} / ${fmt(a.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${a.failed} / ${b.failed} |`,
+        ({ route, a, b, perRound }) =>
+          `| ${route} | ${fmt(b.rps)} | ${fmt(a.rps)} | ${fmt(a.rps / b.rps, 2)} | ${perRound} | ${fmt(b.cpuUs)} / ${fmt(a.cpuUs)} | ${fmt(b.cpuUs / a.cpuUs, 2)} | ${a.p50} / ${a.p99} | ${b.p50} / ${b.p99} | ${a.failed} / ${b.failed} |`,
       ),
       '',
       `Peak RSS: service ${rss.service} MiB, baseline ${rss.baseline} MiB`,
       '',
-      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | CPU µs/request without / with | CPU ratio without / with | non-2xx without / with |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| feature (service only, rounds of without and with alternating) | without: req/s (p50 / p99 ms) | with: req/s (p50 / p99 ms) | with / without | the same, round by round: median (lowest to highest) | CPU µs/request without / with | CPU ratio without / with | non-2xx without / with |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...costs.map(
         (c) =>
-          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${c.failed[0]} / ${c.failed[1]} |`,
+          `| ${c.feature}: ${c.plain} | ${fmt(c.without.rps)} (${c.without.p50} / ${c.without.p99}) | ${fmt(c.withIt.rps)} (${c.withIt.p50} / ${c.withIt.p99}) | ${fmt(c.withIt.rps / c.without.rps, 2)} | ${c.perRound} | ${fmt(c.without.cpuUs)} / ${fmt(c.withIt.cpuUs)} | ${fmt(c.without.cpuUs / c.withIt.cpuUs, 2)} | ${c.failed[0]} / ${c.failed[1]} |`,
       ),
       '',
       `Mixed load: ${CONNECTIONS - WRITERS} connections reading (the four GET routes in turn) and ${WRITERS} writing (POST /todos, PATCH /interviews/:id in turn) at once, fresh copies, both at their defaults.`,
