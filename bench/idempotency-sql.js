@@ -306,6 +306,40 @@ const VARIANTS = {
         answerParams(r, body.padEnd(answerOf(1000, r.now).length, ' ')),
       ],
     }),
+  // no key, the COMMIT's block split: the outbox INSERT on its own (prepared with
+  // IS_PREPARED=1), then COMMIT: what the compound block costs against its statements apart
+  async noneApart(c) {
+    const r = request();
+    await send(c, 'START TRANSACTION');
+    const id = await effect(c, r.now);
+    await send(c, OUTBOX, [r.now, answerOf(id, r.now)]);
+    await send(c, 'COMMIT');
+  },
+  // the service's claim with the BEGIN (no SELECT), the answer's UPDATE on its own (prepared with
+  // IS_PREPARED=1, its affected rows checked by the client), then the COMMIT's block
+  async answerApart(c) {
+    const r = request();
+    await beginWith(c, `${SHORT_WAIT}${CLAIM}`, claimParams(r));
+    const id = await effect(c, r.now);
+    const body = answerOf(id, r.now);
+    const [header] = await send(c, ANSWER, answerParams(r, body));
+    if (header.affectedRows !== 1) throw new Error('answer not stored');
+    await commitWith(c, r, body);
+  },
+  // no compound statement at all: START TRANSACTION, the claim, the route, the answer's UPDATE,
+  // the outbox INSERT, COMMIT, each on its own (prepared with IS_PREPARED=1); the claim's short
+  // lock wait left out (a session setting would do it)
+  async allApart(c) {
+    const r = request();
+    await send(c, 'START TRANSACTION');
+    await send(c, CLAIM, claimParams(r));
+    const id = await effect(c, r.now);
+    const body = answerOf(id, r.now);
+    const [header] = await send(c, ANSWER, answerParams(r, body));
+    if (header.affectedRows !== 1) throw new Error('answer not stored');
+    await send(c, OUTBOX, [r.now, body]);
+    await send(c, 'COMMIT');
+  },
   // the answer's UPDATE sent on its own before the COMMIT's block (no SIGNAL in the block)
   async updateApart(c) {
     const r = request();
