@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -88,6 +88,48 @@ describe('SQLite durability settings (e2e)', () => {
     } finally {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('maps no part of the file by default, and SQLITE_MMAP_SIZE bytes of it on the writer and the reader when set', async () => {
+    const mmapSize = async (t: TestApp) =>
+      Number((await t.db.query('PRAGMA mmap_size'))[0].mmap_size);
+    // the mappings of the database file itself (not its -wal or -shm) in this process, where the
+    // application runs: one a connection that maps it
+    const mappings = (t: TestApp) => {
+      const file = String(t.db.options.database);
+      return readFileSync('/proc/self/maps', 'utf8')
+        .split('\n')
+        .filter((line) => line.endsWith(` ${file}`)).length;
+    };
+    // rows written, moved from the WAL into the file (which is what a connection maps), then read
+    // by the reader's connection and written by the writer's
+    const readAndWrite = async (t: TestApp) => {
+      const workflow = await createWorkflow(t.http);
+      const todo = await createTodo(t.http, { workflowId: workflow.id });
+      await t.db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      const res = await t.http.get(`/workflows/${workflow.id}?include=todos`).expect(200);
+      expect(res.body.todos).toEqual([todo]);
+      await createTodo(t.http, { workflowId: workflow.id });
+    };
+    const plain = await startTestApp('sqlite_nommap');
+    try {
+      await readAndWrite(plain);
+      expect({ size: await mmapSize(plain), mappings: mappings(plain) }).toEqual({
+        size: 0,
+        mappings: 0,
+      });
+    } finally {
+      await plain.close();
+    }
+    const t = await startTestApp('sqlite_mmap', { SQLITE_MMAP_SIZE: '268435456' });
+    try {
+      await readAndWrite(t);
+      expect(await mmapSize(t)).toBe(268_435_456);
+      // the writer's map and the read-only connection's
+      expect(mappings(t)).toBe(2);
+    } finally {
+      await t.close();
     }
   });
 

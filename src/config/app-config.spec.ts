@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       runMigrations: true,
       poolSize: 10,
       sqliteSynchronous: 'normal',
+      sqliteMmapSize: 0,
       bodyLimitBytes: 102_400,
       requestTimeoutMs: 10_000,
       keepAliveTimeoutMs: 72_000,
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       MIGRATIONS_RUN: 'false',
       DB_POOL_SIZE: '25',
       SQLITE_SYNCHRONOUS: 'FULL',
+      SQLITE_MMAP_SIZE: '268435456',
       DB_CONNECT_RETRIES: '0',
       BODY_LIMIT_BYTES: '65536',
       REQUEST_TIMEOUT_MS: '5000',
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       runMigrations: false,
       poolSize: 25,
       sqliteSynchronous: 'full',
+      sqliteMmapSize: 268_435_456,
       connectRetries: 0,
       bodyLimitBytes: 65536,
       requestTimeoutMs: 5000,
@@ -296,6 +299,17 @@ describe('loadConfig', () => {
     for (const bad of ['-1', '60001', '1s', 'soon']) {
       expect(() => loadConfig({ EVENTS_SETTLE_MS: bad }, dev)).toThrow(
         new RegExp(`EVENTS_SETTLE_MS must be an integer from 0 to 60000, got "${bad}"`),
+      );
+    }
+  });
+
+  it("reads SQLITE_MMAP_SIZE in bytes, up to SQLite's own cap, and refuses anything else", () => {
+    const dev = () => 'd'.repeat(64);
+    expect(loadConfig({ SQLITE_MMAP_SIZE: '0' }, dev).sqliteMmapSize).toBe(0);
+    expect(loadConfig({ SQLITE_MMAP_SIZE: '2147418112' }, dev).sqliteMmapSize).toBe(2_147_418_112);
+    for (const bad of ['-1', '2147418113', '256M', '1e9', 'lots']) {
+      expect(() => loadConfig({ SQLITE_MMAP_SIZE: bad }, dev)).toThrow(
+        new RegExp(`SQLITE_MMAP_SIZE must be an integer from 0 to 2147418112, got "${bad}"`),
       );
     }
   });

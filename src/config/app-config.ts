@@ -38,6 +38,11 @@ export interface AppConfig {
    * default, or full). README, "Durability of the SQLite file".
    */
   sqliteSynchronous: SqliteSynchronous;
+  /**
+   * SQLite's `PRAGMA mmap_size` on every connection (SQLITE_MMAP_SIZE, bytes, default 0: off).
+   * README, "The SQLite file: durability and speed".
+   */
+  sqliteMmapSize: number;
   /** How often to retry the first connection at start (DB_CONNECT_RETRIES, default 10, 2 s apart). */
   connectRetries: number;
   /** Largest request body in bytes (BODY_LIMIT_BYTES, default 100 KiB). */
@@ -150,6 +155,8 @@ export function loadConfig(
       SQLITE_SYNCHRONOUS_MODES,
       'normal',
     ),
+    // SQLite's own cap on the map (SQLITE_MAX_MMAP_SIZE as better-sqlite3 builds it: 0x7fff0000)
+    sqliteMmapSize: integer('SQLITE_MMAP_SIZE', 0, 0, 0x7fff0000),
     connectRetries: integer('DB_CONNECT_RETRIES', 10, 0, 1000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 102_400, 1024, 100 * 1_048_576),
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),

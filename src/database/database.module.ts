@@ -25,6 +25,7 @@ export class DatabaseModule {
             ...buildDataSourceOptions(config.database, {
               poolSize: config.poolSize,
               sqliteSynchronous: config.sqliteSynchronous,
+              sqliteMmapSize: config.sqliteMmapSize,
             }),
             // each module registers its entities (TypeOrmModule.forFeature)
             entities: [],

@@ -441,7 +441,11 @@ export class Database implements Reader, OnModuleDestroy {
       if (!this.dataSource.isInitialized) {
         throw new DatabaseUnavailableError('the database is closed');
       }
-      this.sqliteReader ??= new SqliteReader(String(this.dataSource.options.database));
+      this.sqliteReader ??= new SqliteReader(
+        String(this.dataSource.options.database),
+        // the writer's map (SQLITE_MMAP_SIZE, set by prepareDatabase): the reader maps as much
+        this.openSqliteWriter().connection.pragma('mmap_size', { simple: true }) as number,
+      );
       return Promise.resolve(this.sqliteReader.all<R>(sql, params));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -457,10 +461,11 @@ class SqliteReader {
   private readonly connection: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(file: string) {
+  constructor(file: string, mmapSize: number) {
     this.connection = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
     // the writer may hold the lock for a checkpoint: wait as the writing connection does
     this.connection.pragma('busy_timeout = 5000');
+    if (mmapSize > 0) this.connection.pragma(`mmap_size = ${Math.trunc(mmapSize)}`);
   }
 
   all<R>(sql: string, params: unknown[]): R[] {
