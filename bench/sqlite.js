@@ -8,7 +8,7 @@
 // on POST /todos, If-Match on PATCH /todos/:id, as bench/run.js on MariaDB); a mixed load (readers and writers at once, two autocannon
 // instances, so that reads queued behind writes would show in the readers' latency); and the
 // SQLite settings (journal mode, synchronous, mmap and page cache) on the write route and the
-// mixed load: the service with SQLITE_SYNCHRONOUS=full, the baseline with each setting.
+// mixed load: the service with SQLITE_SYNCHRONOUS=full and with SQLITE_MMAP_SIZE, the baseline with each setting.
 const { randomBytes, randomUUID } = require('node:crypto');
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -53,6 +53,10 @@ const BASELINE_SETTINGS = [
   [
     'rollback journal (DELETE), synchronous=FULL',
     { BASELINE_SQLITE_JOURNAL: 'delete', BASELINE_SQLITE_SYNCHRONOUS: 'full' },
+  ],
+  [
+    'WAL, synchronous=NORMAL, mmap_size=256 MiB',
+    { BASELINE_SQLITE_PRAGMAS: 'mmap_size=268435456' },
   ],
   [
     'WAL, synchronous=NORMAL, mmap_size=256 MiB, cache_size=64 MiB',
@@ -401,6 +405,12 @@ async function main() {
     const variants = [
       ['service', 'default (SQLITE_SYNCHRONOUS=normal)', 'dist/src/main.js', {}],
       ['service', 'SQLITE_SYNCHRONOUS=full', 'dist/src/main.js', { SQLITE_SYNCHRONOUS: 'full' }],
+      [
+        'service',
+        'SQLITE_MMAP_SIZE=268435456 (256 MiB)',
+        'dist/src/main.js',
+        { SQLITE_MMAP_SIZE: '268435456' },
+      ],
       ...BASELINE_SETTINGS.map(([name, env]) => [
         'baseline',
         name,
