@@ -112,7 +112,31 @@ function includeTag(body) {
   return `"${body.version}-${hash.digest('base64url').slice(0, 22)}"`;
 }
 
+/**
+ * The todo that `POST /todos` with `{"title":"ab","ownerId":1,"workflowId":1}` answers, given its
+ * id and the time written (`YYYY-MM-DD HH:MM:SS.mmm`, UTC): the bench's writes without the service
+ * (bench/idempotency-sql.js, bench/idempotency-sqlite.js, bench/prepared-sql.js).
+ */
+function createdTodo(id, at) {
+  const stamp = at.replace(' ', 'T') + 'Z';
+  return {
+    id,
+    workflowId: 1,
+    title: 'ab',
+    description: null,
+    ownerId: 1,
+    status: 'pending',
+    dueDate: null,
+    createdAt: stamp,
+    updatedAt: stamp,
+    isDeleted: false,
+    deletedAt: null,
+    deletedBy: null,
+  };
+}
+
 module.exports = {
+  createdTodo,
   W,
   I,
   T,

@@ -24,6 +24,7 @@ const { mkdirSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const mysql = require('mysql2/promise');
+const { createdTodo } = require('./baseline-common');
 const {
   createDatabase,
   dropDatabase,
@@ -76,23 +77,7 @@ function at() {
 }
 
 /** The todo the request answers, as the service serializes it. */
-function answerOf(id, now) {
-  const iso = now.replace(' ', 'T') + 'Z';
-  return JSON.stringify({
-    id,
-    workflowId: 1,
-    title: 'ab',
-    description: null,
-    ownerId: 1,
-    status: 'pending',
-    dueDate: null,
-    createdAt: iso,
-    updatedAt: iso,
-    isDeleted: false,
-    deletedAt: null,
-    deletedBy: null,
-  });
-}
+const answerOf = (id, at) => JSON.stringify(createdTodo(id, at));
 
 const EFFECT = [
   'UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1 WHERE organization_id = 1 AND id = 1 AND is_deleted = 0',

@@ -21,6 +21,7 @@ const { randomBytes } = require('node:crypto');
 const Database = require('better-sqlite3');
 const { DataSource } = require('typeorm');
 const { median } = require('./processes');
+const { createdTodo } = require('./baseline-common');
 
 const N = Number(process.env.IS_TRANSACTIONS || 20000);
 const ROUNDS = Number(process.env.IS_ROUNDS || 5);
@@ -54,70 +55,37 @@ function statements(db) {
   };
 }
 
-function body(id, now) {
-  const iso = now.replace(' ', 'T') + 'Z';
-  return JSON.stringify({
-    id,
-    workflowId: 1,
-    title: 'ab',
-    description: null,
-    ownerId: 1,
-    status: 'pending',
-    dueDate: null,
-    createdAt: iso,
-    updatedAt: iso,
-    isDeleted: false,
-    deletedAt: null,
-    deletedBy: null,
-  });
+/**
+ * The service's `POST /todos` transaction, with the key's statements where `key` puts them:
+ * `claim` (the key inserted as in progress, first), `answer` (its answer's UPDATE, before the
+ * outbox INSERT), `insertAnswered` (key and answer by one INSERT there instead).
+ */
+function transaction(s, now, key = {}) {
+  // a new key and lock id where the variant has a key (none costs no random bytes)
+  const keyed = key.claim || key.insertAnswered;
+  const id = keyed ? randomBytes(16).toString('hex') : undefined;
+  const lock = keyed ? randomBytes(16).toString('hex') : undefined;
+  s.begin.run();
+  if (key.claim) s.claim.run(id, HASH, lock, now, now);
+  s.link.run(1, 1);
+  const { lastInsertRowid } = s.insertTodo.run(now, now);
+  const answer = JSON.stringify(createdTodo(Number(lastInsertRowid), now));
+  if (key.answer) s.answer.run(answer, id, lock);
+  if (key.insertAnswered) s.insertAnswered.run(id, HASH, lock, now, now, answer);
+  s.outbox.run(now, answer);
+  s.commit.run();
 }
 
 /** One transaction of each variant: the route's statements, and the key's as the variant has them. */
 const VARIANTS = {
   // no key
-  none(s, now) {
-    s.begin.run();
-    s.link.run(1, 1);
-    const { lastInsertRowid } = s.insertTodo.run(now, now);
-    s.outbox.run(now, body(Number(lastInsertRowid), now));
-    s.commit.run();
-  },
+  none: (s, now) => transaction(s, now),
   // the service's keyed request: the claim first, the answer's UPDATE before the COMMIT
-  keyed(s, now) {
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    s.begin.run();
-    s.claim.run(key, HASH, lock, now, now);
-    s.link.run(1, 1);
-    const { lastInsertRowid } = s.insertTodo.run(now, now);
-    const answer = body(Number(lastInsertRowid), now);
-    s.answer.run(answer, key, lock);
-    s.outbox.run(now, answer);
-    s.commit.run();
-  },
+  keyed: (s, now) => transaction(s, now, { claim: true, answer: true }),
   // the claim alone, no answer
-  claimOnly(s, now) {
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    s.begin.run();
-    s.claim.run(key, HASH, lock, now, now);
-    s.link.run(1, 1);
-    const { lastInsertRowid } = s.insertTodo.run(now, now);
-    s.outbox.run(now, body(Number(lastInsertRowid), now));
-    s.commit.run();
-  },
+  claimOnly: (s, now) => transaction(s, now, { claim: true }),
   // the key inserted with its answer by one INSERT before the COMMIT (no claim first)
-  insertAnswered(s, now) {
-    const key = randomBytes(16).toString('hex');
-    const lock = randomBytes(16).toString('hex');
-    s.begin.run();
-    s.link.run(1, 1);
-    const { lastInsertRowid } = s.insertTodo.run(now, now);
-    const answer = body(Number(lastInsertRowid), now);
-    s.insertAnswered.run(key, HASH, lock, now, now, answer);
-    s.outbox.run(now, answer);
-    s.commit.run();
-  },
+  insertAnswered: (s, now) => transaction(s, now, { insertAnswered: true }),
 };
 
 function walPages(file) {

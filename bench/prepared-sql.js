@@ -19,6 +19,7 @@
 // (dist/migrations: run `npx nest build` first) in a database of their own, dropped at the end.
 // Medians of the rounds.
 const mysql = require('mysql2/promise');
+const { createdTodo } = require('./baseline-common');
 const {
   createDatabase,
   dropDatabase,
@@ -56,20 +57,7 @@ async function transaction(conn, prepared, n) {
       'INSERT INTO todos (workflow_id, title, description, owner_id, status, due_date, created_at, updated_at, is_deleted, deleted_at, deleted_by, organization_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [1, 'ab', null, 1, 'pending', null, toDb(now), toDb(now), 0, null, null, 1],
     );
-    data = {
-      id: result.insertId,
-      workflowId: 1,
-      title: 'ab',
-      description: null,
-      ownerId: 1,
-      status: 'pending',
-      dueDate: null,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      isDeleted: false,
-      deletedAt: null,
-      deletedBy: null,
-    };
+    data = createdTodo(result.insertId, toDb(now));
   } else {
     const id = 1 + (n % 4);
     const [rows] = await run(
