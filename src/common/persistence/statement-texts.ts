@@ -1,9 +1,10 @@
 /**
  * Statement texts made once and kept, by what they depend on (the columns a route writes, the
  * number of outbox rows, the INSERT a commit block wraps): a write builds none of its SQL again
- * on every request, and sends the same string each time, whose hash V8 keeps for mysql2's
- * statement cache. At most `limit` texts are kept; past it, a text is made on every call (a table
- * has only so many sets of columns its routes write, so that is a bound, not an eviction policy).
+ * on every request, and sends the same string each time, whose hash V8 computes once for the maps
+ * that look prepared statements up by their text (the SQLite connections'). At most `limit` texts
+ * are kept; past it, a text is made on every call (a table has only so many sets of columns its
+ * routes write, so that is a bound, not an eviction policy).
  */
 export class StatementTexts<K> {
   private readonly texts = new Map<K, string>();
