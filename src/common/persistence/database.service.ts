@@ -683,7 +683,6 @@ function unchangedWriteOf(err: unknown): number | undefined {
 
 /** The part of mysql2's callback pool that the Database uses. */
 interface MysqlPool {
-  query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
   getConnection(callback: (err: Error | null, connection: MysqlConnection) => void): void;
 }
 
@@ -700,6 +699,7 @@ interface MysqlConnection {
     callback: (err: Error | null, rows: unknown) => void,
   ): void;
   release(): void;
+  destroy(): void;
   listenerCount(event: string): number;
   on(event: 'error', listener: (err: Error) => void): void;
 }
@@ -726,14 +726,19 @@ function mysqlConnection(dataSource: DataSource): Promise<MysqlConnection> {
   return new Promise((resolve, reject) =>
     pool.getConnection((err, connection) => {
       if (err) return reject(err);
-      if (connection.listenerCount('error') === 0) {
-        connection.on('error', (error) => {
-          dataSource.logger.log('warn', `MySQL connection raised an error. ${String(error)}`);
-        });
-      }
-      resolve(connection);
+      resolve(listenedTo(connection, dataSource));
     }),
   );
+}
+
+/** The connection, with a listener for its errors (logged), which would otherwise stop the process. */
+function listenedTo(connection: MysqlConnection, dataSource: DataSource): MysqlConnection {
+  if (connection.listenerCount('error') === 0) {
+    connection.on('error', (error) => {
+      dataSource.logger.log('warn', `MySQL connection raised an error. ${String(error)}`);
+    });
+  }
+  return connection;
 }
 
 /**
@@ -834,8 +839,30 @@ function queryOnPool<R>(dataSource: DataSource, sql: string, params: unknown[]):
   const pool = mysqlPool(dataSource);
   if (!pool) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'));
   return new Promise((resolve, reject) =>
-    pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as R))),
+    pool.getConnection((err, connection) => {
+      if (err) return reject(err);
+      const answered = (error: Error | null, rows: unknown) => {
+        // as pool.query: a connection that met a read-only server (a node that left the cluster's
+        // primary component, a replica promoted away) is closed rather than kept in the pool
+        if (error && isReadOnlyError(error)) connection.destroy();
+        else connection.release();
+        if (error) reject(error);
+        else resolve(rows as R);
+      };
+      try {
+        listenedTo(connection, dataSource).query(sql, params, answered);
+      } catch (error) {
+        answered(error instanceof Error ? error : new Error(String(error)), undefined);
+      }
+    }),
   );
+}
+
+/** mysql2's pool.query's test for an error after which it closes the connection. */
+function isReadOnlyError(err: Error): boolean {
+  const { errno } = err as { errno?: unknown };
+  // ER_OPTION_PREVENTS_STATEMENT, ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, ER_READ_ONLY_MODE
+  return errno === 1290 || errno === 1792 || errno === 1836;
 }
 
 /**
