@@ -39,6 +39,20 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     charset: 'utf8mb4_unicode_ci',
   });
 
+  // A read on a connection of the pool, given back once it has answered, as the service reads
+  // (queryOnPool in src/common/persistence/database.service.ts): not pool.query, whose wrapper of
+  // the callback keeps, in some processes, every answer reachable past the next scavenge, so
+  // that the young generation's survivors are promoted and full collections follow
+  // (docs/performance.md, "mysql2's pool.query and the young generation").
+  const read = async (sql, params) => {
+    const conn = await pool.getConnection();
+    try {
+      return await conn.query(sql, params);
+    } finally {
+      conn.release();
+    }
+  };
+
   const headers = bare ? {} : SECURITY_HEADERS;
   // the ETag is a header too: the bare floor sends none
   const send = (res, status, body, etag) => {
@@ -145,13 +159,13 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
       const rows =
         after === null
           ? (
-              await pool.query(
+              await read(
                 `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND is_deleted = 0 ORDER BY id LIMIT ?`,
                 [org, limit + 1],
               )
             )[0]
           : (
-              await pool.query(
+              await read(
                 `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND is_deleted = 0 AND id > ? ORDER BY id LIMIT ?`,
                 [org, after, limit + 1],
               )
@@ -162,7 +176,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
     }
     if (req.method === 'GET' && parts[0] === 'workflows' && parts.length === 2) {
       const id = Number(parts[1]);
-      const [rows] = await pool.query(
+      const [rows] = await read(
         `SELECT ${W} FROM recruitment_processes WHERE organization_id = ? AND id = ? AND is_deleted = 0`,
         [org, id],
       );
@@ -179,7 +193,7 @@ function createBaseline(databaseUrl, { bare = false } = {}) {
         ['todos', 'todos', T, todo],
       ]) {
         if (!kinds.includes(name)) continue;
-        const [list] = await pool.query(
+        const [list] = await read(
           `SELECT ${columns} FROM ${table} WHERE organization_id = ? AND is_deleted = 0 AND workflow_id = ? ORDER BY id LIMIT ?`,
           [org, id, MAX_EMBEDDED + 1],
         );
