@@ -325,6 +325,46 @@ const VARIANTS = {
     await send(c, OUTBOX, [r.now, body]);
     await send(c, 'COMMIT');
   },
+  // no row before the route: the key's user lock taken with the BEGIN (GET_LOCK, which a copy of
+  // a running request fails at once), the key inserted with its answer (in a handler's block
+  // that takes over a stale key, as claimHandler's) and the lock released with the COMMIT
+  async lockThenInsert(c) {
+    const r = request();
+    const lock = `idempotency:1:1:${r.key}`;
+    await beginWith(
+      c,
+      "IF GET_LOCK(?, 0) = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'in progress'; END IF",
+      [lock],
+    );
+    const id = await effect(c, r.now);
+    const body = answerOf(id, r.now);
+    await send(
+      c,
+      `BEGIN NOT ATOMIC
+         BEGIN DECLARE EXIT HANDLER FOR 1062 BEGIN
+           ${SHORT_WAIT}${TAKE_OVER};
+           ${STORED_SIGNAL};
+         END;
+         ${SHORT_WAIT}INSERT INTO idempotency_keys (${KEY_COLUMNS}, response_status, response_body, response_etag) VALUES (1, 1, ?, ?, ?, ?, ?, 201, ?, '"1"');
+         END;
+         ${OUTBOX}; COMMIT; DO RELEASE_LOCK(?); END`,
+      [
+        HASH,
+        r.lock,
+        r.now,
+        r.now,
+        r.key,
+        LONG_AGO,
+        HASH,
+        LONG_AGO,
+        ...claimParams(r),
+        body,
+        r.now,
+        body,
+        lock,
+      ],
+    );
+  },
   // the answer's UPDATE sent on its own before the COMMIT's block (no SIGNAL in the block)
   async updateApart(c) {
     const r = request();

@@ -192,11 +192,20 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf
 
 /** CPU time a process has used so far (user + system), in ms; NaN once it has exited. */
 function processCpuMs(pid) {
+  const { user, system } = processCpuSplitMs(pid);
+  return user + system;
+}
+
+/** CPU time a process has used so far, user and system apart, in ms; NaN once it has exited. */
+function processCpuSplitMs(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return {
+      user: (Number(fields[11]) * 1000) / CLOCK_TICKS,
+      system: (Number(fields[12]) * 1000) / CLOCK_TICKS,
+    };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }
 
@@ -341,6 +350,7 @@ module.exports = {
   median,
   parseVariant,
   processCpuMs,
+  processCpuSplitMs,
   databaseServerPid,
   dropDatabase,
   freePort,
