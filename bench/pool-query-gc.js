@@ -2,7 +2,7 @@
 // mysql2's pool.query against a connection of the pool taken, queried and given back: what each
 // keeps alive across V8's scavenges. Without the service or any table: each mode runs in
 // PQ_PROCESSES (3) fresh processes, each sending PQ_QUERIES (60,000) reads of 20 rows of about
-// 1.4 KB (from MariaDB's sequence engine), 10 at a time, on a pool of 10 connections; V8's line
+// 1.6 to 1.8 KB (from MariaDB's sequence engine), 10 at a time, on a pool of 10 connections; V8's line
 // for every collection (--trace-gc-nvp) gives the bytes still alive in the young generation at
 // each scavenge (`new_space_survived`: what the next one promotes) and the full collections.
 //
