@@ -22,16 +22,7 @@ const MODES = ['pool.query', 'connection.query'];
 /** One process's reads, in the mode given (run as a child: `node pool-query-gc.js --child <mode>`). */
 function child(mode) {
   const mysql = require('mysql2');
-  const url = new URL(SERVER);
-  const pool = mysql.createPool({
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username) || 'root',
-    password: decodeURIComponent(url.password),
-    database: url.pathname.slice(1) || 'test',
-    connectionLimit: 10,
-    dateStrings: true,
-  });
+  const pool = mysql.createPool({ uri: SERVER, connectionLimit: 10, dateStrings: true });
   const sql =
     "SELECT seq AS id, CONCAT('Workflow ', seq) AS name, REPEAT(CONCAT('Seeded ', seq), 200) AS description, NOW(6) AS created_at FROM seq_1_to_100 WHERE seq > ? ORDER BY seq LIMIT ?";
   const read = (callback) => {
