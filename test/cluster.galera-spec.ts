@@ -67,6 +67,9 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
       restoreRow: [200, 409],
     };
     let requests = 0;
+    /** Every racing request, to show the history of a workflow whose invariant fails. */
+    const history: Array<{ workflow: number; line: string }> = [];
+    const started = Date.now();
     const race = async (round: number, org: number) => {
       const call = (app: AppProcess, method: string, path: string, body?: object) =>
         callApp(app, method, path, body, org);
@@ -98,10 +101,15 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
       if (round % 2 === 1) await call(apps[0], 'DELETE', `/workflows/${workflowId}`);
 
       const ops: Array<Promise<void>> = [];
-      const op = (kind: string, app: AppProcess, method: string, path: string, body?: object) =>
+      const op = (kind: string, app: AppProcess, method: string, path: string, body?: object) => {
+        const sent = Date.now() - started;
         ops.push(
           call(app, method, path, body).then((res) => {
             requests++;
+            history.push({
+              workflow: workflowId,
+              line: `${sent}-${Date.now() - started} ms replica ${apps.indexOf(app) + 1}: ${kind} ${method} ${path} ${JSON.stringify(body ?? {})} -> ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`,
+            });
             statuses[`${kind} ${res.status}`] = (statuses[`${kind} ${res.status}`] ?? 0) + 1;
             if (!expected[kind].includes(res.status))
               unexpected.push(
@@ -109,6 +117,7 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
               );
           }),
         );
+      };
       for (let i = 0; i < 9; i++) {
         op(
           'link',
@@ -171,6 +180,9 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
              (SELECT COUNT(*) FROM deletions WHERE restored_at IS NOT NULL) AS restoredDeletions`,
         );
         perNode.push(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])));
+        if (Number(row.activeUnderDeleted1) + Number(row.activeUnderDeleted2) > 0) {
+          console.log(`node ${port}: ${await describeActiveUnderDeleted(db, history)}`);
+        }
       } finally {
         await db.destroy();
       }
@@ -198,3 +210,37 @@ describe('Three replicas on a 3-node Galera cluster (e2e)', () => {
     );
   });
 });
+
+/**
+ * For a failed run: each active child of a deleted workflow on this node, with its workflow, the
+ * deletions that name either, and every racing request on that workflow in the order they ended.
+ */
+async function describeActiveUnderDeleted(
+  db: DataSource,
+  history: Array<{ workflow: number; line: string }>,
+): Promise<string> {
+  const lines: string[] = [];
+  for (const table of ['interviews', 'todos']) {
+    const rows: Array<Record<string, unknown>> = await db.query(
+      `SELECT c.id, c.organization_id, c.workflow_id, c.version, c.deletion_id, c.created_at, c.updated_at, c.deleted_at,
+              w.version AS w_version, w.link_version AS w_link_version, w.deletion_id AS w_deletion_id,
+              w.deleted_at AS w_deleted_at, w.updated_at AS w_updated_at
+         FROM ${table} c JOIN recruitment_processes w ON w.id = c.workflow_id
+        WHERE c.is_deleted = 0 AND w.is_deleted = 1`,
+    );
+    for (const row of rows) {
+      const deletions: unknown[] = await db.query(
+        `SELECT id, resource, ids, counts, deleted_at, restored_at FROM deletions
+          WHERE id IN (?, ?)`,
+        [row.deletion_id ?? 0, row.w_deletion_id ?? 0],
+      );
+      const workflow = Number(row.workflow_id);
+      lines.push(
+        `${table} ${JSON.stringify(row)}`,
+        `deletions ${JSON.stringify(deletions)}`,
+        ...history.filter((h) => h.workflow === workflow).map((h) => `  ${h.line}`),
+      );
+    }
+  }
+  return lines.join('\n');
+}
