@@ -175,4 +175,28 @@ describe('Query plans of the list routes on MariaDB (e2e)', () => {
       }
     }
   });
+
+  it("restores a todo's deletion through its rows and the workflows' primary key, reading no other workflow", async () => {
+    // workflow 82 is organization 1's, with ten todos; each step must find its rows by a key,
+    // not read an index whole (`index`, which a locking read would lock whole)
+    const [todo] = await t.db.query(
+      'SELECT id FROM todos WHERE workflow_id = 82 AND organization_id = 1 ORDER BY id LIMIT 1',
+    );
+    const deleted = await t.http.delete(`/todos/${todo.id}`).expect(200);
+    const statements = await StatementLog.capture(t.db, () =>
+      t.http.post(`/deletions/${deleted.body.deletionId}/restore`).expect(200),
+    );
+    const workflows = statements.filter((s) => /recruitment_processes/.test(s.sql));
+    expect(workflows.length).toBeGreaterThanOrEqual(2);
+    for (const statement of workflows) {
+      const plan = await t.db.query(`EXPLAIN ${statement.sql}`, statement.params);
+      for (const step of plan) {
+        expect([statement.sql, step.table, step.type]).toEqual([
+          statement.sql,
+          step.table,
+          expect.stringMatching(/^(const|eq_ref|ref|range)$/),
+        ]);
+      }
+    }
+  });
 });
