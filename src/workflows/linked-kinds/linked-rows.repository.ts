@@ -120,7 +120,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
    *
    * Neither an UPDATE of the workflows `WHERE id IN (SELECT workflow_id FROM <kind> ...)`, whose
    * subquery MariaDB 10.11 runs once per workflow of a scan (it read and locked every workflow of
-   * the organization, or of the table, until the restore's commit: 0.5 to 0.9 s at 200,000, and
+   * the organization, or of the table, until the restore's commit: 0.26 to 0.9 s at 200,000, and
    * every write to any of them waiting meanwhile), nor one locking read joining the two tables,
    * whose join order, and so what it locks, is the optimizer's (docs/performance.md, "The
    * restore of a child's deletion locked every workflow").
