@@ -11,37 +11,29 @@
 //
 //   npx nest build && RL_WORKFLOWS=200000 node bench/restore-locks.js
 //
-// A database `bench_restore_locks_<pid>` on BENCH_MARIADB_URL's server (default
-// mariadb://root@127.0.0.1:3306), migrated by the service's migrations (dist/migrations), then
-// dropped. The workflows alternate between organizations 1 and 2.
+// A database of its own on BENCH_MARIADB_URL's server (default mariadb://root@127.0.0.1:3306),
+// migrated by the service's migrations (dist/migrations), then dropped. The workflows alternate
+// between organizations 1 and 2.
 const mysql = require('mysql2/promise');
-const { DataSource } = require('typeorm');
-const { buildDataSourceOptions } = require('../dist/src/database/data-source-options');
-const { parseDatabaseUrl } = require('../dist/src/database/database-url');
-const { runPendingMigrations } = require('../dist/src/database/migrate');
+const {
+  createDatabase,
+  dropDatabase,
+  migrateDatabase,
+  uniqueDatabaseName,
+} = require('./processes');
 
 const N = Number(process.env.RL_WORKFLOWS || 200000);
 const RUNS = Number(process.env.RL_RUNS || 3);
-const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306');
-const DB = `bench_restore_locks_${process.pid}`;
-const connect = (database) =>
-  mysql.createConnection({
-    host: SERVER.hostname,
-    port: Number(SERVER.port || 3306),
-    user: decodeURIComponent(SERVER.username || 'root'),
-    password: decodeURIComponent(SERVER.password || ''),
-    database,
-  });
+const SERVER = new URL(process.env.BENCH_MARIADB_URL || 'mariadb://root@127.0.0.1:3306/test');
+const DATABASE = uniqueDatabaseName('bench_restore_locks');
 
 /** The workflow the deleted todo links to (organization 1's), and one of organization 2. */
 const LINKED = 2;
-const OTHER = N - 1 - ((N - 1) % 2) + 1; // the last odd id: 1 + id % 2 = 2
+const OTHER = N % 2 === 1 ? N : N - 1; // the last odd id: organization 1 + id % 2 = 2
 
-const before = [
-  `UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1
+const BEFORE = `UPDATE recruitment_processes SET link_version = link_version + 1, updated_at = updated_at, version = version + 1
     WHERE organization_id = 1 AND is_deleted = 0
-      AND id IN (SELECT workflow_id FROM todos WHERE organization_id = 1 AND deletion_id = 1 AND workflow_id IS NOT NULL)`,
-];
+      AND id IN (SELECT workflow_id FROM todos WHERE organization_id = 1 AND deletion_id = 1 AND workflow_id IS NOT NULL)`;
 
 async function now(c) {
   const [rows] = await c.query(
@@ -60,7 +52,7 @@ async function now(c) {
   );
 }
 
-async function measure(c, label, run) {
+async function measure(url, c, label, run) {
   for (let i = 0; i < RUNS; i++) {
     await c.query('START TRANSACTION');
     const t0 = process.hrtime.bigint();
@@ -70,7 +62,7 @@ async function measure(c, label, run) {
     const [[trx]] = await c.query(
       'SELECT trx_rows_locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()',
     );
-    const other = await connect(DB);
+    const other = await mysql.createConnection({ uri: String(url) });
     await other.query('SET SESSION innodb_lock_wait_timeout = 1');
     const waited = await other
       .query('UPDATE recruitment_processes SET version = version + 1 WHERE id = ?', [OTHER])
@@ -87,17 +79,10 @@ async function measure(c, label, run) {
 }
 
 (async () => {
-  const admin = await connect(undefined);
-  await admin.query(`CREATE DATABASE ${DB}`);
+  const { admin, url } = await createDatabase(SERVER, DATABASE);
   try {
-    const url = new URL(SERVER.href);
-    url.pathname = `/${DB}`;
-    const ds = await new DataSource(
-      buildDataSourceOptions(parseDatabaseUrl(url.href), { poolSize: 2 }),
-    ).initialize();
-    await runPendingMigrations(ds);
-    await ds.destroy();
-    const c = await connect(DB);
+    await migrateDatabase(url);
+    const c = await mysql.createConnection({ uri: String(url) });
     const at = '2026-11-27 12:00:00';
     await c.query(
       `INSERT INTO recruitment_processes (name, status, created_by, created_at, updated_at, is_deleted, organization_id)
@@ -114,16 +99,15 @@ async function measure(c, label, run) {
       [LINKED, at, at, at],
     );
     await c.query('ANALYZE TABLE recruitment_processes, todos');
-    const [plan] = await c.query(`EXPLAIN ${before[0]}`);
+    const [plan] = await c.query(`EXPLAIN ${BEFORE}`);
     console.log(
       `${N.toLocaleString('en')} workflows; MariaDB's plan of the statement before: ${plan.map((p) => `${p.table} ${p.type} ${p.key} (${p.rows} rows)`).join(', then ')}`,
     );
-    await measure(c, 'before (UPDATE ... IN (SELECT ...))', () => c.query(before[0]));
-    await measure(c, 'now (the rows, their workflows by key, the UPDATE)', () => now(c));
+    await measure(url, c, 'before (UPDATE ... IN (SELECT ...))', () => c.query(BEFORE));
+    await measure(url, c, 'now (the rows, their workflows by key, the UPDATE)', () => now(c));
     await c.end();
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await admin.end();
+    await dropDatabase(admin, DATABASE);
   }
 })().catch((err) => {
   console.error(err);
