@@ -139,7 +139,7 @@ export class LinkedRowsRepository<E extends WorkflowLinkedEntity> extends SoftDe
       `SELECT workflow_id FROM ${this.table} WHERE ${ofDeletion.where}${tx.dialect.forUpdate}`,
       ofDeletion.params,
     );
-    const ids = [...new Set(rows.map((row) => Number(row.workflow_id)))].sort((a, b) => a - b);
+    const ids = [...new Set(rows.map((row) => Number(row.workflow_id)))];
     if (ids.length === 0) return null;
     const linked = this.scoped(scope, `id IN (${ids.map(() => '?').join(', ')})`, ...ids);
     const workflows = await tx.select<{
